@@ -1,0 +1,21 @@
+/* stderr_crash: a faulty plugin whose crash() writes two lines to stderr and
+ * then dies of SIGSEGV; ok(x) = x + 1. */
+#include "plugboard.h"
+
+#include <stdio.h>
+
+PLUGBOARD_PLUGIN("stderr_crash", "0.1.0");
+PLUGBOARD_INTERFACE(faulty, "faulty", 1, 0);
+
+PLUGBOARD_FN(faulty, pb_i32, ok, (pb_i32 x)) { return x + 1; }
+
+PLUGBOARD_FN(faulty, pb_i32, crash, (pb_i32 x)) {
+  fputs("about to crash: step 1\n", stderr);
+  fputs("about to crash: step 2\n", stderr);
+  fflush(stderr);
+  /* Through a volatile pointer, so the compiler cannot see the NULL and turn
+   * the store into a trap instruction (SIGILL): this must be a real SIGSEGV. */
+  int32_t *volatile target = NULL;
+  *target = x;
+  return x;
+}

@@ -1,0 +1,260 @@
+/**
+ * Decode the plugboard metadata notes of an ELF file, without running it.
+ *
+ * Checks run in PostgreSQL's order: the ABI version first (nothing else is
+ * interpreted when it does not match), then the rest field by field.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { ElfInfo } from "../elf/read_elf.ts";
+import { LoadError, PluginError } from "../errors/plugin_error.ts";
+import {
+  type AbiVersion,
+  formatVersionPair,
+  HOST_ABI,
+  isAbiCompatible,
+  parseVersionPair,
+} from "./abi_version.ts";
+import { canonicalSignature, parseSignature, type Signature } from "./signature.ts";
+
+/** The owner name of plugboard's ELF notes. */
+export const NOTE_OWNER = "plugboard";
+/** Note type of the plugin's identity. */
+export const NOTE_PLUGIN = 1;
+/** Note type of an interface. */
+export const NOTE_INTERFACE = 2;
+/** Note type of a function. */
+export const NOTE_FUNCTION = 3;
+/** Note type of a lifecycle hook. */
+export const NOTE_HOOK = 4;
+
+/** An interface a plugin provides. */
+export interface InterfaceInfo {
+  /** The host's name for it, e.g. `calc.op`. */
+  readonly id: string;
+  /** Its version. */
+  readonly version: AbiVersion;
+  /** The C identifier functions use to join it. */
+  readonly symbol: string;
+  /** Its functions, sorted by name. */
+  readonly functions: readonly Signature[];
+  /** SHA-256 (hex) of `id/major.minor` and the canonical signatures, one a line. */
+  readonly hash: string;
+}
+
+/** Everything a plugin declares about itself. */
+export interface PluginMetadata {
+  /** The ABI version it was built with. */
+  readonly abi: AbiVersion;
+  /** Its name. */
+  readonly name: string;
+  /** Its version (semver). */
+  readonly version: string;
+  /** The build id stamped at build time (`""` when none was). */
+  readonly buildId: string;
+  /** The compiler that built it, e.g. `gcc 12.2.0`. */
+  readonly compiler: string;
+  /** The interfaces it provides, sorted by id. */
+  readonly interfaces: readonly InterfaceInfo[];
+  /** Every declared function, by name. */
+  readonly functions: ReadonlyMap<string, Signature & { readonly interface: string }>;
+  /** Which lifecycle hooks it declares. */
+  readonly hooks: { readonly init: boolean; readonly shutdown: boolean };
+}
+
+/** Options of {@linkcode readMetadata}. */
+export interface ReadMetadataOptions {
+  /** The ABI version of the host. @default HOST_ABI */
+  hostAbi?: AbiVersion;
+}
+
+const HEADER_HINT = "rebuild the plugin with native/plugboard.h";
+
+/**
+ * Decode and check a plugin's metadata from its parsed ELF file.
+ *
+ * @example Reading a plugin's identity
+ * ```ts ignore
+ * import { readElf, readMetadata } from "@plugboard/plugboard";
+ *
+ * const bytes = Deno.readFileSync("build/greeter.so");
+ * const meta = readMetadata(readElf(bytes, "build/greeter.so"), "build/greeter.so");
+ * console.log(meta.name, meta.version, meta.interfaces.map((i) => i.id));
+ * ```
+ *
+ * @param elf the parsed file
+ * @param path the file's path, for messages
+ * @param options the host's ABI version
+ * @returns the metadata
+ * @throws {LoadError} `NOT_A_PLUGIN`, `ABI_MISMATCH` or `BAD_METADATA`
+ */
+export function readMetadata(
+  elf: ElfInfo,
+  path: string,
+  options: ReadMetadataOptions = {},
+): PluginMetadata {
+  const hostAbi = options.hostAbi ?? HOST_ABI;
+  const notes = elf.notes.filter((n) => n.owner === NOTE_OWNER);
+  const plugin = notes.filter((n) => n.type === NOTE_PLUGIN);
+  if (plugin.length === 0) {
+    const exported = elf.symbols.filter((s) => s.defined && s.binding !== "local").length;
+    throw new LoadError("NOT_A_PLUGIN", {
+      path,
+      what: "no plugboard metadata",
+      expected: 'a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...)',
+      found: `an ordinary shared library (${exported} exported symbols, no plugboard note)`,
+      hint:
+        "include native/plugboard.h and declare PLUGBOARD_PLUGIN(name, version); to call an ordinary library, use openLibrary() with declared signatures",
+    });
+  }
+  if (plugin.length > 1) {
+    throw badMetadata(path, "exactly one PLUGBOARD_PLUGIN note", `${plugin.length}`);
+  }
+  const identity = fields(plugin[0].desc, path);
+  // Version first: nothing else is read when the ABI does not match.
+  const abi = parseVersionPair(identity.get("abi") ?? "");
+  if (!abi) {
+    throw badMetadata(path, "an abi=MAJOR.MINOR field", JSON.stringify(identity.get("abi") ?? ""));
+  }
+  if (!isAbiCompatible(hostAbi, abi)) {
+    const majorDiffers = abi.major !== hostAbi.major;
+    throw new LoadError("ABI_MISMATCH", {
+      path,
+      what: majorDiffers ? "ABI major version mismatch" : "ABI minor version too new",
+      expected: majorDiffers
+        ? `ABI ${hostAbi.major}.x`
+        : `ABI ${hostAbi.major}.0 to ${formatVersionPair(hostAbi)}`,
+      found: `ABI ${formatVersionPair(abi)}`,
+      hint: majorDiffers
+        ? `rebuild the plugin against native/plugboard.h ${hostAbi.major}.x (PLUGBOARD_ABI_MAJOR ${hostAbi.major})`
+        : `upgrade the host to plugboard ABI ${formatVersionPair(abi)} or newer, or rebuild the plugin against native/plugboard.h ${formatVersionPair(hostAbi)}`,
+    });
+  }
+  const name = required(identity, "name", path);
+  const version = required(identity, "version", path);
+  const buildId = identity.get("build_id") ?? "";
+  const compiler = identity.get("compiler") ?? "unknown";
+
+  const ifaceBySymbol = new Map<string, { id: string; version: AbiVersion }>();
+  for (const n of notes.filter((n) => n.type === NOTE_INTERFACE)) {
+    const f = fields(n.desc, path);
+    const symbol = required(f, "symbol", path);
+    const id = required(f, "id", path);
+    const v = parseVersionPair(f.get("version") ?? "");
+    if (!v) throw badMetadata(path, `interface "${id}" version MAJOR.MINOR`, f.get("version") ?? "");
+    if (ifaceBySymbol.has(symbol)) throw badMetadata(path, "unique interface names", symbol);
+    ifaceBySymbol.set(symbol, { id, version: v });
+  }
+  const functions = new Map<string, Signature & { interface: string }>();
+  const bySymbol = new Map<string, Signature[]>();
+  for (const n of notes.filter((n) => n.type === NOTE_FUNCTION)) {
+    const f = fields(n.desc, path);
+    const iface = required(f, "interface", path);
+    let sig: Signature;
+    try {
+      sig = parseSignature(
+        (f.get("fallible") === "1" ? "fallible " : "") + required(f, "signature", path),
+      );
+    } catch (e) {
+      const detail = e instanceof PluginError ? e.summary : String(e);
+      throw badMetadata(path, "signatures over pb_ types", detail, e);
+    }
+    const owner = ifaceBySymbol.get(iface);
+    if (!owner) throw badMetadata(path, `a declared interface "${iface}"`, "none");
+    if (functions.has(sig.name)) throw badMetadata(path, "unique function names", sig.name);
+    functions.set(sig.name, Object.freeze({ ...sig, interface: owner.id }));
+    bySymbol.set(iface, [...(bySymbol.get(iface) ?? []), sig]);
+  }
+  const interfaces: InterfaceInfo[] = [];
+  for (const [symbol, { id, version }] of ifaceBySymbol) {
+    const fns = (bySymbol.get(symbol) ?? []).sort((a, b) => a.name < b.name ? -1 : 1);
+    interfaces.push(Object.freeze({
+      id,
+      version,
+      symbol,
+      functions: Object.freeze(fns),
+      hash: interfaceHash(id, version, fns),
+    }));
+  }
+  interfaces.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const hooks = { init: false, shutdown: false };
+  for (const n of notes.filter((n) => n.type === NOTE_HOOK)) {
+    const hook = fields(n.desc, path).get("hook");
+    if (hook === "init" || hook === "shutdown") hooks[hook] = true;
+  }
+  return Object.freeze({
+    abi,
+    name,
+    version,
+    buildId,
+    compiler,
+    interfaces: Object.freeze(interfaces),
+    functions,
+    hooks: Object.freeze(hooks),
+  });
+}
+
+/**
+ * The hash that identifies an interface's shape: SHA-256 over
+ * `id/major.minor` and each canonical signature sorted by name, one a line.
+ *
+ * @example
+ * ```ts
+ * import { interfaceHash, parseSignature } from "@plugboard/plugboard";
+ *
+ * const h = interfaceHash("greeter", { major: 1, minor: 0 }, [
+ *   parseSignature("cstring greet(cstring name)"),
+ * ]);
+ * console.log(h.length); // 64
+ * ```
+ *
+ * @param id the interface id
+ * @param version its version
+ * @param functions its functions
+ * @returns the hex digest
+ */
+export function interfaceHash(
+  id: string,
+  version: AbiVersion,
+  functions: readonly Signature[],
+): string {
+  const lines = [`${id}/${formatVersionPair(version)}`];
+  for (const s of [...functions].sort((a, b) => a.name < b.name ? -1 : 1)) {
+    lines.push(canonicalSignature(s));
+  }
+  return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+function fields(desc: Uint8Array, path: string): Map<string, string> {
+  const end = desc.indexOf(0);
+  const text = decoder.decode(end === -1 ? desc : desc.subarray(0, end));
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw badMetadata(path, "key=value lines", JSON.stringify(line));
+    out.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return out;
+}
+
+function required(f: Map<string, string>, key: string, path: string): string {
+  const v = f.get(key);
+  if (v === undefined || v === "") throw badMetadata(path, `a "${key}" field`, "none");
+  return v;
+}
+
+function badMetadata(path: string, expected: string, found: string, cause?: unknown): LoadError {
+  return new LoadError("BAD_METADATA", {
+    path,
+    what: "malformed plugboard metadata",
+    expected,
+    found,
+    hint: HEADER_HINT,
+    cause,
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * `plugboard inspect FILE [--json]`: a plugin's identity, ABI, interfaces and
+ * signatures, build id, compiler, SHA-256 and exported symbols, read without
+ * executing the file.
+ *
+ * @module
+ */
+
+import { formatVersionPair, HOST_ABI } from "../abi/abi_version.ts";
+import { inspectPlugin } from "../loader/inspect_plugin.ts";
+import { EXIT_OK, type Io, splitArgs, toJson, UsageError } from "./_output.ts";
+
+/** Usage of `plugboard inspect`. */
+export const INSPECT_USAGE = `Usage: plugboard inspect FILE [--json]
+
+Show a plugin's identity, ABI, interfaces and signatures, build id, compiler,
+SHA-256 and exported symbols. Nothing in the file is executed.
+
+Options:
+  --json   print the report as JSON
+  --help   show this help`;
+
+/**
+ * Run `inspect`.
+ *
+ * @param args the arguments after `inspect`
+ * @param io where to write
+ * @returns the exit code
+ */
+export function inspectCommand(args: readonly string[], io: Io): number {
+  const { flags, positionals } = splitArgs(args, ["json", "help"], INSPECT_USAGE);
+  if (flags.has("help")) {
+    io.out(INSPECT_USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`inspect takes one FILE, got ${positionals.length}`, INSPECT_USAGE);
+  }
+  const r = inspectPlugin(positionals[0]);
+  if (flags.has("json")) {
+    io.out(toJson(r));
+    return EXIT_OK;
+  }
+  const row = (k: string, v: string) => io.out(`  ${k.padEnd(13)}${v}`);
+  io.out(`${r.name} ${r.version}  (${r.path})`);
+  row("ABI", `${r.abi} (this host: ${formatVersionPair(HOST_ABI)})`);
+  row("build id", r.buildId || "(none)");
+  row("compiler", r.compiler);
+  row("SHA-256", r.sha256);
+  row("GNU build-id", r.gnuBuildId ?? "(none)");
+  row("machine", `${r.machine}, ${r.size} bytes`);
+  const hooks = [r.hooks.init ? "init" : "", r.hooks.shutdown ? "shutdown" : ""].filter(Boolean);
+  row("hooks", hooks.length ? hooks.join(", ") : "none");
+  io.out("  interfaces");
+  for (const i of r.interfaces) {
+    io.out(`    ${i.id}/${i.version}  (shape ${i.hash.slice(0, 12)})`);
+    for (const f of i.functions) io.out(`      ${f}`);
+  }
+  row("exports", r.exports.join(", "));
+  row("needs", r.needed.join(", ") || "(nothing)");
+  return EXIT_OK;
+}

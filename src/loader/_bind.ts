@@ -1,0 +1,306 @@
+/**
+ * Turns a parsed signature and a raw Deno FFI function into the typed
+ * function plugboard hands out. The wrapper is generated per signature, so
+ * the call path holds only what that signature needs: one closed-flag check,
+ * the argument checks Deno's fast path skips, and the conversions (strings
+ * into a reused buffer, numbers to bigint for 64-bit parameters). No
+ * allocation happens on the call path for ASCII strings up to the buffer's
+ * size, nor for 64-bit arguments below 65536.
+ *
+ * @module
+ */
+
+import type { Signature, TypeName } from "../abi/signature.ts";
+import { CallError } from "../errors/plugin_error.ts";
+
+/** The state a handle shares with its functions. */
+export interface HandleState {
+  /** Set by close(): every call throws CLOSED from then on. */
+  closed: boolean;
+}
+
+/** The state of a loaded library, shared by every handle onto it. */
+export interface LibraryState {
+  /** Nonblocking calls in flight. */
+  inflight: number;
+  /** Called when inflight drops to 0. */
+  drained(): void;
+}
+
+/** What a wrapper needs besides its raw function. */
+export interface BindContext {
+  /** The plugin file, for messages. */
+  path: string;
+  /** The handle's state. */
+  handle: HandleState;
+  /** The library's state. */
+  library: LibraryState;
+  /** `plugboard_take_error`, bound when the signature is fallible. */
+  takeError?: () => Deno.PointerValue;
+}
+
+/**
+ * The Deno FFI declaration of a signature.
+ *
+ * @param sig the signature
+ * @returns the declaration for Deno.dlopen
+ */
+export function ffiDeclaration(sig: Signature): Deno.ForeignFunction {
+  return {
+    parameters: sig.parameters.map(ffiType),
+    result: sig.result === "cstring" ? "pointer" : (sig.result as Deno.NativeResultType),
+    ...(sig.nonblocking ? { nonblocking: true } : {}),
+  };
+}
+
+function ffiType(t: TypeName): Deno.NativeType {
+  return t === "cstring" ? "buffer" : (t as Deno.NativeType);
+}
+
+const encoder = new TextEncoder();
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+const SMALL: bigint[] = [];
+for (let i = 0; i < 65536; i++) SMALL.push(BigInt(i));
+
+function invalid(ctx: BindContext, fn: string, index: number, type: string, value: unknown): never {
+  const shown = typeof value === "string"
+    ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)
+    : typeof value === "bigint"
+    ? `${value}n`
+    : value instanceof Uint8Array
+    ? "a Uint8Array"
+    : String(value);
+  throw new CallError(
+    "INVALID_ARGUMENT",
+    ctx.path,
+    fn,
+    `argument ${index + 1} does not fit ${type}: expected ${describe(type)}, found ${typeof value} ${shown}`,
+    { hint: "pass a value of the declared type" },
+  );
+}
+
+function describe(type: string): string {
+  switch (type) {
+    case "i8":
+      return "an integer from -128 to 127";
+    case "u8":
+      return "an integer from 0 to 255";
+    case "i16":
+      return "an integer from -32768 to 32767";
+    case "u16":
+      return "an integer from 0 to 65535";
+    case "i32":
+      return "an integer from -2147483648 to 2147483647";
+    case "u32":
+      return "an integer from 0 to 4294967295";
+    case "u64":
+    case "usize":
+      return "a non-negative safe integer or a bigint below 2^64";
+    case "i64":
+    case "isize":
+      return "a safe integer or a bigint in the 64-bit signed range";
+    case "bool":
+      return "a boolean";
+    case "f32":
+    case "f64":
+      return "a number";
+    case "cstring":
+      return "a string without NUL characters";
+    case "buffer":
+      return "a Uint8Array";
+    default:
+      return "a pointer or null";
+  }
+}
+
+function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
+  if (typeof v === "number") {
+    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  } else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64) return v;
+  return invalid(ctx, fn, i, t, v);
+}
+
+function toI64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
+  if (typeof v === "number") {
+    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (Number.isSafeInteger(v)) return BigInt(v);
+  } else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64) return v;
+  return invalid(ctx, fn, i, t, v);
+}
+
+/** A reusable NUL-terminated string encoder for one parameter of one function. */
+function stringEncoder(ctx: BindContext, fn: string, index: number) {
+  let buf = new Uint8Array(256);
+  return function encode(s: unknown): Uint8Array {
+    if (typeof s !== "string") return invalid(ctx, fn, index, "cstring", s);
+    const n = s.length;
+    if (n < buf.length) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127 || c === 0) break;
+        buf[i] = c;
+      }
+      if (i === n) {
+        buf[n] = 0;
+        return buf;
+      }
+    }
+    if (s.indexOf("\0") !== -1) return invalid(ctx, fn, index, "cstring", s);
+    if (n * 3 + 1 > buf.length) buf = new Uint8Array(Math.max(n * 3 + 1, buf.length * 2));
+    const { written } = encoder.encodeInto(s, buf);
+    buf[written] = 0;
+    return buf;
+  };
+}
+
+/** A fresh NUL-terminated copy: for nonblocking calls, which outlive the call site. */
+function freshEncoder(ctx: BindContext, fn: string, index: number) {
+  return function encode(s: unknown): Uint8Array {
+    if (typeof s !== "string" || s.indexOf("\0") !== -1) {
+      return invalid(ctx, fn, index, "cstring", s);
+    }
+    return encoder.encode(s + "\0");
+  };
+}
+
+function readCString(p: Deno.PointerValue): string | null {
+  return p === null ? null : Deno.UnsafePointerView.getCString(p);
+}
+
+function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
+  const view = new Deno.UnsafePointerView(e);
+  const code = view.getInt32(0);
+  const message = view.getCString(8);
+  throw new CallError("CALL_FAILED", ctx.path, fn, message, {
+    pluginCode: code,
+    hint: "the plugin reported this error; check the arguments or the plugin's documentation",
+  });
+}
+
+function closedError(ctx: BindContext, fn: string): never {
+  throw new CallError("CLOSED", ctx.path, fn, "the plugin handle is closed", {
+    hint: "open the plugin again; functions of a closed handle cannot be called",
+  });
+}
+
+/**
+ * Build the typed wrapper of one function.
+ *
+ * @param sig the signature the host declared (and the plugin agrees with)
+ * @param raw the raw Deno FFI function
+ * @param ctx the handle, library and error-taking function
+ * @returns the wrapper
+ */
+// deno-lint-ignore ban-types
+export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Function {
+  const fn = sig.name;
+  const args: string[] = [];
+  const body: string[] = ["if (h.closed) closed(ctx, FN);"];
+  const passed: string[] = [];
+  const env: Record<string, unknown> = {
+    raw,
+    ctx,
+    h: ctx.handle,
+    lib: ctx.library,
+    FN: fn,
+    closed: closedError,
+    invalid,
+    toU64,
+    toI64,
+    readCString,
+    callFailed,
+    take: ctx.takeError,
+  };
+  sig.parameters.forEach((t, i) => {
+    const a = `a${i}`;
+    args.push(a);
+    switch (t) {
+      case "i8":
+        body.push(`if (((${a} << 24) >> 24) !== ${a}) invalid(ctx, FN, ${i}, "i8", ${a});`);
+        break;
+      case "u8":
+        body.push(`if ((${a} & 0xff) !== ${a}) invalid(ctx, FN, ${i}, "u8", ${a});`);
+        break;
+      case "i16":
+        body.push(`if (((${a} << 16) >> 16) !== ${a}) invalid(ctx, FN, ${i}, "i16", ${a});`);
+        break;
+      case "u16":
+        body.push(`if ((${a} & 0xffff) !== ${a}) invalid(ctx, FN, ${i}, "u16", ${a});`);
+        break;
+      case "i32":
+        body.push(`if ((${a} | 0) !== ${a}) invalid(ctx, FN, ${i}, "i32", ${a});`);
+        break;
+      case "u32":
+        body.push(`if ((${a} >>> 0) !== ${a}) invalid(ctx, FN, ${i}, "u32", ${a});`);
+        break;
+      case "f32":
+      case "f64":
+        body.push(`if (typeof ${a} !== "number") invalid(ctx, FN, ${i}, "${t}", ${a});`);
+        break;
+      case "bool":
+        body.push(`if (typeof ${a} !== "boolean") invalid(ctx, FN, ${i}, "bool", ${a});`);
+        break;
+      case "u64":
+      case "usize":
+        body.push(
+          `if (typeof ${a} !== "bigint") ${a} = toU64(ctx, FN, ${i}, "${t}", ${a}); else if (${a} < 0n || ${a} > 18446744073709551615n) invalid(ctx, FN, ${i}, "${t}", ${a});`,
+        );
+        break;
+      case "i64":
+      case "isize":
+        body.push(
+          `if (typeof ${a} !== "bigint" || ${a} < -9223372036854775808n || ${a} > 9223372036854775807n) ${a} = toI64(ctx, FN, ${i}, "${t}", ${a});`,
+        );
+        break;
+      case "buffer":
+        body.push(
+          `if (!(${a} instanceof Uint8Array)) invalid(ctx, FN, ${i}, "buffer", ${a});`,
+        );
+        break;
+      case "pointer":
+        body.push(
+          `if (${a} !== null && typeof ${a} !== "object") invalid(ctx, FN, ${i}, "pointer", ${a});`,
+        );
+        break;
+      case "cstring": {
+        const enc = `enc${i}`;
+        env[enc] = sig.nonblocking ? freshEncoder(ctx, fn, i) : stringEncoder(ctx, fn, i);
+        body.push(`${a} = ${enc}(${a});`);
+        break;
+      }
+      default:
+        throw new Error(`unreachable: parameter type ${t}`);
+    }
+    passed.push(a);
+  });
+  const call = `raw(${passed.join(", ")})`;
+  const convert = (r: string) => sig.result === "cstring" ? `readCString(${r})` : r;
+  if (sig.nonblocking) {
+    body.push(
+      "lib.inflight++;",
+      `let p; try { p = ${call}; } catch (e) { if (--lib.inflight === 0) lib.drained(); throw e; }`,
+      `return p.then((r) => { if (--lib.inflight === 0) lib.drained(); return ${
+        convert("r")
+      }; }, (e) => { if (--lib.inflight === 0) lib.drained(); throw e; });`,
+    );
+  } else if (sig.fallible) {
+    body.push(
+      `const r = ${call};`,
+      "const e = take();",
+      "if (e !== null) callFailed(ctx, FN, e);",
+      `return ${convert("r")};`,
+    );
+  } else {
+    body.push(`return ${convert(call)};`);
+  }
+  const names = Object.keys(env);
+  const src = `"use strict";\nreturn function ${fn}(${args.join(", ")}) {\n  ${
+    body.join("\n  ")
+  }\n};`;
+  // deno-lint-ignore ban-types
+  return new Function(...names, src)(...names.map((n) => env[n])) as Function;
+}

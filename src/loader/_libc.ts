@@ -1,0 +1,94 @@
+/**
+ * The few libc calls the loader needs, through Deno's FFI. The library is
+ * opened once, on first use, and never closed (so nothing bound here can be
+ * used after a dlclose).
+ *
+ * @module
+ */
+
+const SYMBOLS = {
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+} as const;
+
+let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+
+/**
+ * The libc symbols, opened on first use.
+ *
+ * @returns the bound functions
+ */
+export function getLibc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  libc ??= Deno.dlopen("libc.so.6", SYMBOLS);
+  return libc.symbols;
+}
+
+/**
+ * The calling thread's errno as `"ENAME: text"`-ish description.
+ *
+ * @returns the error text
+ */
+export function lastOsError(): string {
+  const c = getLibc();
+  const p = c.__errno_location();
+  const errno = p ? new Deno.UnsafePointerView(p).getInt32() : 0;
+  const s = c.strerror(errno);
+  return `${s ? Deno.UnsafePointerView.getCString(s) : "unknown error"} (errno ${errno})`;
+}
+
+const MFD_CLOEXEC = 0x1;
+const MFD_ALLOW_SEALING = 0x2;
+const F_ADD_SEALS = 1033;
+const SEALS_ALL = 0x1 | 0x2 | 0x4 | 0x8; // SEAL_SEAL | SHRINK | GROW | WRITE
+
+/** A sealed in-memory copy of a file's bytes, loadable by path. */
+export interface SealedCopy {
+  /** The file descriptor of the memfd. */
+  fd: number;
+  /** `/proc/self/fd/N`: what to pass to dlopen. */
+  path: string;
+}
+
+/**
+ * Copy bytes into a sealed memfd: afterwards nobody, this process included,
+ * can change them, so what dlopen maps is exactly what was hashed.
+ *
+ * @param name a name for the memfd (shown in /proc/self/maps)
+ * @param bytes the exact bytes to load
+ * @returns the memfd and its path
+ * @throws {Error} with the OS error when a step fails
+ */
+export function sealedCopy(name: string, bytes: Uint8Array): SealedCopy {
+  const c = getLibc();
+  const nameBytes = new TextEncoder().encode(`plugboard:${name}\0`);
+  const fd = c.memfd_create(nameBytes, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw new Error(`memfd_create failed: ${lastOsError()}`);
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      const n = Number(c.write(fd, bytes.subarray(off), BigInt(bytes.length - off)));
+      if (n <= 0) throw new Error(`write to memfd failed: ${lastOsError()}`);
+      off += n;
+    }
+    if (c.fcntl(fd, F_ADD_SEALS, SEALS_ALL) !== 0) {
+      throw new Error(`sealing the memfd failed: ${lastOsError()}`);
+    }
+  } catch (e) {
+    c.close(fd);
+    throw e;
+  }
+  return { fd, path: `/proc/self/fd/${fd}` };
+}
+
+/**
+ * Close a file descriptor.
+ *
+ * @param fd the descriptor
+ */
+export function closeFd(fd: number): void {
+  getLibc().close(fd);
+}
