@@ -29,3 +29,4 @@ export * from "./src/elf/read_elf.ts";
 export * from "./src/loader/open_plugin.ts";
 export * from "./src/loader/open_library.ts";
 export * from "./src/loader/inspect_plugin.ts";
+export * from "./src/log/log_record.ts";

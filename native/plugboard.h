@@ -42,6 +42,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define PB_STATIC_ASSERT static_assert
+#define PB_THREAD_LOCAL thread_local
+#else
+#define PB_STATIC_ASSERT _Static_assert
+#define PB_THREAD_LOCAL _Thread_local
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -97,9 +102,9 @@ typedef struct plugboard_error {
   char message[PLUGBOARD_ERROR_MESSAGE_MAX];  /* UTF-8, NUL-terminated */
 } plugboard_error;
 
-_Static_assert(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
-_Static_assert(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
-_Static_assert(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
+PB_STATIC_ASSERT(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
+PB_STATIC_ASSERT(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
+PB_STATIC_ASSERT(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
 
 /**
  * Record an error for the current call of a fallible function and return
@@ -134,13 +139,13 @@ typedef struct plugboard_descriptor {
   const plugboard_error *(*take_error)(void);
 } plugboard_descriptor;
 
-_Static_assert(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
-_Static_assert(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
-_Static_assert(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
-_Static_assert(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
-_Static_assert(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
-_Static_assert(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
-_Static_assert(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
+PB_STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
+PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
 
 /* ------------------------------------------------------------------------ */
 /* Metadata notes (read by the host from the file without running it)       */
@@ -160,12 +165,16 @@ _Static_assert(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
 #define PLUGBOARD_BUILD_ID ""
 #endif
 
+/** The compiler recorded in the plugin note; derived from the compiler's own
+ * macros unless the build defines it (tests use that to fake another one). */
+#ifndef PLUGBOARD_COMPILER
 #if defined(__clang__)
 #define PLUGBOARD_COMPILER "clang " __clang_version__
 #elif defined(__GNUC__)
 #define PLUGBOARD_COMPILER "gcc " __VERSION__
 #else
 #define PLUGBOARD_COMPILER "unknown"
+#endif
 #endif
 
 #define PLUGBOARD_EXPORT __attribute__((visibility("default")))
@@ -212,10 +221,12 @@ _Static_assert(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
 /**
  * Declare and define an exported function of interface `iface`:
  *   PLUGBOARD_FN(calc_op, pb_i32, apply, (pb_i32 a, pb_i32 b)) { ... }
- * The function's body follows the macro. Use () for no parameters.
+ * The function's body follows the macro. Write (void) for no parameters:
+ * in C, () declares a function whose arguments are not checked.
  */
 #define PLUGBOARD_FN(iface, ret, name, params)                                 \
   PB_FN_NOTE(iface, ret, name, params, "0");                                   \
+  PLUGBOARD_EXPORT ret name params;                                            \
   PLUGBOARD_EXPORT ret name params
 
 /**
@@ -225,10 +236,11 @@ _Static_assert(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
  */
 #define PLUGBOARD_FALLIBLE_FN(iface, ret, name, params)                        \
   PB_FN_NOTE(iface, ret, name, params, "1");                                   \
+  PLUGBOARD_EXPORT ret name params;                                            \
   PLUGBOARD_EXPORT ret name params
 
 #define PB_FN_NOTE(iface, ret, name, params, fallible)                         \
-  _Static_assert(sizeof(pb_iface_##iface) > 0,                                 \
+  PB_STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
                  "declare the interface first with PLUGBOARD_INTERFACE");      \
   PB_NOTE(pb_fn_##name, PLUGBOARD_NOTE_FUNCTION,                               \
           "interface=" #iface "\nsignature=" #ret " " #name #params            \
@@ -240,11 +252,11 @@ _Static_assert(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
  */
 #define PLUGBOARD_INIT(fn)                                                     \
   PB_NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=" #fn "\n"); \
-  int32_t (*const pb_init_hook)(void) __attribute__((visibility("hidden"))) = fn
+  int32_t (*const pb_init_hook)(void) = fn
 #define PLUGBOARD_SHUTDOWN(fn)                                                 \
   PB_NOTE(pb_note_shutdown, PLUGBOARD_NOTE_HOOK,                               \
           "hook=shutdown\nfunction=" #fn "\n");                                \
-  void (*const pb_shutdown_hook)(void) __attribute__((visibility("hidden"))) = fn
+  void (*const pb_shutdown_hook)(void) = fn
 
 /* Weak: a plugin without hooks leaves these NULL. */
 extern int32_t (*const pb_init_hook)(void) __attribute__((weak, visibility("hidden")));
@@ -254,8 +266,8 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
 #include <stdio.h>
 
 #define PB_PLUGIN_RUNTIME                                                      \
-  static _Thread_local plugboard_error pb_error_slot;                          \
-  static _Thread_local int pb_error_pending;                                   \
+  static PB_THREAD_LOCAL plugboard_error pb_error_slot;                          \
+  static PB_THREAD_LOCAL int pb_error_pending;                                   \
   int32_t pb_fail(int32_t code, const char *format, ...) {                     \
     va_list args;                                                              \
     va_start(args, format);                                                    \
@@ -267,12 +279,16 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
     pb_error_slot.code = code ? code : -1;                                     \
     pb_error_slot.length = (uint32_t)n;                                        \
     pb_error_pending = 1;                                                      \
-    return code;                                                               \
+    return pb_error_slot.code;                                                 \
   }                                                                            \
-  PLUGBOARD_EXPORT const plugboard_error *plugboard_take_error(void) {         \
+  static const plugboard_error *pb_take_error(void) {                          \
     if (!pb_error_pending) return NULL;                                        \
     pb_error_pending = 0;                                                      \
     return &pb_error_slot;                                                     \
+  }                                                                            \
+  PLUGBOARD_EXPORT const plugboard_error *plugboard_take_error(void);          \
+  PLUGBOARD_EXPORT const plugboard_error *plugboard_take_error(void) {         \
+    return pb_take_error();                                                    \
   }                                                                            \
   static int32_t pb_run_init(void) {                                           \
     return &pb_init_hook != NULL && pb_init_hook ? pb_init_hook() : 0;         \
@@ -280,10 +296,11 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
   static void pb_run_shutdown(void) {                                          \
     if (&pb_shutdown_hook != NULL && pb_shutdown_hook) pb_shutdown_hook();     \
   }                                                                            \
+  PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void);         \
   PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void) {         \
     static const plugboard_descriptor descriptor = {                           \
         sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
-        pb_run_init, pb_run_shutdown, plugboard_take_error};                   \
+        pb_run_init, pb_run_shutdown, pb_take_error};                   \
     return &descriptor;                                                        \
   }                                                                            \
   typedef int pb_plugin_runtime_defined

@@ -7,7 +7,8 @@ PLUGBOARD_PLUGIN("crash_ctor", "0.1.0");
 PLUGBOARD_INTERFACE(faulty, "faulty", 1, 0);
 
 __attribute__((constructor)) static void crash_on_load(void) {
-  int32_t *volatile target = NULL;
+  /* Both volatile, or GCC trades the store for a trap or deletes it. */
+  volatile int32_t *volatile target = NULL;
   *target = 1;
 }
 

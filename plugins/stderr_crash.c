@@ -13,9 +13,10 @@ PLUGBOARD_FN(faulty, pb_i32, crash, (pb_i32 x)) {
   fputs("about to crash: step 1\n", stderr);
   fputs("about to crash: step 2\n", stderr);
   fflush(stderr);
-  /* Through a volatile pointer, so the compiler cannot see the NULL and turn
-   * the store into a trap instruction (SIGILL): this must be a real SIGSEGV. */
-  int32_t *volatile target = NULL;
+  /* A real SIGSEGV: the volatile pointer hides the NULL (else GCC may turn
+   * the store into a trap instruction, SIGILL), and the volatile target keeps
+   * the store (without it GCC -O2 deletes the store and crash() returns). */
+  volatile int32_t *volatile target = NULL;
   *target = x;
   return x;
 }

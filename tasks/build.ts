@@ -26,7 +26,14 @@
  */
 
 import { createHash } from "node:crypto";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+} from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Flags every plugin is compiled with, before the include directory and defines. */
@@ -143,10 +150,12 @@ export class BuildError extends Error {
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const STAMPS = ".stamps.json";
 const JOBS = 2;
+const inFlight = new Map<string, Promise<BuildResult>>();
 
 /**
  * Build one plugin, unless its output is up to date. Compiles to a temporary
- * file next to the output and renames it over the output.
+ * file next to the output and renames it over the output. Calls for the same
+ * output in one process run one after the other.
  *
  * @example Building the greeter
  * ```ts ignore
@@ -161,15 +170,19 @@ const JOBS = 2;
  * @throws {BuildError} when the compiler fails or cannot be run
  */
 export function buildPlugin(spec: BuildSpec): Promise<BuildResult> {
+  // Builds of the same output in this process run one after the other, so
+  // they never share a temporary file.
   const key = resolve(spec.output);
-  const running = inFlight.get(key);
-  if (running) return running.then((r) => ({ ...r, source: spec.source, output: spec.output }));
-  const promise = buildOne(spec).finally(() => inFlight.delete(key));
+  const previous = inFlight.get(key);
+  const promise = (previous ? previous.catch(() => {}) : Promise.resolve())
+    .then(() => buildOne(spec));
   inFlight.set(key, promise);
+  const forget = () => {
+    if (inFlight.get(key) === promise) inFlight.delete(key);
+  };
+  promise.then(forget, forget);
   return promise;
 }
-
-const inFlight = new Map<string, Promise<BuildResult>>();
 
 /**
  * Build every plugin (`plugins/*.c` into `<outDir>/*.so`) and every test
@@ -190,12 +203,18 @@ const inFlight = new Map<string, Promise<BuildResult>>();
  * @returns one result per source, plugins first, each group sorted by name
  * @throws {BuildError} when a plugin fails to build
  */
-export async function buildAll(options: BuildAllOptions = {}): Promise<BuildResult[]> {
+export async function buildAll(
+  options: BuildAllOptions = {},
+): Promise<BuildResult[]> {
   const root = resolve(options.root ?? PROJECT_ROOT);
   const outDir = resolve(root, options.outDir ?? "build");
   const sdkDir = join(root, "native");
   const specs: BuildSpec[] = [];
-  for (const [dir, out] of [["plugins", outDir], ["tests/fixtures", join(outDir, "fixtures")]]) {
+  const groups = [
+    { dir: "plugins", out: outDir },
+    { dir: "tests/fixtures", out: join(outDir, "fixtures") },
+  ];
+  for (const { dir, out } of groups) {
     for (const name of await listSources(join(root, dir))) {
       specs.push({
         source: join(root, dir, name),
@@ -226,14 +245,19 @@ export async function buildAll(options: BuildAllOptions = {}): Promise<BuildResu
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(JOBS, specs.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(JOBS, specs.length) }, worker),
+  );
   if (failure !== undefined) throw failure;
 
   const done = results as BuildResult[];
   if (!options.quiet) {
     const built = done.filter((r) => r.built).length;
-    const compiler = done[0]?.compiler ?? (await compilerInfo(defaultCompiler())).label;
-    console.log(`${built} built, ${done.length - built} up to date with ${compiler}`);
+    const compiler = done[0]?.compiler ??
+      (await compilerInfo(defaultCompiler())).label;
+    console.log(
+      `${built} built, ${done.length - built} up to date with ${compiler}`,
+    );
   }
   return done;
 }
@@ -280,9 +304,14 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
   ]);
   const defines = Object.entries(spec.defines ?? {}).map(([name, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new BuildError(`Cannot build ${quote(spec.source)}: invalid define name ${quote(name)}`, {
-        source: spec.source,
-      });
+      throw new BuildError(
+        `Cannot build ${quote(spec.source)}: invalid define name ${
+          quote(name)
+        }`,
+        {
+          source: spec.source,
+        },
+      );
     }
     return `-D${name}=${value}`;
   });
@@ -302,7 +331,12 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
   ]);
   const buildId = spec.buildId ?? contentHash.slice(0, 16);
   const input = sha256([contentHash, buildId]);
-  const result = { source: spec.source, output: spec.output, buildId, compiler: compiler.label };
+  const result = {
+    source: spec.source,
+    output: spec.output,
+    buildId,
+    compiler: compiler.label,
+  };
 
   const output = resolve(spec.output);
   const stampsPath = join(dirname(output), STAMPS);
@@ -329,21 +363,28 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
   ];
   let out: Deno.CommandOutput;
   try {
-    out = await new Deno.Command(compiler.program, { args, stdout: "piped", stderr: "piped" })
+    out = await new Deno.Command(compiler.program, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+    })
       .output();
   } catch (err) {
     throw new BuildError(
-      `Cannot build ${quote(spec.source)}: cannot run compiler ${quote(compilerCommand)}: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
+      `Cannot build ${quote(spec.source)}: cannot run compiler ${
+        quote(compilerCommand)
+      }: ${err instanceof Error ? err.message : String(err)}`,
       { source: spec.source, cause: err },
     );
   }
-  const stderr = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr) +
+    new TextDecoder().decode(out.stdout);
   if (!out.success) {
     await removeIfExists(tmp);
     throw new BuildError(
-      `Cannot build ${quote(spec.source)}: ${compiler.label} failed with exit code ${out.code}`,
+      `Cannot build ${
+        quote(spec.source)
+      }: ${compiler.label} failed with exit code ${out.code}`,
       { source: spec.source, stderr, exitCode: out.code },
     );
   }
@@ -400,15 +441,19 @@ async function probeCompiler(command: string): Promise<CompilerInfo> {
       return out.success ? new TextDecoder().decode(out.stdout).trim() : "";
     } catch (err) {
       throw new BuildError(
-        `Cannot run compiler ${quote(command)}: ${err instanceof Error ? err.message : String(err)}`,
+        `Cannot run compiler ${quote(command)}: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
         { source: "", cause: err },
       );
     }
   };
   const versionText = await run("--version");
-  const fullVersion = (await run("-dumpfullversion")) || (await run("-dumpversion"));
+  const fullVersion = (await run("-dumpfullversion")) ||
+    (await run("-dumpversion"));
   const firstLine = versionText.split("\n")[0] ?? "";
-  const version = fullVersion || /\d+\.\d+(\.\d+)?/.exec(firstLine)?.[0] || "unknown";
+  const version = fullVersion || /\d+\.\d+(\.\d+)?/.exec(firstLine)?.[0] ||
+    "unknown";
   const family = /clang/i.test(firstLine)
     ? "clang"
     : /\bgcc\b|\bGCC\b|Free Software Foundation/.test(versionText)
@@ -451,7 +496,9 @@ async function readInput(path: string, source: string): Promise<Uint8Array> {
 function sha256(parts: (string | Uint8Array)[]): string {
   const hash = createHash("sha256");
   for (const part of parts) {
-    const bytes = typeof part === "string" ? new TextEncoder().encode(part) : part;
+    const bytes = typeof part === "string"
+      ? new TextEncoder().encode(part)
+      : part;
     // Length-prefixed, so no two different part lists hash alike.
     hash.update(`${bytes.length}:`);
     hash.update(bytes);
@@ -479,9 +526,14 @@ function updateStamps(path: string, name: string, stamp: Stamp): Promise<void> {
   const next = previous.then(async () => {
     const outputs = await readStamps(path);
     outputs[name] = stamp;
-    const sorted = Object.fromEntries(Object.entries(outputs).sort(([a], [b]) => a < b ? -1 : 1));
+    const sorted = Object.fromEntries(
+      Object.entries(outputs).sort(([a], [b]) => a < b ? -1 : 1),
+    );
     const tmp = `${path}.tmp-${Deno.pid}-${++tmpCounter}`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ version: 1, outputs: sorted }, null, 2) + "\n");
+    await Deno.writeTextFile(
+      tmp,
+      JSON.stringify({ version: 1, outputs: sorted }, null, 2) + "\n",
+    );
     await Deno.rename(tmp, path);
   });
   const settled = next.catch(() => {});
@@ -511,7 +563,9 @@ async function removeIfExists(path: string): Promise<void> {
 
 function describe(r: BuildResult): string {
   return r.built
-    ? `built ${display(r.output)} (${basename(r.source)}, ${r.compiler}, build id ${r.buildId})`
+    ? `built ${display(r.output)} (${
+      basename(r.source)
+    }, ${r.compiler}, build id ${r.buildId})`
     : `up to date ${display(r.output)}`;
 }
 

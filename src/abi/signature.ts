@@ -171,19 +171,25 @@ function bad(text: string, detail: string): PluginError {
 // Type-level parsing: the call signature is derived from the literal text.
 // ---------------------------------------------------------------------------
 
-type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R>
+/** `S` without leading and trailing spaces. */
+export type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R>
   : S extends `${infer R} ` ? Trim<R>
   : S;
-type StripPb<T extends string> = T extends `pb_${infer R}` ? R : T;
-type ParamType<P extends string> = Trim<P> extends `${infer T} ${string}` ? StripPb<T>
+/** A type name without the C SDK's `pb_` prefix. */
+export type StripPb<T extends string> = T extends `pb_${infer R}` ? R : T;
+/** The type of one parameter text (`pb_i32 a` is `i32`). */
+export type ParamType<P extends string> = Trim<P> extends `${infer T} ${string}` ? StripPb<T>
   : StripPb<Trim<P>>;
-type ParamList<S extends string> = Trim<S> extends "" | "void" ? []
+/** The types of a parameter list text, as a tuple. */
+export type ParamList<S extends string> = Trim<S> extends "" | "void" ? []
   : S extends `${infer A},${infer B}` ? [ParamType<A>, ...ParamList<B>]
   : [ParamType<S>];
-type Flags<S extends string> = Trim<S> extends `fallible ${infer R}` ? Flags<R>
+/** A signature text without its `fallible` / `nonblocking` prefixes. */
+export type Flags<S extends string> = Trim<S> extends `fallible ${infer R}` ? Flags<R>
   : Trim<S> extends `nonblocking ${infer R}` ? Flags<R>
   : Trim<S>;
-type IsNonblocking<S extends string> = Trim<S> extends `nonblocking ${string}` ? true
+/** Whether a signature text is `nonblocking`. */
+export type IsNonblocking<S extends string> = Trim<S> extends `nonblocking ${string}` ? true
   : Trim<S> extends `fallible ${infer R}` ? IsNonblocking<R>
   : false;
 
@@ -211,7 +217,8 @@ export type ResultOf<T> = T extends "void" ? void
   : T extends TypeName ? number
   : never;
 
-type Arguments<P> = { [K in keyof P]: ArgumentOf<P[K]> };
+/** The TypeScript argument types of a tuple of type names. */
+export type Arguments<P> = { [K in keyof P]: ArgumentOf<P[K]> };
 
 /**
  * The function type of a signature text: `FunctionOf<"i32 add(i32 a, i32 b)">`

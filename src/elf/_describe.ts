@@ -28,16 +28,14 @@ export function describeNonElf(bytes: Uint8Array): NonElfDescription {
   if (startsWith(head, [0x21, 0x3c, 0x61, 0x72, 0x63, 0x68, 0x3e, 0x0a])) {
     return {
       found: 'a static library archive (begins "!<arch>")',
-      hint:
-        "a static library (.a) cannot be loaded; build a shared library with " +
+      hint: "a static library (.a) cannot be loaded; build a shared library with " +
         "`cc -shared -fPIC -o plugin.so plugin.c`",
     };
   }
   if (startsWith(head, [0x00, 0x61, 0x73, 0x6d])) {
     return {
       found: "a WebAssembly module",
-      hint:
-        "load WebAssembly with WebAssembly.instantiate(), or build a native shared library " +
+      hint: "load WebAssembly with WebAssembly.instantiate(), or build a native shared library " +
         "with `cc -shared -fPIC`",
     };
   }
@@ -49,28 +47,20 @@ export function describeNonElf(bytes: Uint8Array): NonElfDescription {
   if (otherOs) {
     return {
       found: otherOs,
-      hint:
-        "this library was built for another operating system; build it on Linux with " +
+      hint: "this library was built for another operating system; build it on Linux with " +
         "`cc -shared -fPIC`",
     };
   }
   const text = asText(head);
   if (text !== undefined) {
     return {
-      found: `text beginning ${
-        JSON.stringify(Array.from(text).slice(0, 8).join(""))
-      }`,
+      found: `text beginning ${JSON.stringify(Array.from(text).slice(0, 8).join(""))}`,
       hint: DEFAULT_HINT,
     };
   }
-  const hex = Array.from(
-    bytes.subarray(0, 8),
-    (b) => b.toString(16).padStart(2, "0"),
-  );
+  const hex = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0"));
   const found = bytes.length < 4
-    ? `only ${bytes.length} byte${bytes.length === 1 ? "" : "s"}: ${
-      hex.join(" ")
-    }`
+    ? `only ${bytes.length} byte${bytes.length === 1 ? "" : "s"}: ${hex.join(" ")}`
     : `binary data beginning ${hex.join(" ")}`;
   return { found, hint: DEFAULT_HINT };
 }

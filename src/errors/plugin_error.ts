@@ -88,6 +88,8 @@ export class PluginError extends Error {
   readonly path: string | undefined;
 
   /**
+   * Make an error with a stable code.
+   *
    * @param code the stable code
    * @param summary one line: subject quoted, details after a colon, expected before found
    * @param options path, hint and cause
@@ -161,6 +163,8 @@ export class LoadError extends PluginError {
   readonly found: string;
 
   /**
+   * Make a load error; the message is built from the details.
+   *
    * @param code the stable code
    * @param details file, what, expected, found and hint
    */
@@ -197,6 +201,8 @@ export class CallError extends PluginError {
   readonly pluginCode: number | undefined;
 
   /**
+   * Make a call error; the message names the function and the plugin.
+   *
    * @param code the stable code
    * @param path the plugin file
    * @param fn the function called

@@ -7,6 +7,16 @@
  * allocation happens on the call path for ASCII strings up to the buffer's
  * size, nor for 64-bit arguments below 65536.
  *
+ * A `cstring` result is compared in place (one `strncmp`) with the previous
+ * result of the same function; when the bytes are the same, the same string
+ * is returned, so a function that keeps answering the same text costs no
+ * decoding and no new string.
+ *
+ * The raw function may be bound lazily: a wrapper made without one asks
+ * {@linkcode BindContext.bind} for it on its first call (after the closed
+ * check and the argument checks), because every symbol Deno.dlopen binds
+ * costs tens of microseconds.
+ *
  * @module
  */
 
@@ -36,6 +46,20 @@ export interface BindContext {
   /** The library's state. */
   library: LibraryState;
   /** `plugboard_take_error`, bound when the signature is fallible. */
+  takeError?: () => Deno.PointerValue;
+  /**
+   * Binds the raw function on the first call, for wrappers made without one.
+   * Called at most once per wrapper (again only if it throws).
+   */
+  bind?: () => BoundRaw;
+}
+
+/** What {@linkcode BindContext.bind} returns. */
+export interface BoundRaw {
+  /** The raw Deno FFI function. */
+  // deno-lint-ignore ban-types
+  raw: Function;
+  /** `plugboard_take_error`, when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
 }
 
@@ -171,6 +195,64 @@ function readCString(p: Deno.PointerValue): string | null {
   return p === null ? null : Deno.UnsafePointerView.getCString(p);
 }
 
+const LIBC_STRNCMP = {
+  strncmp: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
+} as const;
+let strncmp: ((a: Deno.PointerValue, b: Uint8Array, n: bigint) => number) | null | undefined;
+
+/** libc's strncmp, opened on first use; null where libc cannot be opened. */
+function getStrncmp(): typeof strncmp {
+  if (strncmp === undefined) {
+    try {
+      strncmp = Deno.dlopen("libc.so.6", LIBC_STRNCMP).symbols.strncmp;
+    } catch {
+      strncmp = null;
+    }
+  }
+  return strncmp;
+}
+
+/** Results up to this many bytes are remembered for the in-place comparison. */
+const RESULT_CACHE_BYTES = 1024;
+
+/**
+ * A reader of one function's `cstring` results that returns the previous
+ * string when the bytes at the new pointer are the same (one strncmp, no
+ * decoding, no new string). Never closed: the libc it uses stays loaded.
+ */
+function cachedReader(): (p: Deno.PointerValue) => string | null {
+  const cmp = getStrncmp();
+  if (!cmp) return readCString;
+  const bytes = new Uint8Array(RESULT_CACHE_BYTES);
+  // The remembered result: its text and, in `bytes`, its UTF-8 and the NUL.
+  let text = "";
+  let size = -1; // strncmp length: bytes including the NUL; -1 when nothing is remembered
+  let n64 = 0n;
+  return function read(p: Deno.PointerValue): string | null {
+    if (p === null) return null;
+    if (size > 0 && cmp(p, bytes, n64) === 0) return text;
+    const s = Deno.UnsafePointerView.getCString(p);
+    // Remember it when it is short ASCII (its bytes are then its UTF-16 units).
+    const n = s.length;
+    size = -1;
+    if (n < RESULT_CACHE_BYTES) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127) break;
+        bytes[i] = c;
+      }
+      if (i === n) {
+        bytes[n] = 0;
+        text = s;
+        size = n + 1;
+        n64 = SMALL[size];
+      }
+    }
+    return s;
+  };
+}
+
 function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
   const view = new Deno.UnsafePointerView(e);
   const code = view.getInt32(0);
@@ -191,18 +273,21 @@ function closedError(ctx: BindContext, fn: string): never {
  * Build the typed wrapper of one function.
  *
  * @param sig the signature the host declared (and the plugin agrees with)
- * @param raw the raw Deno FFI function
+ * @param raw the raw Deno FFI function, or undefined to bind it on the first
+ * call through `ctx.bind`
  * @param ctx the handle, library and error-taking function
  * @returns the wrapper
  */
 // deno-lint-ignore ban-types
-export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Function {
+export function makeWrapper(sig: Signature, raw: Function | undefined, ctx: BindContext): Function {
   const fn = sig.name;
   const args: string[] = [];
   const body: string[] = ["if (h.closed) closed(ctx, FN);"];
   const passed: string[] = [];
+  if (raw === undefined && !ctx.bind) throw new Error(`unreachable: no raw function for ${fn}`);
   const env: Record<string, unknown> = {
     raw,
+    bindRaw: ctx.bind,
     ctx,
     h: ctx.handle,
     lib: ctx.library,
@@ -277,8 +362,12 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     }
     passed.push(a);
   });
+  // Bind after the checks, so a call with bad arguments binds nothing.
+  if (raw === undefined) body.push("if (raw === undefined) bind();");
   const call = `raw(${passed.join(", ")})`;
-  const convert = (r: string) => sig.result === "cstring" ? `readCString(${r})` : r;
+  if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
+  const convert = (r: string) =>
+    sig.result !== "cstring" ? r : sig.nonblocking ? `readCString(${r})` : `readResult(${r})`;
   if (sig.nonblocking) {
     body.push(
       "lib.inflight++;",
@@ -298,9 +387,14 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     body.push(`return ${convert(call)};`);
   }
   const names = Object.keys(env);
-  const src = `"use strict";\nreturn function ${fn}(${args.join(", ")}) {\n  ${
-    body.join("\n  ")
-  }\n};`;
+  // The wrapper gets a fixed internal name (a plugin function may be called
+  // `raw`, `closed` or `delete`), and its real name as its `name` property.
+  const bind = "function bind() {\n  const b = bindRaw();\n  take = b.takeError;\n  raw = b.raw;\n}\n";
+  const src = `"use strict";\n${raw === undefined ? bind : ""}return function pb$wrapper(${
+    args.join(", ")
+  }) {\n  ${body.join("\n  ")}\n};`;
   // deno-lint-ignore ban-types
-  return new Function(...names, src)(...names.map((n) => env[n])) as Function;
+  const wrapper = new Function(...names, src)(...names.map((n) => env[n])) as Function;
+  Object.defineProperty(wrapper, "name", { value: fn });
+  return wrapper;
 }

@@ -38,15 +38,15 @@ export function findExported(
   if (dyn && !dyn.defined) {
     return missingThrow(path, name, kind, "an undefined (imported) symbol: the library uses it but does not define it", `define ${name} in the plugin, or load the library that defines it`);
   }
-  const local = elf.localSymbols.find((s) => s.name === name && s.defined);
+  const local = findLocal(elf, name);
   if (local) {
-    const hidden = local.visibility === "hidden" || local.visibility === "internal";
+    const hidden = local.hidden;
     if (hidden) {
       return missingThrow(
         path,
         name,
         kind,
-        `a hidden ${local.type === "func" ? "function" : "symbol"} (visibility ${local.visibility}: it exists but is not exported)`,
+        `a hidden ${local.type === "func" ? "function" : "symbol"} (hidden visibility: it is in the file but not exported)`,
         `export it: declare it with PLUGBOARD_FN(...) or mark it __attribute__((visibility("default"))); it is hidden by -fvisibility=hidden or a visibility attribute`,
       );
     }
@@ -69,6 +69,27 @@ export function findExported(
       ? `use the exported name ${near.map((n) => `"${n}"`).join(" or ")}`
       : `if ${name} is in the source, the linker removed it or it was never compiled: export it with PLUGBOARD_FN(...) (exported functions are kept) or mark it __attribute__((used)); check -ffunction-sections -Wl,--gc-sections and the build's file list`,
   );
+}
+
+/**
+ * A local symbol and whether it was hidden rather than static. The linker
+ * turns hidden symbols into locals, listed after a FILE symbol with an empty
+ * name; a `static` symbol sits under its source file's FILE symbol.
+ */
+function findLocal(elf: ElfInfo, name: string): (ElfSymbol & { hidden: boolean }) | undefined {
+  let file: string | undefined;
+  for (const s of elf.localSymbols) {
+    if (s.type === "file") {
+      file = s.name;
+      continue;
+    }
+    if (s.name === name && s.defined) {
+      const hidden = s.visibility === "hidden" || s.visibility === "internal" ||
+        (s.binding === "local" && file === "");
+      return { ...s, hidden };
+    }
+  }
+  return undefined;
 }
 
 function missing(path: string, name: string, kind: string, found: string, hint: string): LoadError {

@@ -32,6 +32,8 @@ import { closeFd, sealedCopy } from "./_libc.ts";
 import { type PluginFile, readPluginFile } from "./_preflight.ts";
 import { dlopenError, findExported, nearestNames } from "./_symbols.ts";
 
+export type { PluginFile } from "./_preflight.ts";
+
 /** How a plugin's bytes are mapped. */
 export type LoadMode = "memfd" | "path";
 
@@ -93,7 +95,8 @@ export interface PluginVariable<T extends number | bigint> {
 /** Numeric types a variable can be read as. */
 export type VariableType = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "i64" | "u64" | "f32" | "f64";
 
-type VariableValue<T extends VariableType> = T extends "i64" | "u64" ? bigint : number;
+/** The TypeScript type a variable of a numeric type reads as. */
+export type VariableValue<T extends VariableType> = T extends "i64" | "u64" ? bigint : number;
 
 const loaded = new Map<string, LoadedLibrary>();
 

@@ -1,0 +1,317 @@
+/**
+ * What the ELF reader extracts once the header tables are checked: the
+ * dynamic section, symbol tables and notes.
+ *
+ * @module
+ */
+
+import type { ElfNote, ElfSymbol } from "./read_elf.ts";
+import {
+  type AddressMap,
+  linkedStrings,
+  mapAddress,
+  type Section,
+  type Segment,
+} from "./_headers.ts";
+import {
+  decodeName,
+  malformed,
+  MAX_NAME,
+  type Range,
+  type Reader,
+  readName,
+  u16,
+  u32,
+  u64,
+} from "./_reader.ts";
+
+const SYM_SIZE = 24;
+const DYN_SIZE = 16;
+
+const PT_DYNAMIC = 2;
+const SHT_DYNAMIC = 6;
+
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_HASH = 4;
+const DT_STRTAB = 5;
+const DT_SYMTAB = 6;
+const DT_STRSZ = 10;
+const DT_SYMENT = 11;
+const DT_SONAME = 14;
+const DT_GNU_HASH = 0x6ffffef5;
+const DT_FLAGS_1 = 0x6ffffffb;
+
+const SYMBOL_TYPES = [
+  "notype",
+  "object",
+  "func",
+  "section",
+  "file",
+  "common",
+  "tls",
+] as const;
+const BINDINGS = ["local", "global", "weak"] as const;
+const VISIBILITIES = ["default", "internal", "hidden", "protected"] as const;
+const STT_GNU_IFUNC = 10;
+const STB_GNU_UNIQUE = 10;
+
+/** What the dynamic section says. */
+export interface Dynamic {
+  /** `DT_NEEDED` names. */
+  needed: string[];
+  /** `DT_SONAME`. */
+  soname: string | undefined;
+  /** `DT_FLAGS_1` (low 32 bits). */
+  flags1: number;
+  /** The dynamic string table. */
+  strings: Range | undefined;
+  /** `DT_SYMTAB`, `DT_SYMENT`, `DT_HASH`, `DT_GNU_HASH`. */
+  symtab: number | undefined;
+  syment: number | undefined;
+  hash: number | undefined;
+  gnuHash: number | undefined;
+}
+
+/**
+ * Read the dynamic section: from PT_DYNAMIC, with addresses mapped through
+ * PT_LOAD, when there are program headers, else from an SHT_DYNAMIC section.
+ *
+ * @param r the reader
+ * @param segments the program headers
+ * @param sections the section headers
+ * @returns the tags plugboard uses
+ */
+export function readDynamic(r: Reader, segments: Segment[], sections: Section[]): Dynamic {
+  const dyn: Dynamic = {
+    needed: [],
+    soname: undefined,
+    flags1: 0,
+    strings: undefined,
+    symtab: undefined,
+    syment: undefined,
+    hash: undefined,
+    gnuHash: undefined,
+  };
+  let start = 0;
+  let end = 0;
+  if (segments.length > 0) {
+    const p = segments.find((s) => s.type === PT_DYNAMIC);
+    if (!p) return dyn;
+    [start, end] = [p.offset, p.offset + p.filesz];
+  } else {
+    const s = sections.find((s) => s.type === SHT_DYNAMIC);
+    if (!s) return dyn;
+    [start, end] = [s.offset, s.offset + s.size];
+    dyn.strings = linkedStrings(r, sections, s, "SHT_DYNAMIC");
+  }
+
+  const needed: number[] = [];
+  let soname: number | undefined;
+  let strtab: number | undefined;
+  let strsz: number | undefined;
+  for (let p = start; p + DYN_SIZE <= end; p += DYN_SIZE) {
+    // Every tag read here fits in 32 bits; skip the others (OS and processor ranges).
+    if (u32(r, p + (r.le ? 4 : 0)) !== 0) continue;
+    const tag = u32(r, p + (r.le ? 0 : 4));
+    if (tag === DT_NULL) break;
+    const val = u64(r, p + 8);
+    if (tag === DT_NEEDED) needed.push(val);
+    else if (tag === DT_SONAME) soname = val;
+    else if (tag === DT_STRTAB) strtab = val;
+    else if (tag === DT_STRSZ) strsz = val;
+    else if (tag === DT_SYMTAB) dyn.symtab = val;
+    else if (tag === DT_SYMENT) dyn.syment = val;
+    else if (tag === DT_HASH) dyn.hash = val;
+    else if (tag === DT_GNU_HASH) dyn.gnuHash = val;
+    else if (tag === DT_FLAGS_1) dyn.flags1 = u32(r, p + (r.le ? 8 : 12));
+  }
+
+  if (!dyn.strings && strtab !== undefined) {
+    const mapped = mapAddress(r, segments, strtab, "DT_STRTAB");
+    const room = mapped.end - mapped.start;
+    if (strsz !== undefined && strsz > room) {
+      malformed(r, "DT_STRSZ", `at most ${room} bytes (the rest of its segment)`, `${strsz}`);
+    }
+    dyn.strings = { start: mapped.start, end: mapped.start + (strsz ?? room) };
+  }
+  const strings = dyn.strings;
+  if (needed.length > 0 || soname !== undefined) {
+    if (!strings) malformed(r, "DT_STRTAB", "a string table", "none");
+    dyn.needed = needed.map((n) => readName(r, strings, n, "DT_NEEDED"));
+    if (soname !== undefined) {
+      dyn.soname = readName(r, strings, soname, "DT_SONAME");
+    }
+  }
+  return dyn;
+}
+
+/**
+ * Read a symbol table section (`.dynsym` or `.symtab`).
+ *
+ * @param r the reader
+ * @param sections all sections
+ * @param s the symbol table
+ * @param what its name, for messages
+ * @returns its symbols, index 0 skipped
+ */
+export function readSymbolSection(
+  r: Reader,
+  sections: Section[],
+  s: Section,
+  what: string,
+): ElfSymbol[] {
+  if (s.entsize !== SYM_SIZE) {
+    malformed(r, `sh_entsize of ${what}`, `${SYM_SIZE}`, `${s.entsize}`);
+  }
+  if (s.size % SYM_SIZE !== 0) {
+    malformed(r, `sh_size of ${what}`, `a multiple of ${SYM_SIZE}`, `${s.size}`);
+  }
+  const strings = linkedStrings(r, sections, s, what);
+  return readSymbols(r, s.offset, s.size / SYM_SIZE, strings, what);
+}
+
+/**
+ * Read the dynamic symbols as the loader finds them (`DT_SYMTAB`, counted
+ * through `DT_GNU_HASH` or `DT_HASH`), for files without section headers.
+ *
+ * @param r the reader
+ * @param segments the program headers
+ * @param dyn the dynamic section
+ * @returns the symbols, index 0 skipped
+ */
+export function readDynamicSymbols(r: Reader, segments: Segment[], dyn: Dynamic): ElfSymbol[] {
+  if (dyn.symtab === undefined || !dyn.strings) return [];
+  if (dyn.syment !== undefined && dyn.syment !== SYM_SIZE) {
+    malformed(r, "DT_SYMENT", `${SYM_SIZE}`, `${dyn.syment}`);
+  }
+  const table = mapAddress(r, segments, dyn.symtab, "DT_SYMTAB");
+  let count = 0;
+  if (dyn.gnuHash !== undefined) {
+    count = gnuHashSymbolCount(r, segments, dyn.gnuHash);
+  } else if (dyn.hash !== undefined) {
+    const h = mapAddress(r, segments, dyn.hash, "DT_HASH");
+    if (h.end - h.start < 8) {
+      malformed(r, "DT_HASH", "an 8-byte header", "a header cut short");
+    }
+    count = u32(r, h.start + 4); // nchain
+  }
+  const room = Math.floor((table.end - table.start) / SYM_SIZE);
+  if (count > room) {
+    malformed(r, "dynamic symbol count", `at most ${room} symbols in the segment`, `${count}`);
+  }
+  return readSymbols(r, table.start, count, dyn.strings, "DT_SYMTAB");
+}
+
+/** One past the highest symbol index a DT_GNU_HASH table reaches. */
+function gnuHashSymbolCount(r: Reader, segments: Segment[], addr: number): number {
+  const h = mapAddress(r, segments, addr, "DT_GNU_HASH");
+  const bad = (found: string): never =>
+    malformed(r, "DT_GNU_HASH", "a hash table inside its segment", found);
+  if (h.end - h.start < 16) bad("a header cut short");
+  const nbuckets = u32(r, h.start);
+  const symoffset = u32(r, h.start + 4);
+  const bloomSize = u32(r, h.start + 8);
+  const buckets = h.start + 16 + bloomSize * 8;
+  const chains = buckets + nbuckets * 4;
+  if (chains > h.end) bad(`${nbuckets} buckets, ${bloomSize} bloom words`);
+  let last = 0;
+  for (let i = 0; i < nbuckets; i++) {
+    last = Math.max(last, u32(r, buckets + i * 4));
+  }
+  if (last === 0) return symoffset;
+  if (last < symoffset) bad(`bucket ${last} below symoffset ${symoffset}`);
+  // Walk the last chain to its end marker (bit 0 set).
+  for (let p = chains + (last - symoffset) * 4; p + 4 <= h.end; p += 4) {
+    if (u32(r, p) & 1) return last + 1;
+    last++;
+  }
+  return bad("a chain that runs past its segment");
+}
+
+function readSymbols(
+  r: Reader,
+  offset: number,
+  count: number,
+  strings: Range,
+  what: string,
+): ElfSymbol[] {
+  const out: ElfSymbol[] = new Array(Math.max(0, count - 1));
+  const b = r.bytes;
+  for (let i = 1; i < count; i++) {
+    const p = offset + i * SYM_SIZE;
+    const type = b[p + 4] & 0xf;
+    const binding = b[p + 4] >> 4;
+    out[i - 1] = {
+      name: readName(r, strings, u32(r, p), `symbol ${i} of ${what}`),
+      value: u64(r, p + 8),
+      size: u64(r, p + 16),
+      type: type < SYMBOL_TYPES.length
+        ? SYMBOL_TYPES[type]
+        : type === STT_GNU_IFUNC
+        ? "ifunc"
+        : "other",
+      binding: binding < BINDINGS.length
+        ? BINDINGS[binding]
+        : binding === STB_GNU_UNIQUE
+        ? "unique"
+        : "other",
+      visibility: VISIBILITIES[b[p + 5] & 3],
+      defined: u16(r, p + 6) !== 0,
+    };
+  }
+  return out;
+}
+
+/**
+ * Read the note records of one PT_NOTE segment or SHT_NOTE section.
+ *
+ * @param r the reader
+ * @param addresses maps record offsets to virtual addresses
+ * @param region the segment's or section's bytes
+ * @param alignment its `p_align` or `sh_addralign` (8 means 8-byte aligned notes)
+ * @param notes where to add the notes
+ */
+export function readNotes(
+  r: Reader,
+  addresses: AddressMap,
+  region: Range,
+  alignment: number,
+  notes: ElfNote[],
+) {
+  const align = alignment === 8 ? 8 : 4;
+  const { end } = region;
+  for (let p = region.start; p < end;) {
+    if (end - p < 12) badNote(r, region, p, `${end - p} bytes left`);
+    const namesz = u32(r, p);
+    const descsz = u32(r, p + 4);
+    const descOffset = alignUp(12 + namesz, align);
+    const descEnd = descOffset + descsz;
+    if (descEnd > end - p) {
+      badNote(r, region, p, `namesz ${namesz} and descsz ${descsz}`);
+    }
+    const size = Math.min(alignUp(descEnd, align), end - p);
+    notes.push({
+      owner: decodeName(r, p + 12, p + 12 + Math.min(namesz, MAX_NAME)),
+      type: u32(r, p + 8),
+      desc: r.bytes.subarray(p + descOffset, p + descEnd),
+      vaddr: addresses.addressOf(p),
+      offset: p,
+      size,
+    });
+    p += size;
+  }
+}
+
+function badNote(r: Reader, region: Range, p: number, found: string): never {
+  return malformed(
+    r,
+    `note at offset ${p}`,
+    `a record inside its ${region.end - region.start}-byte note region`,
+    found,
+  );
+}
+
+function alignUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
+}

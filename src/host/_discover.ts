@@ -1,0 +1,158 @@
+/**
+ * Discovery: the search paths of a host and the candidate files in them, in
+ * a deterministic order (file name, then full path).
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { PluginError } from "../errors/plugin_error.ts";
+
+/** The environment variable holding extra search paths, colon-separated. */
+export const PATH_VARIABLE = "PLUGBOARD_PATH";
+
+/** A file a host will try to load. */
+export interface Candidate {
+  /** The search path joined with the file name (or the file search path itself). */
+  path: string;
+  /** The file name. */
+  name: string;
+  /** The real path, or `undefined` when it cannot be resolved (a dangling symlink). */
+  realPath: string | undefined;
+  /** Inode, size and modification time: changes when the file is replaced or rewritten. */
+  stamp: string;
+  /** `so`: a `*.so` file; `exec`: another executable file (an exec plugin, when enabled). */
+  kind: "so" | "exec";
+}
+
+/** What a scan found. */
+export interface Scan {
+  /** Candidate files, sorted by file name, then path. */
+  candidates: Candidate[];
+  /** Search paths that do not exist. */
+  missing: string[];
+}
+
+/**
+ * The search paths: those given in code, then those of `PLUGBOARD_PATH`,
+ * without empty entries or repeats.
+ *
+ * @param paths the paths given in code
+ * @param env whether to read the environment variable
+ * @returns the paths
+ * @throws {PluginError} `PERMISSION_DENIED` when the variable cannot be read
+ */
+export function searchPaths(paths: readonly string[], env: boolean): string[] {
+  const all = [...paths];
+  if (env) {
+    let value: string | undefined;
+    try {
+      value = Deno.env.get(PATH_VARIABLE);
+    } catch (e) {
+      throw new PluginError(
+        "PERMISSION_DENIED",
+        `Cannot read ${PATH_VARIABLE}: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          hint: `grant --allow-env=${PATH_VARIABLE}, or create the host with { env: false }`,
+          cause: e,
+        },
+      );
+    }
+    if (value) all.push(...value.split(":"));
+  }
+  return [...new Set(all.filter((p) => p !== ""))];
+}
+
+/** A `.so` file name: `x.so` or `libx.so.1.2`. Temporary build outputs (`x.so.tmp-123`) are not. */
+const SO_NAME = /\.so(\.\d+)*$/;
+
+/**
+ * List the candidate files of the search paths. A directory contributes its
+ * `*.so` entries (and, with `exec`, its other executable files); hidden
+ * files are ignored; a file search path is a candidate itself.
+ *
+ * @param paths the search paths
+ * @param exec whether executable files other than `*.so` are candidates
+ * @returns the candidates in discovery order, and the missing search paths
+ */
+export function scan(paths: readonly string[], exec: boolean): Scan {
+  const candidates: Candidate[] = [];
+  const missing: string[] = [];
+  for (const dir of paths) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(dir);
+    } catch {
+      missing.push(dir);
+      continue;
+    }
+    if (!info.isDirectory) {
+      candidates.push(candidate(dir, baseName(dir), "so", info));
+      continue;
+    }
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      missing.push(dir);
+      continue;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(".") || e.isDirectory) continue;
+      const path = join(dir, e.name);
+      const isSo = SO_NAME.test(e.name);
+      if (!isSo && !exec) continue;
+      let st: Deno.FileInfo | undefined;
+      try {
+        st = Deno.statSync(path);
+      } catch {
+        // A dangling symlink: still a candidate, so it is reported.
+      }
+      if (st && !st.isFile) continue;
+      if (!isSo && (!st || ((st.mode ?? 0) & 0o111) === 0)) continue;
+      candidates.push(candidate(path, e.name, isSo ? "so" : "exec", st));
+    }
+  }
+  candidates.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+  );
+  return { candidates, missing };
+}
+
+/**
+ * The change stamp of a file: inode, size and modification time.
+ *
+ * @param path the file
+ * @returns the stamp, or `"missing"`
+ */
+export function stampOf(path: string): string {
+  try {
+    return stamp(Deno.statSync(path));
+  } catch {
+    return "missing";
+  }
+}
+
+function candidate(
+  path: string,
+  name: string,
+  kind: "so" | "exec",
+  st: Deno.FileInfo | undefined,
+): Candidate {
+  let realPath: string | undefined;
+  try {
+    realPath = Deno.realPathSync(path);
+  } catch {
+    realPath = undefined;
+  }
+  return { path, name, realPath, stamp: st ? stamp(st) : "missing", kind };
+}
+
+function stamp(st: Deno.FileInfo): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtime?.getTime() ?? 0}`;
+}
+
+function baseName(path: string): string {
+  const r = resolve(path);
+  return r.slice(r.lastIndexOf("/") + 1);
+}

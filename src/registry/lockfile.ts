@@ -1,0 +1,426 @@
+/**
+ * The lockfile, `plugboard.lock`: what was trusted, plugin by plugin. JSON,
+ * kept apart from any configuration, with a format `version`, one entry per
+ * `name@version`, keys in a fixed order and entries sorted, so a change shows
+ * as a small diff. It is always replaced atomically (a temporary file renamed
+ * over it), so a reader never sees half of one. The format is described in
+ * `docs/lockfile.md`.
+ *
+ * @example A lockfile with one plugin
+ * ```json
+ * {
+ *   "version": 1,
+ *   "plugins": {
+ *     "greeter@0.1.0": {
+ *       "name": "greeter",
+ *       "version": "0.1.0",
+ *       "abi": "1.0",
+ *       "interfaces": {
+ *         "greeter": {
+ *           "version": "1.0",
+ *           "hash": "5e0d0f6f0b1c…(64 hex digits)",
+ *           "functions": ["cstring greet(cstring)"]
+ *         }
+ *       },
+ *       "compiler": "gcc 12.2.0",
+ *       "buildId": "0f6d3c2b1a998877",
+ *       "sha256": "9b2c…(64 hex digits)",
+ *       "path": "build/greeter.so"
+ *     }
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { PluginError, quote } from "../errors/plugin_error.ts";
+import { writeFileAtomic } from "./_atomic.ts";
+import { compareSemVer, parseSemVer } from "./_semver.ts";
+
+/** The format version this plugboard reads and writes. */
+export const LOCKFILE_VERSION = 1;
+
+/** The lockfile's default name, looked up in the current directory. */
+export const DEFAULT_LOCKFILE = "plugboard.lock";
+
+/** An interface as it was trusted. */
+export interface LockedInterface {
+  /** Its version, `MAJOR.MINOR`. */
+  readonly version: string;
+  /** SHA-256 (hex) of `id/MAJOR.MINOR` and its canonical signatures. */
+  readonly hash: string;
+  /** Its canonical signatures, sorted by function name. */
+  readonly functions: readonly string[];
+}
+
+/** One trusted plugin. */
+export interface LockEntry {
+  /** The plugin's name. */
+  readonly name: string;
+  /** Its version (semver). */
+  readonly version: string;
+  /** The ABI it was built with, `MAJOR.MINOR`. */
+  readonly abi: string;
+  /** Its interfaces, by id. */
+  readonly interfaces: Readonly<Record<string, LockedInterface>>;
+  /** The compiler that built it, e.g. `gcc 12.2.0`. */
+  readonly compiler: string;
+  /** The build id stamped at build time (`""` when none was). */
+  readonly buildId: string;
+  /** SHA-256 of the file, hex. */
+  readonly sha256: string;
+  /** Where it was seen: relative to the lockfile's directory when inside it. */
+  readonly path: string;
+}
+
+/** A parsed lockfile. */
+export interface Lockfile {
+  /** The format version, {@linkcode LOCKFILE_VERSION}. */
+  readonly version: number;
+  /** The trusted plugins, keyed `name@version`. */
+  readonly plugins: Readonly<Record<string, LockEntry>>;
+}
+
+/** Options of {@linkcode parseLockfile}. */
+export interface ParseLockfileOptions {
+  /** The file the text came from, for messages. @default "plugboard.lock" */
+  path?: string;
+}
+
+const ENTRY_KEYS = [
+  "name",
+  "version",
+  "abi",
+  "interfaces",
+  "compiler",
+  "buildId",
+  "sha256",
+  "path",
+] as const;
+const INTERFACE_KEYS = ["version", "hash", "functions"] as const;
+const HEX64 = /^[0-9a-f]{64}$/;
+const PAIR = /^\d{1,5}\.\d{1,5}$/;
+
+/**
+ * Read and validate a lockfile.
+ *
+ * @example
+ * ```ts ignore
+ * import { readLockfile } from "@plugboard/plugboard";
+ *
+ * const lock = readLockfile("plugboard.lock");
+ * console.log(Object.keys(lock.plugins)); // ["greeter@0.1.0", ...]
+ * ```
+ *
+ * @param path the lockfile
+ * @returns the lockfile
+ * @throws {PluginError} `NOT_FOUND` when there is no such file,
+ *   `PERMISSION_DENIED` when it cannot be read, `LOCKFILE_INVALID` when it is
+ *   not a valid lockfile
+ */
+export function readLockfile(path: string): Lockfile {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new PluginError(
+        "NOT_FOUND",
+        `Cannot read lockfile ${quote(path)}: no such file`,
+        {
+          path,
+          hint:
+            "create it by trusting plugins: plugboard trust FILE|DIR... --lock " +
+            path,
+          cause: e,
+        },
+      );
+    }
+    if (
+      e instanceof Deno.errors.PermissionDenied ||
+      e instanceof Deno.errors.NotCapable
+    ) {
+      throw new PluginError(
+        "PERMISSION_DENIED",
+        `Cannot read lockfile ${quote(path)}: ${(e as Error).message}`,
+        { path, hint: "grant read access to the lockfile", cause: e },
+      );
+    }
+    throw new PluginError(
+      "LOCKFILE_INVALID",
+      `Cannot read lockfile ${quote(path)}: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+      { path, cause: e },
+    );
+  }
+  return parseLockfile(text, { path });
+}
+
+/**
+ * Parse and validate the text of a lockfile.
+ *
+ * @example
+ * ```ts
+ * import { parseLockfile } from "@plugboard/plugboard";
+ *
+ * const lock = parseLockfile('{ "version": 1, "plugins": {} }');
+ * console.log(lock.version, Object.keys(lock.plugins).length); // 1 0
+ * ```
+ *
+ * @param text the JSON text
+ * @param options the file name for messages
+ * @returns the lockfile
+ * @throws {PluginError} `LOCKFILE_INVALID`, naming the first bad field
+ */
+export function parseLockfile(
+  text: string,
+  options: ParseLockfileOptions = {},
+): Lockfile {
+  const path = options.path ?? DEFAULT_LOCKFILE;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw invalid(path, "the file", "JSON", (e as Error).message, e);
+  }
+  if (!isObject(data)) throw invalid(path, "the file", "a JSON object", kind(data));
+  if (data.version !== LOCKFILE_VERSION) {
+    const newer = typeof data.version === "number" &&
+      data.version > LOCKFILE_VERSION;
+    throw new PluginError(
+      "LOCKFILE_INVALID",
+      `Cannot read lockfile ${quote(path)}: unsupported format version: expected ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
+      {
+        path,
+        hint: newer
+          ? "it was written by a newer plugboard: upgrade plugboard"
+          : `write "version": ${LOCKFILE_VERSION}, or recreate it with plugboard trust`,
+      },
+    );
+  }
+  onlyKeys(path, "the file", data, ["version", "plugins"]);
+  if (!isObject(data.plugins)) {
+    throw invalid(path, "plugins", "an object", kind(data.plugins));
+  }
+  const plugins: Record<string, LockEntry> = {};
+  for (const [key, value] of Object.entries(data.plugins)) {
+    const entry = parseEntry(path, `plugins[${quote(key)}]`, value);
+    if (key !== `${entry.name}@${entry.version}`) {
+      throw invalid(
+        path,
+        `plugins[${quote(key)}]`,
+        `the key ${quote(`${entry.name}@${entry.version}`)}`,
+        quote(key),
+      );
+    }
+    plugins[key] = entry;
+  }
+  return Object.freeze({
+    version: LOCKFILE_VERSION,
+    plugins: Object.freeze(plugins),
+  });
+}
+
+/**
+ * The canonical text of a lockfile: two-space JSON, entries sorted by name
+ * then version, keys in a fixed order, a final newline. Equal lockfiles give
+ * equal text.
+ *
+ * @example
+ * ```ts
+ * import { formatLockfile } from "@plugboard/plugboard";
+ *
+ * console.log(formatLockfile({ version: 1, plugins: {} }));
+ * // {
+ * //   "version": 1,
+ * //   "plugins": {}
+ * // }
+ * ```
+ *
+ * @param lock the lockfile
+ * @returns the JSON text
+ */
+export function formatLockfile(lock: Lockfile): string {
+  const entries = Object.values(lock.plugins).sort(compareEntries);
+  const plugins: Record<string, unknown> = {};
+  for (const e of entries) {
+    const interfaces: Record<string, unknown> = {};
+    for (const id of Object.keys(e.interfaces).sort()) {
+      const i = e.interfaces[id];
+      interfaces[id] = {
+        version: i.version,
+        hash: i.hash,
+        functions: [...i.functions].sort(byFunctionName),
+      };
+    }
+    plugins[`${e.name}@${e.version}`] = {
+      name: e.name,
+      version: e.version,
+      abi: e.abi,
+      interfaces,
+      compiler: e.compiler,
+      buildId: e.buildId,
+      sha256: e.sha256,
+      path: e.path,
+    };
+  }
+  return JSON.stringify({ version: LOCKFILE_VERSION, plugins }, null, 2) + "\n";
+}
+
+/**
+ * Write a lockfile atomically: its canonical text goes to a temporary file in
+ * the same directory, which is flushed and renamed over `path`.
+ *
+ * @example
+ * ```ts ignore
+ * import { readLockfile, writeLockfile } from "@plugboard/plugboard";
+ *
+ * writeLockfile("plugboard.lock", readLockfile("plugboard.lock"));
+ * ```
+ *
+ * @param path the lockfile
+ * @param lock its content
+ */
+export function writeLockfile(path: string, lock: Lockfile): void {
+  writeFileAtomic(path, formatLockfile(lock));
+}
+
+/**
+ * Order of lock entries: by name, then by semver precedence of the version.
+ *
+ * @param a one entry
+ * @param b the other
+ * @returns a negative number, 0 or a positive number
+ */
+export function compareEntries(
+  a: { name: string; version: string },
+  b: { name: string; version: string },
+): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const va = parseSemVer(a.version);
+  const vb = parseSemVer(b.version);
+  if (va && vb) {
+    const d = compareSemVer(va, vb);
+    if (d !== 0) return d;
+  }
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------
+
+function parseEntry(path: string, where: string, v: unknown): LockEntry {
+  if (!isObject(v)) throw invalid(path, where, "an object", kind(v));
+  onlyKeys(path, where, v, ENTRY_KEYS);
+  const str = (key: string, test?: RegExp, expected?: string) => {
+    const x = v[key];
+    if (typeof x !== "string" || (test && !test.test(x))) {
+      throw invalid(
+        path,
+        `${where}.${key}`,
+        expected ?? "a string",
+        kind(x),
+      );
+    }
+    return x;
+  };
+  const name = str("name", /./, "a non-empty string");
+  const version = str("version", /./, "a non-empty string");
+  const abi = str("abi", PAIR, "MAJOR.MINOR");
+  if (!isObject(v.interfaces)) {
+    throw invalid(path, `${where}.interfaces`, "an object", kind(v.interfaces));
+  }
+  const interfaces: Record<string, LockedInterface> = {};
+  for (const [id, i] of Object.entries(v.interfaces)) {
+    const at = `${where}.interfaces[${quote(id)}]`;
+    if (!isObject(i)) throw invalid(path, at, "an object", kind(i));
+    onlyKeys(path, at, i, INTERFACE_KEYS);
+    if (typeof i.version !== "string" || !PAIR.test(i.version)) {
+      throw invalid(path, `${at}.version`, "MAJOR.MINOR", kind(i.version));
+    }
+    if (typeof i.hash !== "string" || !HEX64.test(i.hash)) {
+      throw invalid(path, `${at}.hash`, "64 hex digits", kind(i.hash));
+    }
+    if (
+      !Array.isArray(i.functions) ||
+      !i.functions.every((f) => typeof f === "string")
+    ) {
+      throw invalid(
+        path,
+        `${at}.functions`,
+        "an array of signatures",
+        kind(i.functions),
+      );
+    }
+    interfaces[id] = Object.freeze({
+      version: i.version,
+      hash: i.hash,
+      functions: Object.freeze([...i.functions as string[]]),
+    });
+  }
+  return Object.freeze({
+    name,
+    version,
+    abi,
+    interfaces: Object.freeze(interfaces),
+    compiler: str("compiler"),
+    buildId: str("buildId"),
+    sha256: str("sha256", HEX64, "64 hex digits"),
+    path: str("path", /./, "a non-empty string"),
+  });
+}
+
+function byFunctionName(a: string, b: string): number {
+  const na = functionName(a);
+  const nb = functionName(b);
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+function functionName(sig: string): string {
+  return /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(sig)?.[1] ?? sig;
+}
+
+function onlyKeys(
+  path: string,
+  where: string,
+  v: Record<string, unknown>,
+  keys: readonly string[],
+): void {
+  for (const k of Object.keys(v)) {
+    if (!keys.includes(k)) {
+      throw invalid(path, `${where}.${k}`, `one of ${keys.join(", ")}`, "an unknown field");
+    }
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function kind(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object" && v !== null) return "an object";
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+function invalid(
+  path: string,
+  where: string,
+  expected: string,
+  found: string,
+  cause?: unknown,
+): PluginError {
+  return new PluginError(
+    "LOCKFILE_INVALID",
+    `Cannot read lockfile ${quote(path)}: ${where}: expected ${expected}, found ${found}`,
+    {
+      path,
+      hint:
+        "fix the entry by hand, or remove it and trust the plugin again: plugboard trust FILE",
+      cause,
+    },
+  );
+}
