@@ -235,3 +235,16 @@ export type SignatureRecord = Readonly<Record<string, string>>;
 
 /** The typed functions of a signature record. */
 export type FunctionsOf<F extends SignatureRecord> = { readonly [K in keyof F]: FunctionOf<F[K]> };
+
+/**
+ * The function type of a signature text called across a process boundary:
+ * as {@linkcode FunctionOf}, but the result always comes in a Promise.
+ */
+export type AsyncFunctionOf<S extends string> = FunctionOf<S> extends (...args: infer A) => infer R
+  ? (...args: A) => Promise<Awaited<R>>
+  : never;
+
+/** The typed functions of a signature record for an isolated plugin: each returns a Promise. */
+export type AsyncFunctionsOf<F extends SignatureRecord> = {
+  readonly [K in keyof F]: AsyncFunctionOf<F[K]>;
+};

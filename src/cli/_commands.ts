@@ -7,6 +7,10 @@
 import type { Io } from "./_output.ts";
 import { inspectCommand } from "./inspect_command.ts";
 import { callCommand } from "./call_command.ts";
+import { calcCommand } from "./calc_command.ts";
+import { pipeCommand } from "./pipe_command.ts";
+import { trustCommand } from "./trust_command.ts";
+import { verifyCommand } from "./verify_command.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -29,5 +33,25 @@ export const COMMANDS: Record<string, Command> = {
     synopsis: "call FILE FUNCTION [ARGS...]",
     summary: "load a plugin and call one function",
     run: callCommand,
+  },
+  calc: {
+    synopsis: "calc [--dir DIR] EXPRESSION",
+    summary: "evaluate arithmetic with calc.op/1 operator plugins",
+    run: calcCommand,
+  },
+  pipe: {
+    synopsis: "pipe [--dir DIR] TEXT",
+    summary: "pass text through every text.processor/1 plugin, by file name",
+    run: pipeCommand,
+  },
+  trust: {
+    synopsis: "trust FILE|DIR... [--lock F]",
+    summary: "record plugins in the lockfile, showing what changed",
+    run: trustCommand,
+  },
+  verify: {
+    synopsis: "verify FILE|DIR... [--lock F]",
+    summary: "check plugin files against the lockfile, reporting every difference",
+    run: verifyCommand,
   },
 };

@@ -157,6 +157,8 @@ export interface ElfInfo {
   buildId: string | undefined;
   /** Every note of the PT_NOTE segments, or of the SHT_NOTE sections if there are no program headers. */
   notes: ElfNote[];
+  /** `DT_FLAGS_1` of the dynamic section (0 when absent); `DF_1_NODELETE` (0x8) means dlclose never unloads it. */
+  flags1: number;
 }
 
 /**
@@ -433,6 +435,7 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
     soname: dyn.soname,
     buildId: buildId ? toHex(buildId.desc) : undefined,
     notes,
+    flags1: dyn.flags1,
   };
 }
 

@@ -34,9 +34,16 @@ export interface RouteHooks {
  * @param sig the signature
  * @param slot where the current function is
  * @param hooks in-flight tracking and call logging
+ * @param options `async`: the functions may return promises whatever their
+ *   signature says (a plugin in another process), so every promise is tracked
  * @returns the routed function, named after the plugin function
  */
-export function routeFunction(sig: Signature, slot: Slot, hooks: RouteHooks): AnyFunction {
+export function routeFunction(
+  sig: Signature,
+  slot: Slot,
+  hooks: RouteHooks,
+  options: { async?: boolean } = {},
+): AnyFunction {
   const args = sig.parameters.map((_, i) => `a${i}`).join(", ");
   let src: string;
   if (hooks.logCall) {
@@ -53,6 +60,11 @@ export function routeFunction(sig: Signature, slot: Slot, hooks: RouteHooks): An
 };`;
   } else if (sig.nonblocking) {
     src = `return function routed(${args}) { return h.track(s.fn(${args})); };`;
+  } else if (options.async) {
+    src = `return function routed(${args}) {
+  const r = s.fn(${args});
+  return r instanceof Promise ? h.track(r) : r;
+};`;
   } else {
     src = `return function routed(${args}) { return s.fn(${args}); };`;
   }
@@ -71,15 +83,19 @@ export function routeFunction(sig: Signature, slot: Slot, hooks: RouteHooks): An
  * A function that throws `CLOSED`: what a slot holds once its plugin is
  * removed or its host closed.
  *
+ * @param sig the function's signature
  * @param path the plugin file
- * @param fn the function's name
  * @param why why it is closed
  * @returns the function
  */
-export function closedFunction(path: string, fn: string, why: string): AnyFunction {
-  return () => {
-    throw new CallError("CLOSED", path, fn, why, {
-      hint: "ask the host for the plugin again; functions of a closed or removed plugin cannot be called",
+export function closedFunction(sig: Signature, path: string, why: string): AnyFunction {
+  const error = () =>
+    new CallError("CLOSED", path, sig.name, why, {
+      hint:
+        "ask the host for the plugin again; functions of a closed or removed plugin cannot be called",
     });
+  // A function that returns a promise reports by rejecting it, never by throwing.
+  return sig.nonblocking ? () => Promise.reject(error()) : () => {
+    throw error();
   };
 }

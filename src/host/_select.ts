@@ -113,15 +113,31 @@ export function checkHostInterfaces(
   if (accepted.length === 0) {
     const wanted = specs.map((s) => `${s.id}/${formatVersionPair(s.version)}`);
     const has = meta.interfaces.map((i) => `${i.id}/${formatVersionPair(i.version)}`);
-    throw new LoadError("INTERFACE_MISSING", {
+    const err = new LoadError("INTERFACE_MISSING", {
       path,
       what: `plugin "${meta.name}" provides none of the host's interfaces`,
       expected: wanted.join(" or "),
       found: has.length ? has.join(", ") : "no interfaces",
       hint: `implement ${wanted[0]} in the plugin, or remove the file from the search path`,
     });
+    forOthers.add(err);
+    throw err;
   }
   return accepted;
+}
+
+const forOthers = new WeakSet<object>();
+
+/**
+ * Whether an error says a plugin provides none of the host's interfaces
+ * (a plugin for other hosts, expected in a shared directory), as opposed to
+ * a plugin that claims one of them and does not match.
+ *
+ * @param err the error
+ * @returns whether it is that error
+ */
+export function isForOtherInterfaces(err: unknown): boolean {
+  return typeof err === "object" && err !== null && forOthers.has(err);
 }
 
 /** `DF_1_NODELETE` in `DT_FLAGS_1`: the library can never be unloaded. */
@@ -135,6 +151,5 @@ const DF_1_NODELETE = 0x8;
  * @returns true when dlclose will never unmap it
  */
 export function isNodelete(elf: ElfInfo): boolean {
-  const flags1 = (elf as { flags1?: unknown }).flags1;
-  return typeof flags1 === "number" && (flags1 & DF_1_NODELETE) !== 0;
+  return (elf.flags1 & DF_1_NODELETE) !== 0;
 }

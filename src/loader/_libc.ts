@@ -13,6 +13,7 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
+  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
 } as const;
 
 let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -91,4 +92,18 @@ export function sealedCopy(name: string, bytes: Uint8Array): SealedCopy {
  */
 export function closeFd(fd: number): void {
   getLibc().close(fd);
+}
+
+/**
+ * The load address of the shared object that contains `addr`, as the dynamic
+ * linker knows it (`dladdr`'s `dli_fbase`): the start of its mapping, which
+ * is always readable.
+ *
+ * @param addr an address inside a loaded library
+ * @returns the object's base address, or undefined if no object contains it
+ */
+export function objectBase(addr: Deno.PointerObject): bigint | undefined {
+  const info = new BigUint64Array(4);
+  if (getLibc().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
+  return info[1];
 }

@@ -101,6 +101,16 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
   }
 }
 
+/** Options of {@linkcode openLibrary}. */
+export interface OpenLibraryOptions {
+  /**
+   * Open a library file even when it, or a directory above it, is writable by
+   * group or others (otherwise `INSECURE_PERMISSIONS`). Sonames are not checked.
+   * @default false
+   */
+  allowInsecurePermissions?: boolean;
+}
+
 /**
  * Open an ordinary shared library with declared signatures. A path (with a
  * `/`) is checked first: it must exist, be a 64-bit shared object for this
@@ -117,16 +127,20 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
  *
  * @param path a file path or a soname
  * @param declarations function name to signature text
+ * @param options the permission check
  * @returns the library
  * @throws {LoadError} `NOT_FOUND`, `NOT_ELF`, `WRONG_ARCH`, `SYMBOL_MISSING`, `LOAD_FAILED`...
  */
 export function openLibrary<const F extends SignatureRecord>(
   path: string,
   declarations: F,
+  options: OpenLibraryOptions = {},
 ): Library<F> {
   let elf: ElfInfo | undefined;
   if (path.includes("/")) {
-    const file = readPluginFile(path);
+    const file = readPluginFile(path, {
+      allowInsecurePermissions: options.allowInsecurePermissions,
+    });
     elf = readElf(file.bytes, path);
   }
   return new Library(path, declarations, elf);

@@ -4,7 +4,8 @@
  *
  * The order of checks: the file (exists, regular, readable), its ELF header
  * (class, machine, type), the plugin's metadata (ABI version first, then the
- * rest), the caller's `verify` hook (the registry plugs in here), the
+ * rest), the registry's check (`registry` and `policy`: lockfile entry and
+ * trust policy), the caller's `verify` hook, the
  * interfaces the host asked for, function by function, and the exported
  * symbols they need. Only then is the library mapped, from a sealed in-memory
  * copy of exactly the bytes that were checked, and its in-memory metadata is
@@ -27,10 +28,24 @@ import {
 } from "../abi/signature.ts";
 import { type ElfInfo, readElf } from "../elf/read_elf.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
-import { type BindContext, ffiDeclaration, type HandleState, makeWrapper } from "./_bind.ts";
-import { closeFd, sealedCopy } from "./_libc.ts";
+import {
+  type BindContext,
+  type BoundRaw,
+  ffiDeclaration,
+  type HandleState,
+  type LibraryState,
+  makeWrapper,
+} from "./_bind.ts";
+import { closeFd, objectBase, sealedCopy } from "./_libc.ts";
 import { type PluginFile, readPluginFile } from "./_preflight.ts";
 import { dlopenError, findExported, nearestNames } from "./_symbols.ts";
+import { Registry } from "../registry/registry.ts";
+import {
+  type IsolatedPlugin,
+  openIsolatedPlugin,
+  type OpenIsolatedPluginOptions,
+} from "../isolate/open_isolated_plugin.ts";
+import type { TrustPolicy } from "../registry/trust_policy.ts";
 
 export type { PluginFile } from "./_preflight.ts";
 
@@ -69,6 +84,32 @@ export interface OpenPluginOptions {
    * refuse it. The registry's lockfile checks plug in here.
    */
   verify?: (candidate: PluginCandidate) => void;
+  /**
+   * Where the plugin runs: `"none"` in this process. (`"process"`, in a
+   * child process, is the other overload of openPlugin and returns an
+   * IsolatedPlugin.)
+   * @default "none"
+   */
+  isolation?: "none";
+  /**
+   * The trusted plugins: a lockfile path or a {@linkcode Registry}. The
+   * plugin is checked against it and `policy` before the `verify` hook, and
+   * refused (`UNTRUSTED`, `VERSION_MISMATCH`, `CHECKSUM_MISMATCH`, ...)
+   * before anything is loaded.
+   * @default undefined (no registry check, unless `policy` is given: then an empty registry)
+   */
+  registry?: Registry | string;
+  /**
+   * What the host requires of the plugin against `registry`.
+   * @default {} (strict: only trusted plugins, exact bytes; see TrustPolicy)
+   */
+  policy?: TrustPolicy;
+  /**
+   * Load a plugin file even when it, or a directory above it, is writable by
+   * group or others or owned by another user (otherwise `INSECURE_PERMISSIONS`).
+   * @default false
+   */
+  allowInsecurePermissions?: boolean;
   /**
    * Run the plugin's init hook after loading.
    * @default true
@@ -117,7 +158,39 @@ const loaded = new Map<string, LoadedLibrary>();
  * @returns the open plugin
  * @throws {LoadError} with a code saying which check failed
  */
-export function openPlugin(path: string, options: OpenPluginOptions = {}): Promise<Plugin> {
+export function openPlugin(path: string, options?: OpenPluginOptions): Promise<Plugin>;
+/**
+ * Open a plugin in a child process, so that a crash or a hang in it cannot
+ * take the host down: the same as {@linkcode openIsolatedPlugin}. Its
+ * functions have the same types as in-process ones, but return Promises.
+ *
+ * @example Isolating a plugin
+ * ```ts ignore
+ * import { defineInterface, openPlugin } from "@plugboard/plugboard";
+ *
+ * const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
+ * await using plugin = await openPlugin("build/greeter.so", {
+ *   isolation: "process",
+ *   interfaces: [Greeter],
+ *   timeoutMs: 1000,
+ * });
+ * console.log(await plugin.use(Greeter).greet("World")); // "Hello, World"
+ * ```
+ *
+ * @param path the plugin file
+ * @param options `isolation: "process"`, plus the options of openIsolatedPlugin
+ * @returns the isolated plugin
+ * @throws {LoadError} with a code saying which check failed
+ */
+export function openPlugin(
+  path: string,
+  options: OpenIsolatedPluginOptions & { isolation: "process" },
+): Promise<IsolatedPlugin>;
+export function openPlugin(
+  path: string,
+  options: OpenPluginOptions | (OpenIsolatedPluginOptions & { isolation: "process" }) = {},
+): Promise<Plugin | IsolatedPlugin> {
+  if (options.isolation === "process") return openIsolatedPlugin(path, options);
   try {
     return Promise.resolve(openPluginSync(path, options));
   } catch (e) {
@@ -144,7 +217,9 @@ export function openPlugin(path: string, options: OpenPluginOptions = {}): Promi
  */
 export function openPluginSync(path: string, options: OpenPluginOptions = {}): Plugin {
   const mode = options.load ?? "memfd";
-  const file = readPluginFile(path);
+  const file = readPluginFile(path, {
+    allowInsecurePermissions: options.allowInsecurePermissions,
+  });
   const elf = readElf(file.bytes, path);
   const metadata = readMetadata(elf, path);
   for (const name of ["plugboard_entry", "plugboard_take_error"]) {
@@ -160,6 +235,14 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
         cause: e,
       });
     }
+  }
+  if (options.registry !== undefined || options.policy !== undefined) {
+    const registry = typeof options.registry === "string"
+      ? Registry.fromLockfile(options.registry, {
+        allowInsecurePermissions: options.allowInsecurePermissions,
+      })
+      : options.registry ?? new Registry();
+    registry.check({ file, elf, metadata }, options.policy);
   }
   options.verify?.({ file, elf, metadata });
   for (const spec of options.interfaces ?? []) {
@@ -244,8 +327,10 @@ export class Plugin implements Disposable, AsyncDisposable {
 
   /**
    * The typed functions of an interface. The interface is checked (again, if
-   * it was given to openPlugin) and its functions bound on first use; later
-   * calls return the same object.
+   * it was given to openPlugin), with every function's signature and symbol,
+   * on first use; later calls return the same object. Each function is then
+   * made on first access and bound to its symbol on its first call, so this
+   * costs the same whatever the interface's size.
    *
    * @example
    * ```ts ignore
@@ -429,16 +514,33 @@ export class Plugin implements Disposable, AsyncDisposable {
   }
 
   #bind(sigs: Signature[]): Record<string, unknown> {
-    const raw = this.#lib.bindRaw(sigs, this.path);
+    // Everything that can fail is checked now. The rest is paid per function
+    // on first use, so use() costs the same whatever the interface's size:
+    // each wrapper is compiled on first access (~15 µs each), and binds its
+    // symbol on its first call (one Deno.dlopen per symbol costs ~60 µs).
+    const lib = this.#lib;
+    const path = this.path;
+    const state = this.#state;
+    lib.checkBindable(sigs, path);
     const out: Record<string, unknown> = {};
     for (const sig of sigs) {
-      const ctx: BindContext = {
-        path: this.path,
-        handle: this.#state,
-        library: this.#lib.state,
-        takeError: sig.fallible ? this.#lib.takeError : undefined,
+      let wrapper: unknown;
+      const make = () => {
+        const ready = lib.bound(sig);
+        const ctx: BindContext = {
+          path,
+          handle: state,
+          library: lib.state,
+          takeError: ready?.takeError,
+          bind: () => lib.bindRaw(sig, path),
+          code: lib.code,
+        };
+        return makeWrapper(sig, ready?.raw, ctx);
       };
-      out[sig.name] = makeWrapper(sig, raw.get(rawKey(sig)) as () => unknown, ctx);
+      Object.defineProperty(out, sig.name, {
+        enumerable: true,
+        get: () => wrapper ??= make(),
+      });
     }
     return Object.freeze(out);
   }
@@ -516,15 +618,17 @@ function rawKey(sig: Signature): string {
  * @internal
  */
 class LoadedLibrary {
-  readonly state = {
+  readonly state: LibraryState = {
     inflight: 0,
-    drained: () => this.#maybeUnload(),
+    drained: (): void => this.#maybeUnload(),
   };
   leases = 0;
   takeError: (() => Deno.PointerValue) | undefined;
+  /** Wrapper code compiled for this library's functions, shared by its handles. */
+  readonly code = new Map<string, string>();
   #entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
   #groups: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>[] = [];
-  #raw = new Map<string, unknown>();
+  #raw = new Map<string, BoundRaw["raw"]>();
   #base: bigint;
   #descriptor: Deno.PointerObject;
   #memfd: number | undefined;
@@ -589,9 +693,25 @@ class LoadedLibrary {
     const entrySym = elf.symbols.find((s) => s.name === "plugboard_entry")!;
     const entryAddr = Deno.UnsafePointer.value(entry.symbols.plugboard_entry);
     const base = BigInt(entryAddr) - BigInt(entrySym.value);
-    // Cross-check: the notes in memory must be the notes in the file.
-    for (const note of elf.notes) {
-      if (note.vaddr < 0 || (note.owner !== "plugboard" && note.owner !== "GNU")) continue;
+    // Before reading any plugin memory at addresses computed from the file,
+    // make sure the loaded object has the file's layout: the dynamic linker
+    // may have handed back another library loaded earlier from the same path,
+    // and reading it at the file's offsets could touch unmapped memory.
+    if (!sameLayout(entry.symbols.plugboard_entry!, base, file.bytes)) {
+      fail(
+        new LoadError("METADATA_MISMATCH", {
+          path,
+          what: "the library in memory is not the file that was checked",
+          expected: `the layout of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
+          found: "another layout in memory: the dynamic linker returned another, already loaded library",
+          hint: 'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+        }),
+      );
+    }
+    // Cross-check: the notes in memory must be the notes in the file. Notes
+    // that follow each other in the file and in memory are compared as one
+    // range (one view instead of one per note).
+    for (const note of noteRanges(elf)) {
       const mem = new Uint8Array(
         Deno.UnsafePointerView.getArrayBuffer(
           Deno.UnsafePointer.create(base + BigInt(note.vaddr))!,
@@ -667,10 +787,8 @@ class LoadedLibrary {
     return Deno.UnsafePointer.create(this.#base + BigInt(vaddr))!;
   }
 
-  /** Bind every signature not bound yet, in one dlopen. */
-  bindRaw(sigs: Signature[], path: string): Map<string, unknown> {
-    const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
-    let needTake = false;
+  /** Check that every signature can be bound (without binding any). */
+  checkBindable(sigs: Signature[], path: string): void {
     for (const sig of sigs) {
       if (sig.fallible && sig.nonblocking) {
         throw new PluginError(
@@ -682,33 +800,48 @@ class LoadedLibrary {
           },
         );
       }
-      if (sig.fallible && !this.takeError) needTake = true;
-      if (this.#raw.has(rawKey(sig))) continue;
-      findExported(this.elf, sig.name, path, "function");
+      if (!this.#raw.has(rawKey(sig))) findExported(this.elf, sig.name, path, "function");
+    }
+  }
+
+  /** The raw function of a signature if it is bound already. */
+  bound(sig: Signature): BoundRaw | undefined {
+    const raw = this.#raw.get(rawKey(sig));
+    if (raw === undefined || (sig.fallible && !this.takeError)) return undefined;
+    return { raw, takeError: sig.fallible ? this.takeError : undefined };
+  }
+
+  /**
+   * Bind one signature (and `plugboard_take_error` with the first fallible
+   * one), in one Deno.dlopen; already bound ones come from the cache.
+   */
+  bindRaw(sig: Signature, path: string): BoundRaw {
+    const ready = this.bound(sig);
+    if (ready) return ready;
+    const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
+    if (!this.#raw.has(rawKey(sig))) {
       decls[rawKey(sig)] = { name: sig.name, ...ffiDeclaration(sig) };
     }
-    if (needTake) {
+    if (sig.fallible && !this.takeError) {
       decls.__plugboard_take_error = {
         name: "plugboard_take_error",
         parameters: [],
         result: "pointer",
       };
     }
-    if (Object.keys(decls).length > 0) {
-      let group: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
-      try {
-        group = Deno.dlopen(this.loadPath, decls);
-      } catch (e) {
-        throw dlopenError(e, path, this.loadPath, this.elf);
-      }
-      this.#groups.push(group);
-      for (const [k, f] of Object.entries(group.symbols)) {
-        if (k === "__plugboard_take_error") {
-          this.takeError = f as () => Deno.PointerValue;
-        } else this.#raw.set(k, f);
-      }
+    let group: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
+    try {
+      group = Deno.dlopen(this.loadPath, decls);
+    } catch (e) {
+      throw dlopenError(e, path, this.loadPath, this.elf);
     }
-    return this.#raw as Map<string, unknown>;
+    this.#groups.push(group);
+    for (const [k, f] of Object.entries(group.symbols)) {
+      if (k === "__plugboard_take_error") {
+        this.takeError = f as () => Deno.PointerValue;
+      } else this.#raw.set(k, f as BoundRaw["raw"]);
+    }
+    return this.bound(sig)!;
   }
 
   /** One handle is done with the library. */
@@ -784,6 +917,42 @@ function badDescriptor(path: string, expected: string, found: string): LoadError
     found,
     hint: "rebuild the plugin with native/plugboard.h; do not edit the plugboard notes",
   });
+}
+
+/** The plugboard and GNU notes to compare, adjacent ones merged into one range. */
+function noteRanges(
+  elf: ElfInfo,
+): { owner: string; vaddr: number; offset: number; size: number }[] {
+  const out: { owner: string; vaddr: number; offset: number; size: number }[] = [];
+  for (const note of elf.notes) {
+    if (note.vaddr < 0 || (note.owner !== "plugboard" && note.owner !== "GNU")) continue;
+    const last = out[out.length - 1];
+    if (
+      last && last.owner === note.owner && note.offset === last.offset + last.size &&
+      note.vaddr === last.vaddr + last.size
+    ) {
+      last.size += note.size;
+    } else {
+      out.push({ owner: note.owner, vaddr: note.vaddr, offset: note.offset, size: note.size });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the object loaded at `base` (as dladdr reports it for the entry
+ * point) starts with the file's ELF header and program headers. Only the
+ * start of the object's mapping is read, which is always mapped.
+ */
+function sameLayout(entryPtr: Deno.PointerObject, base: bigint, bytes: Uint8Array): boolean {
+  if (objectBase(entryPtr) !== base) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const phEnd = Number(dv.getBigUint64(32, true)) + dv.getUint16(54, true) * dv.getUint16(56, true);
+  const n = phEnd <= 4096 && phEnd <= bytes.length ? phEnd : 64;
+  const mem = new Uint8Array(
+    Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(base)!, n),
+  );
+  return equalBytes(mem, bytes.subarray(0, n));
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -9,7 +9,7 @@
  */
 
 import { styleText } from "node:util";
-import type { LogLevel, LogRecord, LogSink } from "./log_record.ts";
+import type { LogLevel, LogSink } from "./log_record.ts";
 
 /**
  * A sink that writes each record as one line of JSON. Bigints are written
@@ -44,6 +44,11 @@ export interface PrettySinkOptions {
    * @default true
    */
   time?: boolean;
+  /**
+   * Drop records below this level.
+   * @default "debug" (nothing is dropped)
+   */
+  minLevel?: LogLevel;
 }
 
 /**
@@ -61,7 +66,7 @@ export interface PrettySinkOptions {
  * ```
  *
  * @param write called with each line, without a trailing newline
- * @param options colours and time
+ * @param options colours, time and the lowest level shown
  * @returns the sink
  */
 export function prettySink(
@@ -70,9 +75,12 @@ export function prettySink(
 ): LogSink {
   const color = options.color ?? false;
   const showTime = options.time ?? true;
+  const min = LEVELS.indexOf(options.minLevel ?? "debug");
+  // The caller decides about colour (it knows where `write` goes), not the stream check of styleText.
   const paint = (style: Parameters<typeof styleText>[0], text: string) =>
-    color ? styleText(style, text) : text;
+    color ? styleText(style, text, { validateStream: false }) : text;
   return (record) => {
+    if (LEVELS.indexOf(record.level) < min) return;
     const parts: string[] = [];
     if (showTime) parts.push(paint("dim", clock(record.time)));
     parts.push(paint(LEVEL_STYLE[record.level] ?? "white", record.level.padEnd(5)));
@@ -92,7 +100,7 @@ export function prettySink(
 /**
  * Format a duration in milliseconds for people: `0.41 ms`, `12.3 ms`, `1.25 s`.
  *
- * @example
+ * @example Durations for people
  * ```ts
  * import { formatMs } from "@plugboard/plugboard";
  *
@@ -108,6 +116,8 @@ export function formatMs(ms: number): string {
   if (ms >= 10) return `${ms.toFixed(1)} ms`;
   return `${ms.toFixed(2)} ms`;
 }
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const LEVEL_STYLE: Record<LogLevel, Parameters<typeof styleText>[0]> = {
   debug: "gray",

@@ -29,9 +29,7 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
   }
   const tmp = join(
     dir,
-    `.${basename(target)}.tmp-${Deno.pid}-${++counter}-${
-      Math.random().toString(36).slice(2, 8)
-    }`,
+    `.${basename(target)}.tmp-${Deno.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`,
   );
   const bytes = new TextEncoder().encode(text);
   const file = Deno.openSync(tmp, {

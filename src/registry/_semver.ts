@@ -156,6 +156,27 @@ export function formatSemVer(v: SemVer): string {
   return v.prerelease.length ? `${core}-${v.prerelease.join(".")}` : core;
 }
 
+/**
+ * Order of lock entries: by name, then by semver precedence of the version.
+ *
+ * @param a one entry
+ * @param b the other
+ * @returns a negative number, 0 or a positive number
+ */
+export function compareEntries(
+  a: { name: string; version: string },
+  b: { name: string; version: string },
+): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const va = parseSemVer(a.version);
+  const vb = parseSemVer(b.version);
+  if (va && vb) {
+    const d = compareSemVer(va, vb);
+    if (d !== 0) return d;
+  }
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
 // ---------------------------------------------------------------------------
 
 function preId(s: string): string | number {
@@ -215,6 +236,10 @@ function desugar(word: string): Comparator[] | undefined {
   const xMajor = isX(p[1]);
   const xMinor = xMajor || isX(p[2]);
   const xPatch = xMinor || isX(p[3]);
+  // A number after a wildcard ("x.1", "1.x.2") or a prerelease of one means nothing.
+  if ((xMajor && !isX(p[2])) || (xMinor && !isX(p[3])) || (xPatch && p[4])) {
+    return undefined;
+  }
   const major = xMajor ? 0 : Number(p[1]);
   const minor = xMinor ? 0 : Number(p[2]);
   const patch = xPatch ? 0 : Number(p[3]);

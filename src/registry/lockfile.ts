@@ -34,9 +34,10 @@
  * @module
  */
 
-import { PluginError, quote } from "../errors/plugin_error.ts";
+import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
+import { checkPermissions } from "../loader/_preflight.ts";
 import { writeFileAtomic } from "./_atomic.ts";
-import { compareSemVer, parseSemVer } from "./_semver.ts";
+import { compareEntries } from "./_semver.ts";
 
 /** The format version this plugboard reads and writes. */
 export const LOCKFILE_VERSION = 1;
@@ -82,6 +83,17 @@ export interface Lockfile {
   readonly plugins: Readonly<Record<string, LockEntry>>;
 }
 
+/** Options of {@linkcode readLockfile}. */
+export interface ReadLockfileOptions {
+  /**
+   * Read a lockfile that others could change (writable by group or others,
+   * in such a directory, or owned by another user); otherwise
+   * `INSECURE_PERMISSIONS`: whoever can write it decides what is trusted.
+   * @default false
+   */
+  allowInsecurePermissions?: boolean;
+}
+
 /** Options of {@linkcode parseLockfile}. */
 export interface ParseLockfileOptions {
   /** The file the text came from, for messages. @default "plugboard.lock" */
@@ -114,24 +126,26 @@ const PAIR = /^\d{1,5}\.\d{1,5}$/;
  * ```
  *
  * @param path the lockfile
+ * @param options the permission check
  * @returns the lockfile
  * @throws {PluginError} `NOT_FOUND` when there is no such file,
- *   `PERMISSION_DENIED` when it cannot be read, `LOCKFILE_INVALID` when it is
- *   not a valid lockfile
+ *   `PERMISSION_DENIED` when it cannot be read, `INSECURE_PERMISSIONS` when
+ *   others could change it, `LOCKFILE_INVALID` when it is not a valid lockfile
  */
-export function readLockfile(path: string): Lockfile {
+export function readLockfile(path: string, options: ReadLockfileOptions = {}): Lockfile {
   let text: string;
   try {
+    if (!options.allowInsecurePermissions) secureLockfile(path);
     text = Deno.readTextFileSync(path);
   } catch (e) {
+    if (e instanceof PluginError) throw e;
     if (e instanceof Deno.errors.NotFound) {
       throw new PluginError(
         "NOT_FOUND",
         `Cannot read lockfile ${quote(path)}: no such file`,
         {
           path,
-          hint:
-            "create it by trusting plugins: plugboard trust FILE|DIR... --lock " +
+          hint: "create it by trusting plugins: plugboard trust FILE|DIR... --lock " +
             path,
           cause: e,
         },
@@ -149,9 +163,7 @@ export function readLockfile(path: string): Lockfile {
     }
     throw new PluginError(
       "LOCKFILE_INVALID",
-      `Cannot read lockfile ${quote(path)}: ${
-        e instanceof Error ? e.message : String(e)
-      }`,
+      `Cannot read lockfile ${quote(path)}: ${e instanceof Error ? e.message : String(e)}`,
       { path, cause: e },
     );
   }
@@ -191,7 +203,9 @@ export function parseLockfile(
       data.version > LOCKFILE_VERSION;
     throw new PluginError(
       "LOCKFILE_INVALID",
-      `Cannot read lockfile ${quote(path)}: unsupported format version: expected ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
+      `Cannot read lockfile ${
+        quote(path)
+      }: unsupported format version: expected ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
       {
         path,
         hint: newer
@@ -287,27 +301,6 @@ export function writeLockfile(path: string, lock: Lockfile): void {
   writeFileAtomic(path, formatLockfile(lock));
 }
 
-/**
- * Order of lock entries: by name, then by semver precedence of the version.
- *
- * @param a one entry
- * @param b the other
- * @returns a negative number, 0 or a positive number
- */
-export function compareEntries(
-  a: { name: string; version: string },
-  b: { name: string; version: string },
-): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  const va = parseSemVer(a.version);
-  const vb = parseSemVer(b.version);
-  if (va && vb) {
-    const d = compareSemVer(va, vb);
-    if (d !== 0) return d;
-  }
-  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
-}
-
 // ---------------------------------------------------------------------------
 
 function parseEntry(path: string, where: string, v: unknown): LockEntry {
@@ -394,6 +387,22 @@ function onlyKeys(
   }
 }
 
+/** The loader's permission rule, applied to the lockfile. */
+function secureLockfile(path: string): void {
+  const realPath = Deno.realPathSync(path);
+  try {
+    checkPermissions({ path, realPath, stat: Deno.statSync(realPath) });
+  } catch (e) {
+    if (!(e instanceof LoadError)) throw e;
+    const prefix = `Cannot load plugin ${quote(path)}: `;
+    throw new PluginError(
+      "INSECURE_PERMISSIONS",
+      `Cannot read lockfile ${quote(path)}: ${e.summary.slice(prefix.length)}`,
+      { path, hint: e.hint, cause: e },
+    );
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -418,8 +427,7 @@ function invalid(
     `Cannot read lockfile ${quote(path)}: ${where}: expected ${expected}, found ${found}`,
     {
       path,
-      hint:
-        "fix the entry by hand, or remove it and trust the plugin again: plugboard trust FILE",
+      hint: "fix the entry by hand, or remove it and trust the plugin again: plugboard trust FILE",
       cause,
     },
   );

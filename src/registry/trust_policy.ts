@@ -21,7 +21,17 @@
 /** How much of a lockfile entry a plugin file must match. */
 export type PinLevel = "checksum" | "build-id" | "interfaces";
 
-/** A host's trust requirements. Every field is optional. */
+/**
+ * A host's trust requirements. Every field is optional.
+ *
+ * @example Allow compatible rebuilds of trusted plugins, built by gcc 12
+ * ```ts ignore
+ * import { openPlugin, type TrustPolicy } from "@plugboard/plugboard";
+ *
+ * const policy: TrustPolicy = { pin: "interfaces", pinToolchain: "gcc 12" };
+ * await using plugin = await openPlugin("build/greeter.so", { registry: "plugboard.lock", policy });
+ * ```
+ */
 export interface TrustPolicy {
   /**
    * `"strict"`: a plugin without a lockfile entry is refused (`UNTRUSTED`).

@@ -11,7 +11,16 @@
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root, absolute, without a trailing slash. */
+/**
+ * The repository root, absolute, without a trailing slash.
+ *
+ * @example
+ * ```ts
+ * import { ROOT } from "./_runner.ts";
+ *
+ * console.log(`${ROOT}/docs/failure-modes.md`);
+ * ```
+ */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 
 /** A line the output must contain: an exact line, or a pattern a whole line matches. */
@@ -56,7 +65,7 @@ export type ScenarioDefinition = Omit<Scenario, "script" | "command">;
 /**
  * Declare a scenario from its own module: the script is that module.
  *
- * @example
+ * @example A scenario module
  * ```ts ignore
  * export const scenario = defineScenario(import.meta.url, {
  *   name: "first-plugin",
@@ -110,6 +119,15 @@ export interface RunScenariosOptions {
  * Run scenarios, `jobs` at a time, each in its own `deno run -A` child with
  * the repository root as working directory and `NO_COLOR=1`.
  *
+ * @example Running two scenarios
+ * ```ts ignore
+ * import { runScenarios } from "./_runner.ts";
+ * import { scenario as a } from "./first_plugin.ts";
+ * import { scenario as b } from "./unload.ts";
+ *
+ * const results = await runScenarios([a, b], { onResult: (r) => console.log(r.scenario.name, r.passed) });
+ * ```
+ *
  * @param scenarios the scenarios
  * @param options parallelism and a progress callback
  * @returns the results, in the order of `scenarios`
@@ -134,6 +152,15 @@ export async function runScenarios(
 
 /**
  * Run one scenario and check its output.
+ *
+ * @example
+ * ```ts ignore
+ * import { runScenario } from "./_runner.ts";
+ * import { scenario } from "./unload.ts";
+ *
+ * const r = await runScenario(scenario);
+ * console.log(r.passed ? "PASS" : r.failures.join("\n"));
+ * ```
  *
  * @param scenario the scenario
  * @returns the result
@@ -181,21 +208,33 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   };
 }
 
-/** Replacements every scenario's output goes through, in order. */
+/**
+ * Replacements every scenario's output goes through, in order.
+ *
+ * @example Applying them by hand
+ * ```ts
+ * import { COMMON_NORMALIZERS } from "./_runner.ts";
+ *
+ * let text = "build id 75942231fda4f846";
+ * for (const [pattern, replacement] of COMMON_NORMALIZERS) text = text.replace(pattern, replacement);
+ * console.log(text); // "build id <hex>"
+ * ```
+ */
 export const COMMON_NORMALIZERS: readonly Normalizer[] = Object.freeze([
   // Colour codes, should a tool print them despite NO_COLOR.
+  // deno-lint-ignore no-control-regex
   [/\x1b\[[0-9;]*m/g, ""],
   // Temporary directories made by the scenarios (prefix plugboard-scen-).
   [/(?:\/[^\s"'/:()]+)*\/plugboard-scen-[A-Za-z0-9_]+/g, "$TMP"],
   // The checkout's location.
   [new RegExp(escapeRegExp(ROOT), "g"), "."],
-  // SHA-256 digests, then shorter hex ids (build ids, hash prefixes), addresses.
+  // SHA-256 digests, then shorter hex ids (build ids, hash prefixes).
   [/\b[0-9a-f]{64}\b/g, "<sha256>"],
   [/\b[0-9a-f]{12,63}\b/g, "<hex>"],
-  [/\b0x[0-9a-f]{6,16}\b/g, "0x<addr>"],
-  // Timings and ratios.
-  [/\b\d+(?:\.\d+)?(?:e[+-]?\d+)? ?(ns|µs|us|ms)\b/g, "<n> $1"],
+  // Timings and ratios, then addresses (whose "0x" is not a ratio).
+  [/-?\b\d+(?:\.\d+)?(?:e[+-]?\d+)? ?(ns|µs|us|ms)\b/g, "<n> $1"],
   [/\b\d+(?:\.\d+)?x\b/g, "<n>x"],
+  [/\b0x[0-9a-f]{6,16}\b/g, "0x<addr>"],
   [/\bpid \d+/g, "pid <n>"],
 ]);
 
@@ -203,7 +242,7 @@ export const COMMON_NORMALIZERS: readonly Normalizer[] = Object.freeze([
  * Normalise captured output: the common replacements, then the scenario's,
  * and trailing blanks removed from every line.
  *
- * @example
+ * @example A timing line
  * ```ts
  * import { normalizeOutput } from "./_runner.ts";
  *
@@ -228,7 +267,7 @@ export function normalizeOutput(output: string, extra: readonly Normalizer[]): s
  * version numbers (compiler, C library, plugin versions). The docs page
  * shows the real values; the staleness check compares through this.
  *
- * @example
+ * @example A compiler version
  * ```ts
  * import { machineNeutral } from "./_runner.ts";
  *
@@ -255,7 +294,7 @@ export interface ScriptStatus {
  * expected line in order, and no line starting with `FAIL:` (the scripts'
  * own checks print those).
  *
- * @example
+ * @example Two expected lines
  * ```ts
  * import { checkOutput } from "./_runner.ts";
  *
@@ -325,6 +364,11 @@ function exitText(r: ScenarioResult): string {
  * The terminal report of one scenario: what it does, the captured output
  * verbatim, and the verdict with each failure.
  *
+ * @example Printing results as they come
+ * ```ts ignore
+ * await runScenarios(SCENARIOS, { onResult: (r) => console.log(formatResult(r, 1)) });
+ * ```
+ *
  * @param r the result
  * @param index its number in the list, from 1
  * @returns the text, ending in a newline
@@ -346,6 +390,11 @@ export function formatResult(r: ScenarioResult, index: number): string {
 /**
  * A result as plain data, for `--json`.
  *
+ * @example `--json`
+ * ```ts ignore
+ * console.log(JSON.stringify(results.map(resultJson), null, 2));
+ * ```
+ *
  * @param r the result
  * @returns the JSON-ready object
  */
@@ -365,11 +414,25 @@ export function resultJson(r: ScenarioResult): Record<string, unknown> {
   };
 }
 
-/** The task that regenerates the docs page. */
+/**
+ * The task that regenerates the docs page.
+ *
+ * @example
+ * ```ts
+ * import { DOCS_TASK } from "./_runner.ts";
+ *
+ * console.log(`run ${DOCS_TASK}`);
+ * ```
+ */
 export const DOCS_TASK = "deno task scenarios:docs";
 
 /**
  * Render `docs/failure-modes.md` from the results of a run.
+ *
+ * @example Writing the page
+ * ```ts ignore
+ * await Deno.writeTextFile("docs/failure-modes.md", renderDocs(await runScenarios(SCENARIOS)));
+ * ```
  *
  * @param results the results, in the order of the list
  * @returns the page
@@ -425,6 +488,13 @@ export function renderDocs(results: readonly ScenarioResult[]): string {
 /**
  * The anchor GitHub gives a heading.
  *
+ * @example
+ * ```ts
+ * import { slug } from "./_runner.ts";
+ *
+ * console.log(slug("1. First plugin: build, load, call")); // "1-first-plugin-build-load-call"
+ * ```
+ *
  * @param heading the heading text
  * @returns the anchor, without `#`
  */
@@ -434,6 +504,13 @@ export function slug(heading: string): string {
 
 /**
  * The sections of a docs page by scenario title, for comparing part of a page.
+ *
+ * @example
+ * ```ts
+ * import { docsSections } from "./_runner.ts";
+ *
+ * console.log([...docsSections("# T\n\n## 1. A\n\ntext\n").keys()]); // ["## 1. A"]
+ * ```
  *
  * @param page the page
  * @returns section text by heading (`## N. Title`)
@@ -446,6 +523,31 @@ export function docsSections(page: string): Map<string, string> {
     sections.set(heading, part.trimEnd());
   }
   return sections;
+}
+
+/**
+ * The first lines where two texts differ, for a short report.
+ *
+ * @example Two pages
+ * ```ts
+ * import { firstDifference } from "./_runner.ts";
+ *
+ * console.log(firstDifference("a\nb\n", "a\nc\n")); // line 2: expected "b", found "c"
+ * ```
+ *
+ * @param expected the text expected
+ * @param actual the text found
+ * @returns a one-line description, or `undefined` when they are equal
+ */
+export function firstDifference(expected: string, actual: string): string | undefined {
+  if (expected === actual) return undefined;
+  const a = expected.split("\n");
+  const b = actual.split("\n");
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const show = (line: string | undefined) =>
+    line === undefined ? "end of text" : JSON.stringify(line);
+  return `line ${i + 1}: expected ${show(a[i])}, found ${show(b[i])}`;
 }
 
 function escapeRegExp(s: string): string {

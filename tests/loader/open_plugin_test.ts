@@ -301,3 +301,22 @@ Deno.test("errors are PluginErrors with stable codes and JSON", async () => {
   });
   assertEquals(e.message, `${e.summary}\nhint: ${e.hint}`);
 });
+
+Deno.test("openPlugin() reads no memory of another library handed back by path", async (t) => {
+  for (const [old, replacement] of [["wide32", "greeter"], ["greeter", "wide32"], ["noop", "counter"]]) {
+    await t.step(`${old} loaded, ${replacement} on disk`, async () => {
+      const dir = await Deno.makeTempDir({ prefix: "plugboard-test-" });
+      const path = `${dir}/p.so`;
+      await Deno.copyFile(plugin(old), path);
+      const raw = Deno.dlopen(path, { plugboard_entry: { type: "pointer" } });
+      try {
+        await Deno.copyFile(plugin(replacement), `${path}.new`);
+        await Deno.rename(`${path}.new`, path);
+        const e = await assertRejects(() => openPlugin(path, { load: "path" }), LoadError);
+        assertEquals(e.code, "METADATA_MISMATCH");
+      } finally {
+        raw.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,227 @@
+/**
+ * `plugboard trust FILE|DIR... [--lock F] [--json]`: record plugins in the
+ * lockfile, showing what changed, without running them.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
+import { listPluginFiles, type ScannedPlugin, scanPlugin } from "../registry/_scan.ts";
+import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
+import { Registry, type TrustChange } from "../registry/registry.ts";
+import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
+
+/** Usage of `plugboard trust`. */
+export const TRUST_USAGE = `Usage: plugboard trust FILE|DIR... [--lock F] [--json]
+
+Record plugins as trusted: one lockfile entry per name@version (name, version,
+ABI, interfaces with their versions and shape hashes, compiler, build id,
+SHA-256 and where the file was seen), added or updated, with what changed.
+A directory stands for its *.so files (not recursive); non-plugins found there
+are skipped. Nothing in the files is executed. The lockfile is written
+atomically, and only when every file could be read.
+
+Options:
+  --lock F   the lockfile (default: ./plugboard.lock, created if missing)
+  --json     print the changes as JSON
+  --help     show this help`;
+
+/**
+ * Run `trust`.
+ *
+ * @param args the arguments after `trust`
+ * @param io where to write
+ * @returns the exit code
+ */
+export function trustCommand(args: readonly string[], io: Io): number {
+  const opts = parseCommandArgs(args, TRUST_USAGE);
+  if (opts.help) {
+    io.out(TRUST_USAGE);
+    return EXIT_OK;
+  }
+  if (opts.positionals.length === 0) {
+    throw new UsageError("trust needs at least one FILE or DIR", TRUST_USAGE);
+  }
+  const lock = opts.lock ?? DEFAULT_LOCKFILE;
+  const registry = Registry.fromLockfile(lock, { create: true });
+  const changes: { change: TrustChange; file: ScannedPlugin }[] = [];
+  const skipped: { path: string; error: PluginError }[] = [];
+  const errors: PluginError[] = [];
+  const seen = new Map<string, ScannedPlugin>();
+  const secureDirectories = new Set<string>();
+  for (const listed of listPluginFiles(opts.positionals)) {
+    let file: ScannedPlugin;
+    try {
+      file = scanPlugin(listed.path, { secureDirectories });
+    } catch (e) {
+      if (!(e instanceof PluginError)) throw e;
+      if (listed.fromDirectory && e.code === "NOT_A_PLUGIN") {
+        skipped.push({ path: listed.path, error: e });
+      } else errors.push(e);
+      continue;
+    }
+    const key = `${file.name}@${file.version}`;
+    const earlier = seen.get(key);
+    if (earlier && earlier.sha256 !== file.sha256) {
+      errors.push(
+        new LoadError("VERSION_MISMATCH", {
+          path: file.path,
+          what: `${key} is also ${quote(earlier.path)} in this run, with other bytes`,
+          expected: "one build per name@version",
+          found: `SHA-256 ${earlier.sha256.slice(0, 12)}… and ${file.sha256.slice(0, 12)}…`,
+          hint:
+            "plugins are trusted side by side by distinct versions: bump the version of one, or trust one of the files",
+        }),
+      );
+      continue;
+    }
+    seen.set(key, file);
+    changes.push({ change: registry.trust(file), file });
+  }
+  const written = errors.length === 0 &&
+    (changes.some((c) => c.change.kind !== "unchanged") || !exists(lock));
+  if (written) registry.save();
+
+  if (opts.json) {
+    io.out(toJson({
+      lockfile: lock,
+      written,
+      changes: changes.map(({ change, file }) => ({
+        kind: change.kind,
+        plugin: change.key,
+        path: file.path,
+        realPath: file.realPath,
+        changes: change.changes,
+      })),
+      skipped: skipped.map((s) => ({ path: s.path, reason: s.error.summary })),
+      errors: errors.map(errorJson),
+    }));
+    return errors.length ? EXIT_PLUGIN_ERROR : EXIT_OK;
+  }
+  for (const { change, file } of changes) {
+    const where = describePath(file);
+    if (change.kind === "added") {
+      io.out(`added ${change.key} ${where} (sha256 ${change.entry.sha256.slice(0, 12)}…)`);
+    } else if (change.kind === "updated") {
+      io.out(
+        `updated ${change.key} ${where}: ${
+          change.changes.map((c) => `${c.field} ${c.from} -> ${c.to}`).join(", ")
+        }`,
+      );
+    } else io.out(`unchanged ${change.key} ${where}`);
+  }
+  for (const s of skipped) io.out(`skipped ${s.path}: not a plugin (no plugboard metadata)`);
+  for (const e of errors) printError(e, io);
+  const count = (k: TrustChange["kind"]) => changes.filter((c) => c.change.kind === k).length;
+  if (errors.length) {
+    io.err(`${lock} not written: ${errors.length} file(s) failed`);
+    return EXIT_PLUGIN_ERROR;
+  }
+  io.out(
+    `${written ? "wrote" : "kept"} ${lock}: ${count("added")} added, ${count("updated")} updated, ${
+      count("unchanged")
+    } unchanged`,
+  );
+  return EXIT_OK;
+}
+
+/** The options both registry commands take. */
+export interface RegistryCommandArgs {
+  /** Files and directories. */
+  positionals: string[];
+  /** `--lock F`. */
+  lock?: string;
+  /** `--cache F`. */
+  cache?: string;
+  /** `--no-cache`. */
+  noCache?: boolean;
+  /** `--json`. */
+  json?: boolean;
+  /** `--help` or `-h`. */
+  help?: boolean;
+}
+
+/**
+ * Parse the arguments of `trust` or `verify`.
+ *
+ * @param args the arguments after the command
+ * @param usage the usage text for errors
+ * @param withCache whether `--cache F` and `--no-cache` are known
+ * @returns the options
+ * @throws {UsageError} on an unknown option or a missing value
+ */
+export function parseCommandArgs(
+  args: readonly string[],
+  usage: string,
+  withCache = false,
+): RegistryCommandArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        lock: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        ...(withCache ? { cache: { type: "string" }, "no-cache": { type: "boolean" } } : {}),
+      },
+    });
+    const v = values as Record<string, string | boolean | undefined>;
+    return {
+      positionals,
+      lock: v.lock as string | undefined,
+      cache: v.cache as string | undefined,
+      noCache: v["no-cache"] as boolean | undefined,
+      json: v.json as boolean | undefined,
+      help: v.help as boolean | undefined,
+    };
+  } catch (e) {
+    // node's messages add advice about "--" after the first sentence.
+    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], usage);
+  }
+}
+
+/**
+ * `path`, or `path -> real path` when it went through a symlink.
+ *
+ * @param f the file
+ * @returns the text
+ */
+export function describePath(f: { path: string; realPath?: string; viaSymlink?: boolean }): string {
+  return f.viaSymlink && f.realPath ? `${f.path} -> ${f.realPath}` : f.path;
+}
+
+/**
+ * Print an error as `error[CODE]: summary` and `hint: ...` lines on standard output.
+ *
+ * @param e the error
+ * @param io where to write
+ */
+export function printError(e: PluginError, io: Io): void {
+  io.out(`error[${e.code}]: ${e.summary}`);
+  if (e.hint) { for (const line of e.hint.split("\n")) io.out(`hint: ${line}`); }
+}
+
+/**
+ * An error as JSON data, with expected and found when it has them.
+ *
+ * @param e the error
+ * @returns the data
+ */
+export function errorJson(e: PluginError): Record<string, unknown> {
+  return {
+    ...e.toJSON(),
+    ...(e instanceof LoadError ? { expected: e.expected, found: e.found } : {}),
+  };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

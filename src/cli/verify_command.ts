@@ -1,0 +1,120 @@
+/**
+ * `plugboard verify FILE|DIR... [--lock F] [--json]`: check plugin files
+ * against the lockfile and report every difference, without running them.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
+import { HashCache } from "../registry/hash_cache.ts";
+import { Registry } from "../registry/registry.ts";
+import { verifyFiles } from "../registry/verify_files.ts";
+import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
+import { describePath, errorJson, parseCommandArgs, printError } from "./trust_command.ts";
+
+/** Usage of `plugboard verify`. */
+export const VERIFY_USAGE =
+  `Usage: plugboard verify FILE|DIR... [--lock F] [--json] [--cache F | --no-cache]
+
+Check plugin files against the lockfile and report every difference, in the
+order the loader checks them: ABI, version (or no entry at all), interfaces,
+compiler, build id, SHA-256. A directory stands for its *.so files (not
+recursive); non-plugins found there are skipped. Nothing in the files is
+executed. Exits with 1 when any file fails.
+
+A file unchanged since it was last verified (same device, inode, size and
+times) is not read again: its hash and metadata come from the cache.
+
+Options:
+  --lock F     the lockfile (default: ./plugboard.lock)
+  --cache F    the hash cache (default: $XDG_CACHE_HOME/plugboard/verify-cache.json,
+               or ~/.cache/plugboard/verify-cache.json)
+  --no-cache   read and hash every file
+  --json       print the report as JSON
+  --help       show this help`;
+
+/**
+ * Run `verify`.
+ *
+ * @param args the arguments after `verify`
+ * @param io where to write
+ * @returns the exit code
+ */
+export function verifyCommand(args: readonly string[], io: Io): number {
+  const opts = parseCommandArgs(args, VERIFY_USAGE, true);
+  if (opts.help) {
+    io.out(VERIFY_USAGE);
+    return EXIT_OK;
+  }
+  if (opts.positionals.length === 0) {
+    throw new UsageError("verify needs at least one FILE or DIR", VERIFY_USAGE);
+  }
+  if (opts.cache !== undefined && opts.noCache) {
+    throw new UsageError("--cache and --no-cache exclude each other", VERIFY_USAGE);
+  }
+  const lock = opts.lock ?? DEFAULT_LOCKFILE;
+  const registry = Registry.fromLockfile(lock);
+  const cachePath = opts.noCache ? undefined : opts.cache ?? defaultCachePath();
+  const cache = cachePath === undefined ? undefined : HashCache.load(cachePath);
+  if (cache?.ignored) io.err(`warning: ignoring hash cache ${cachePath}: ${cache.ignored}`);
+  const report = verifyFiles(opts.positionals, registry, { cache });
+  try {
+    cache?.save();
+  } catch (e) {
+    io.err(`warning: cannot save hash cache ${cachePath}: ${(e as Error).message}`);
+  }
+
+  if (opts.json) {
+    io.out(toJson({
+      lockfile: lock,
+      files: report.files.map((f) => ({
+        path: f.path,
+        realPath: f.realPath ?? null,
+        plugin: f.identity ? `${f.identity.name}@${f.identity.version}` : null,
+        status: f.status,
+        cached: f.cached,
+        errors: f.errors.map(errorJson),
+      })),
+      summary: {
+        files: report.files.length,
+        ok: report.ok,
+        failed: report.failed,
+        skipped: report.skipped,
+      },
+    }));
+    return report.failed ? EXIT_PLUGIN_ERROR : EXIT_OK;
+  }
+  for (const f of report.files) {
+    if (f.status === "ok") {
+      io.out(`ok ${f.identity!.name}@${f.identity!.version} ${describePath(f)}`);
+    } else if (f.status === "skipped") {
+      io.out(`skipped ${f.path}: not a plugin (no plugboard metadata)`);
+    } else {
+      for (const e of f.errors) printError(e, io);
+    }
+  }
+  io.out(
+    `${report.files.length} file(s) checked against ${lock}: ${report.ok} ok, ${report.failed} failed${
+      report.skipped ? `, ${report.skipped} skipped` : ""
+    }`,
+  );
+  return report.failed ? EXIT_PLUGIN_ERROR : EXIT_OK;
+}
+
+/** `$XDG_CACHE_HOME/plugboard/verify-cache.json`, else under `~/.cache`; undefined when neither is known. */
+function defaultCachePath(): string | undefined {
+  const env = (variable: string) =>
+    Deno.permissions.querySync({ name: "env", variable }).state === "granted"
+      ? Deno.env.get(variable)
+      : undefined;
+  try {
+    const xdg = env("XDG_CACHE_HOME");
+    if (xdg) return join(xdg, "plugboard", "verify-cache.json");
+    const home = env("HOME");
+    if (home) return join(home, ".cache", "plugboard", "verify-cache.json");
+  } catch {
+    // not allowed to read the environment: no cache
+  }
+  return undefined;
+}

@@ -1,0 +1,720 @@
+/**
+ * One plugin file under a host: its current build, its lazy load, its
+ * routed functions and its reloads. {@linkcode HostedPlugin} is the public
+ * face of an entry; the host drives the rest.
+ *
+ * @module
+ */
+
+import { checkInterface, type InterfaceSpec } from "../abi/define_interface.ts";
+import { formatVersionPair } from "../abi/abi_version.ts";
+import type { PluginMetadata } from "../abi/read_metadata.ts";
+import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
+import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
+import type { LogLevel, LogRecord, LogSink } from "../log/log_record.ts";
+import type { IsolatedPlugin, OpenIsolatedPluginOptions } from "../isolate/open_isolated_plugin.ts";
+import { sha256Hex } from "../loader/_preflight.ts";
+import {
+  type CloseResult,
+  openPlugin,
+  type OpenPluginOptions,
+  openPluginSync,
+  Plugin,
+  type PluginCandidate,
+} from "../loader/open_plugin.ts";
+import type { Candidate } from "./_discover.ts";
+import {
+  type AnyFunction,
+  closedFunction,
+  routeFunction,
+  type RouteHooks,
+  type Slot,
+} from "./_route.ts";
+import { checkHostInterfaces, type InterfaceRef, isNodelete, provides } from "./_select.ts";
+
+/** Where a host runs its plugins: in this process, or each in child processes. */
+export type HostIsolation = "none" | "process";
+
+/**
+ * Options passed through to {@linkcode openPlugin} for every load and reload:
+ * `load`, `verify`, `registry`, `policy`, ..., and with `isolation:
+ * "process"` the options of openIsolatedPlugin (`timeoutMs`, `restart`,
+ * `pool`, ...). `interfaces` and `init` are the host's own.
+ */
+export type HostLoadOptions<I extends HostIsolation = HostIsolation> =
+  & Omit<OpenPluginOptions, "interfaces" | "init" | "isolation">
+  & (I extends "process" ? Omit<OpenIsolatedPluginOptions, "interfaces" | "init"> : unknown)
+  & {
+    /**
+     * `"process"`: every plugin runs in child processes (a crash or hang
+     * cannot take the host down; its functions return Promises).
+     * @default "none"
+     */
+    isolation?: I;
+  };
+
+/** A loaded build: in this process, or in child processes. */
+export type Handle = Plugin | IsolatedPlugin;
+
+/** Where a hosted plugin is in its life. */
+export type HostedState = "lazy" | "loaded" | "failed" | "closed";
+
+/** What an entry needs from its host. */
+export interface HostContext {
+  /** The host's declared interfaces. */
+  readonly interfaces: readonly InterfaceSpec[];
+  /** Passed through to openPlugin. */
+  readonly loadOptions: HostLoadOptions;
+  /** The host's log sink, handed to isolated plugins that have none of their own. */
+  readonly sink: LogSink | undefined;
+  /** Whether every call is logged. */
+  readonly logCalls: boolean;
+  /** Emit a record. */
+  log(level: LogLevel, event: string, message: string, fields?: Partial<LogRecord>): void;
+  /** Keep track of a replaced build being closed in the background. */
+  retire(closing: Promise<unknown>): void;
+}
+
+/** What the checks before a load found. */
+interface Checked {
+  metadata: PluginMetadata;
+  sha256: string;
+  nodelete: boolean;
+}
+
+interface Route {
+  fns: Record<string, AnyFunction>;
+  slots: Map<string, Slot>;
+}
+
+/** What {@linkcode PluginEntry.replace} did, with the error of a refused or failed build. */
+export interface ReplaceOutcome {
+  /** `reloaded` (a loaded plugin's new build serves), `updated` (a lazy one's file was re-checked), `refused`, `failed` or `unchanged`. */
+  outcome: "reloaded" | "updated" | "refused" | "unchanged" | "failed";
+  /** Why the new build was refused or failed. */
+  error?: PluginError;
+}
+
+/**
+ * Read and check a plugin file without loading it: every check openPlugin
+ * makes before mapping a file (file, permissions, ELF, metadata with the ABI
+ * first, the plugboard runtime symbols, the registry, the caller's verify
+ * hook), then the host's interfaces. Nothing of the file runs.
+ *
+ * It runs openPlugin's own checks, stopping in the verify step (the last
+ * one before the library is mapped), so the checks are exactly the
+ * loader's, whatever options it grows.
+ *
+ * @param path the plugin file
+ * @param ctx the host
+ * @returns the metadata, hash and nodelete flag
+ * @throws {LoadError} as openPlugin would for these checks
+ */
+export function precheck(path: string, ctx: HostContext): Checked {
+  let checked: Checked | undefined;
+  const verify = ctx.loadOptions.verify;
+  try {
+    const plugin = openPluginSync(path, {
+      ...ctx.loadOptions as OpenPluginOptions,
+      isolation: "none",
+      verify(candidate) {
+        verify?.(candidate);
+        checkHostInterfaces(candidate.metadata, candidate.elf, ctx.interfaces, path);
+        checked = {
+          metadata: candidate.metadata,
+          sha256: candidate.file.sha256,
+          nodelete: isNodelete(candidate.elf) && ctx.loadOptions.isolation !== "process",
+        };
+        throw STOP;
+      },
+    });
+    // Only reached if the loader skipped the verify step: do not keep it open.
+    void plugin.close();
+  } catch (e) {
+    if (e !== STOP) throw e;
+  }
+  if (!checked) {
+    throw new PluginError(
+      "LOAD_FAILED",
+      `Cannot check plugin ${JSON.stringify(path)}: the loader did not run its verify step`,
+      {
+        path,
+      },
+    );
+  }
+  return checked;
+}
+
+/** Thrown by precheck's verify step to stop the loader before it maps the file. */
+const STOP = Symbol("plugboard.host.precheck");
+
+/**
+ * Open a plugin with the host's checks in the verify step, so a plugin the
+ * host would not take is refused before it is mapped.
+ */
+async function openChecked(
+  path: string,
+  ctx: HostContext,
+): Promise<{ plugin: Handle; nodelete: boolean }> {
+  let nodelete = false;
+  const verify = ctx.loadOptions.verify;
+  const hostVerify = (candidate: PluginCandidate) => {
+    verify?.(candidate);
+    checkHostInterfaces(candidate.metadata, candidate.elf, ctx.interfaces, path);
+    // A build in child processes leaves nothing mapped here, whatever its flags.
+    nodelete = isNodelete(candidate.elf) && ctx.loadOptions.isolation !== "process";
+  };
+  const options = ctx.loadOptions;
+  const plugin = options.isolation === "process"
+    ? await openPlugin(path, {
+      ...options as OpenIsolatedPluginOptions,
+      isolation: "process",
+      log: (options as OpenIsolatedPluginOptions).log ?? ctx.sink,
+      verify: hostVerify,
+    })
+    : await openPlugin(path, {
+      ...options as OpenPluginOptions,
+      isolation: "none",
+      verify: hostVerify,
+    });
+  return { plugin, nodelete };
+}
+
+/**
+ * The functions of an interface, from either kind of build.
+ *
+ * @param handle the build
+ * @param spec the interface
+ * @returns its functions, by name
+ */
+function useHandle(handle: Handle, spec: InterfaceSpec): Record<string, AnyFunction> {
+  const fns = handle instanceof Plugin ? handle.use(spec) : handle.use(spec);
+  return fns as unknown as Record<string, AnyFunction>;
+}
+
+/**
+ * Turn anything thrown by a load into a PluginError.
+ *
+ * @param e what was thrown
+ * @param path the file
+ * @returns the error
+ */
+export function asPluginError(e: unknown, path: string): PluginError {
+  if (e instanceof PluginError) return e;
+  return new PluginError(
+    "LOAD_FAILED",
+    `Cannot load plugin ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`,
+    { path, cause: e },
+  );
+}
+
+/**
+ * The message of a skip record: the error's summary, which names the file.
+ *
+ * @param err the error
+ * @param path the file
+ * @returns the message
+ */
+export function skipMessage(err: PluginError, path: string): string {
+  return err.summary.includes(path)
+    ? err.summary
+    : `Skipped ${JSON.stringify(path)}: ${err.summary}`;
+}
+
+/** A hosted plugin's state and machinery. */
+export class PluginEntry {
+  readonly path: string;
+  realPath: string | undefined;
+  stamp: string;
+  metadata: PluginMetadata;
+  sha256: string;
+  nodelete: boolean;
+  state: HostedState;
+  plugin: Handle | undefined;
+  error: PluginError | undefined;
+  generation = 0;
+  #ctx: HostContext;
+  #loading: Promise<Handle> | undefined;
+  #routes = new Map<InterfaceSpec, Route>();
+  #inflight = 0;
+  #drained: (() => void)[] = [];
+  #op: Promise<unknown> = Promise.resolve();
+  #closedWhy = "the plugin is closed";
+  #hooks: RouteHooks;
+  #announce: (() => void) | undefined;
+
+  private constructor(c: Candidate, ctx: HostContext, checked: Checked, plugin?: Handle) {
+    this.path = c.path;
+    this.realPath = c.realPath;
+    this.stamp = c.stamp;
+    this.metadata = checked.metadata;
+    this.sha256 = checked.sha256;
+    this.nodelete = checked.nodelete;
+    this.plugin = plugin;
+    this.state = plugin ? "loaded" : "lazy";
+    this.#ctx = ctx;
+    this.#hooks = {
+      track: (p) => this.#track(p),
+      ...(ctx.logCalls
+        ? { logCall: (fn: string, ms: number, err: unknown) => this.#logCall(fn, ms, err) }
+        : {}),
+    };
+  }
+
+  /**
+   * Load a candidate now (eager mode).
+   *
+   * @param c the file
+   * @param ctx the host
+   * @returns the loaded entry
+   * @throws {PluginError} when it cannot be loaded
+   */
+  static async open(c: Candidate, ctx: HostContext): Promise<PluginEntry> {
+    const t0 = performance.now();
+    const { plugin, nodelete } = await openChecked(c.path, ctx);
+    const entry = new PluginEntry(
+      c,
+      ctx,
+      { metadata: plugin.metadata, sha256: plugin.sha256, nodelete },
+      plugin,
+    );
+    const ms = performance.now() - t0;
+    entry.#announce = () => entry.#logLoad(ms, "eager");
+    return entry;
+  }
+
+  /**
+   * Check a candidate without loading it (lazy mode).
+   *
+   * @param c the file
+   * @param ctx the host
+   * @returns the entry, to be loaded on first use
+   * @throws {PluginError} when a check fails
+   */
+  static check(c: Candidate, ctx: HostContext): PluginEntry {
+    const entry = new PluginEntry(c, ctx, precheck(c.path, ctx));
+    entry.#announce = () =>
+      ctx.log("debug", "defer", `checked ${entry.#label()}; it loads on first use`, entry.fields());
+    return entry;
+  }
+
+  /** Log the load (or, lazy, the check) of a new entry, once the host has it. */
+  announce(): void {
+    const announce = this.#announce;
+    this.#announce = undefined;
+    announce?.();
+  }
+
+  /** The record fields that identify the current build. */
+  fields(): Partial<LogRecord> {
+    return {
+      plugin: this.metadata.name,
+      version: this.metadata.version,
+      path: this.path,
+      buildId: this.metadata.buildId || undefined,
+      sha256: this.sha256.slice(0, 12),
+    };
+  }
+
+  /**
+   * Whether the plugin provides an interface.
+   *
+   * @param ref the interface
+   * @returns whether it does
+   */
+  provides(ref: InterfaceRef): boolean {
+    return provides(this.metadata, ref);
+  }
+
+  /**
+   * Open the plugin if it is lazy; concurrent callers share one load.
+   *
+   * @returns the current handle
+   */
+  ensureLoaded(): Promise<Handle> {
+    if (this.state === "loaded") return Promise.resolve(this.plugin!);
+    if (this.state === "failed") return Promise.reject(this.error);
+    if (this.state === "closed") return Promise.reject(this.#closedError("load"));
+    this.#loading ??= this.#serial(() => this.#lazyOpen()).finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  /**
+   * The routed functions of an interface, opening the plugin first if needed.
+   *
+   * @param spec the interface
+   * @returns functions that always call the current build
+   */
+  async use<const F extends SignatureRecord>(spec: InterfaceSpec<F>): Promise<FunctionsOf<F>> {
+    const route = this.#routes.get(spec);
+    if (route && this.state === "loaded") return route.fns as FunctionsOf<F>;
+    if (this.state !== "closed") checkInterface(this.metadata, spec, this.path);
+    await this.ensureLoaded();
+    return this.#bind(spec);
+  }
+
+  /**
+   * The routed functions of an interface of a loaded plugin, synchronously.
+   *
+   * @param spec the interface
+   * @returns functions that always call the current build
+   */
+  useLoaded<const F extends SignatureRecord>(spec: InterfaceSpec<F>): FunctionsOf<F> {
+    if (this.state !== "loaded") {
+      if (this.state === "failed") throw this.error;
+      if (this.state === "closed") throw this.#closedError("use");
+      throw new PluginError(
+        "USAGE",
+        `Plugin ${JSON.stringify(this.path)} is not loaded yet: it is lazy`,
+        { path: this.path, hint: "await hosted.use(spec), which loads it on first use" },
+      );
+    }
+    return this.#bind(spec);
+  }
+
+  /**
+   * Take a changed file: reload a loaded plugin (new calls go to the new
+   * build once it passed every check and its init; the old one finishes its
+   * calls, then closes), or re-check a lazy or failed one.
+   *
+   * @param c the file as scanned now
+   * @returns what happened
+   */
+  replace(c: Candidate): Promise<ReplaceOutcome> {
+    return this.#serial(async () => {
+      if (this.state === "closed") return { outcome: "unchanged" };
+      this.stamp = c.stamp;
+      this.realPath = c.realPath;
+      if (this.state !== "loaded") return this.#recheck();
+      return await this.#reload();
+    });
+  }
+
+  /**
+   * Stop routing calls to the plugin: every function handed out throws
+   * `CLOSED` from now on. Calls already running go on.
+   *
+   * @param why the reason, for the error message
+   */
+  seal(why: string): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.#closedWhy = why;
+    for (const [spec, route] of this.#routes) {
+      for (const [name, slot] of route.slots) {
+        slot.fn = closedFunction(spec.signatures.get(name)!, this.path, why);
+      }
+    }
+  }
+
+  /**
+   * Wait until no promise-returning call routed through the entry is running.
+   *
+   * @returns when drained
+   */
+  drain(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /**
+   * Close the current handle (after any pending load or reload): the loader
+   * waits for its in-flight calls, runs the shutdown hook and unloads.
+   *
+   * @param reason why, for the record
+   * @returns the loader's result, or undefined when nothing was loaded
+   */
+  closeHandle(reason: string): Promise<CloseResult | undefined> {
+    return this.#serial(async () => {
+      const plugin = this.plugin;
+      if (!plugin) return undefined;
+      this.plugin = undefined;
+      return await this.#closePlugin(plugin, reason);
+    });
+  }
+
+  #label(): string {
+    return `${this.metadata.name} ${this.metadata.version}`;
+  }
+
+  /** Read through a method: the state changes across awaits. */
+  #isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  #closedError(what: string): CallError {
+    return new CallError("CLOSED", this.path, what, this.#closedWhy, {
+      hint: "ask the host for the plugin again",
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#op.then(fn, fn);
+    this.#op = run.catch(() => {});
+    return run;
+  }
+
+  async #lazyOpen(): Promise<Handle> {
+    if (this.state === "loaded") return this.plugin!;
+    if (this.state === "closed") throw this.#closedError("load");
+    const t0 = performance.now();
+    let opened: { plugin: Handle; nodelete: boolean };
+    try {
+      opened = await openChecked(this.path, this.#ctx);
+    } catch (e) {
+      const err = asPluginError(e, this.path);
+      if (!this.#isClosed()) {
+        this.state = "failed";
+        this.error = err;
+      }
+      this.#ctx.log("warn", "skip", skipMessage(err, this.path), {
+        ...this.fields(),
+        code: err.code,
+        hint: err.hint,
+      });
+      throw err;
+    }
+    if (this.#isClosed()) {
+      await opened.plugin.close();
+      throw this.#closedError("load");
+    }
+    this.#adopt(opened.plugin, opened.nodelete);
+    this.state = "loaded";
+    this.#logLoad(performance.now() - t0, "lazy");
+    return opened.plugin;
+  }
+
+  #adopt(plugin: Handle, nodelete: boolean): void {
+    this.plugin = plugin;
+    this.metadata = plugin.metadata;
+    this.sha256 = plugin.sha256;
+    this.nodelete = nodelete;
+    this.error = undefined;
+  }
+
+  #logLoad(durationMs: number, how: "eager" | "lazy"): void {
+    const fields = {
+      ...this.fields(),
+      durationMs,
+      mode: how,
+      interfaces: this.metadata.interfaces.map((i) => `${i.id}/${formatVersionPair(i.version)}`),
+      ...(this.nodelete ? { nodelete: true } : {}),
+    };
+    const note = this.nodelete
+      ? " (linked with -z nodelete: it can never be unloaded, and each reload leaves the old build mapped)"
+      : "";
+    this.#ctx.log(
+      this.nodelete ? "warn" : "info",
+      "load",
+      `loaded ${this.#label()}${note}`,
+      fields,
+    );
+    const shared = this.plugin instanceof Plugin && this.plugin.shared;
+    if (this.metadata.hooks.init && !shared) {
+      this.#ctx.log("info", "init", `init hook of ${this.#label()} returned 0`, this.fields());
+    }
+  }
+
+  #bind<F extends SignatureRecord>(spec: InterfaceSpec<F>): FunctionsOf<F> {
+    const existing = this.#routes.get(spec);
+    if (existing) return existing.fns as FunctionsOf<F>;
+    const current = useHandle(this.plugin!, spec);
+    const fns: Record<string, AnyFunction> = {};
+    const slots = new Map<string, Slot>();
+    for (const [name, sig] of spec.signatures) {
+      const slot: Slot = { fn: current[name] };
+      slots.set(name, slot);
+      fns[name] = routeFunction(sig, slot, this.#hooks, {
+        async: !(this.plugin instanceof Plugin),
+      });
+    }
+    const route: Route = { fns: Object.freeze(fns), slots };
+    this.#routes.set(spec, route);
+    return route.fns as FunctionsOf<F>;
+  }
+
+  #track(p: Promise<unknown>): Promise<unknown> {
+    this.#inflight++;
+    return p.finally(() => {
+      if (--this.#inflight === 0) {
+        const waiters = this.#drained;
+        this.#drained = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+
+  #logCall(fn: string, durationMs: number, error: unknown): void {
+    const err = error === undefined ? undefined : asPluginError(error, this.path);
+    this.#ctx.log(
+      err ? "warn" : "info",
+      "call",
+      err ? `${fn}() of ${this.#label()} failed: ${err.summary}` : `${fn}() of ${this.#label()}`,
+      { ...this.fields(), function: fn, durationMs, ...(err ? { code: err.code } : {}) },
+    );
+  }
+
+  /** A lazy or failed entry's file changed: check it again, nothing is loaded. */
+  #recheck(): ReplaceOutcome {
+    let checked: Checked;
+    try {
+      checked = precheck(this.path, this.#ctx);
+    } catch (e) {
+      const err = asPluginError(e, this.path);
+      this.state = "failed";
+      this.error = err;
+      this.#ctx.log("warn", "skip", skipMessage(err, this.path), {
+        path: this.path,
+        code: err.code,
+        hint: err.hint,
+      });
+      return { outcome: "failed", error: err };
+    }
+    const same = checked.sha256 === this.sha256 && this.state === "lazy";
+    this.metadata = checked.metadata;
+    this.sha256 = checked.sha256;
+    this.nodelete = checked.nodelete;
+    this.state = "lazy";
+    this.error = undefined;
+    if (same) return { outcome: "unchanged" };
+    this.#ctx.log(
+      "info",
+      "reload",
+      `checked the new build of ${this.#label()}; it loads on first use`,
+      this.fields(),
+    );
+    return { outcome: "updated" };
+  }
+
+  async #reload(): Promise<ReplaceOutcome> {
+    const old = this.plugin!;
+    const t0 = performance.now();
+    const refuse = (e: unknown): ReplaceOutcome => {
+      const err = asPluginError(e, this.path);
+      const result: ReplaceOutcome = { outcome: "refused", error: err };
+      this.#ctx.log(
+        "error",
+        "reload",
+        `refused the new build of ${
+          JSON.stringify(this.path)
+        }; ${this.#label()} keeps serving: ${err.summary}`,
+        { ...this.fields(), code: err.code, hint: err.hint },
+      );
+      return result;
+    };
+    let sha: string;
+    try {
+      sha = sha256Hex(Deno.readFileSync(this.path));
+    } catch (e) {
+      return refuse(e);
+    }
+    if (sha === old.sha256) return { outcome: "unchanged" };
+    if (this.nodelete && this.#ctx.loadOptions.load === "path") {
+      return refuse(
+        new LoadError("ALREADY_OPEN", {
+          path: this.path,
+          what: "the loaded build is linked with -z nodelete and loaded by path",
+          expected: "a build that can be unloaded, or memfd loading",
+          found: "DF_1_NODELETE: glibc would hand back the old code for the same path",
+          hint:
+            'load with { load: "memfd" } (the default), or restart the host to pick up the new build',
+        }),
+      );
+    }
+    let next: { plugin: Handle; nodelete: boolean };
+    try {
+      next = await openChecked(this.path, this.#ctx);
+    } catch (e) {
+      return refuse(e);
+    }
+    if (next.plugin.sha256 === old.sha256) {
+      await next.plugin.close();
+      return { outcome: "unchanged" };
+    }
+    const bound = new Map<Route, Record<string, AnyFunction>>();
+    try {
+      for (const [spec, route] of this.#routes) {
+        bound.set(route, useHandle(next.plugin, spec));
+      }
+    } catch (e) {
+      await next.plugin.close();
+      return refuse(e);
+    }
+    if (this.#isClosed()) {
+      await next.plugin.close();
+      return { outcome: "unchanged" };
+    }
+    // The switch: from here on every routed call goes to the new build.
+    for (const [route, fns] of bound) {
+      for (const [name, slot] of route.slots) slot.fn = fns[name];
+    }
+    const from = `${this.#label()}${
+      this.metadata.buildId ? ` (build ${this.metadata.buildId})` : ""
+    }`;
+    const oldSha = this.sha256.slice(0, 12);
+    this.#adopt(next.plugin, next.nodelete);
+    this.generation++;
+    this.#ctx.log(
+      "info",
+      "reload",
+      `reloaded ${JSON.stringify(this.path)}: ${from} -> ${this.#label()}${
+        this.metadata.buildId ? ` (build ${this.metadata.buildId})` : ""
+      }`,
+      {
+        ...this.fields(),
+        durationMs: performance.now() - t0,
+        previousSha256: oldSha,
+        generation: this.generation,
+      },
+    );
+    this.#ctx.retire(this.#closePlugin(old, "replaced by a new build"));
+    return { outcome: "reloaded" };
+  }
+
+  async #closePlugin(plugin: Handle, reason: string): Promise<CloseResult> {
+    const meta = plugin.metadata;
+    const fields = {
+      plugin: meta.name,
+      version: meta.version,
+      path: this.path,
+      buildId: meta.buildId || undefined,
+      sha256: plugin.sha256.slice(0, 12),
+    };
+    const t0 = performance.now();
+    let result: CloseResult;
+    try {
+      // An isolated build's close() stops its children: nothing stays in this process.
+      result = (await plugin.close()) ?? { unloaded: true };
+    } catch (e) {
+      const err = asPluginError(e, this.path);
+      this.#ctx.log(
+        "error",
+        "close",
+        `closing ${meta.name} ${meta.version} failed: ${err.summary}`,
+        {
+          ...fields,
+          code: err.code,
+        },
+      );
+      return { unloaded: false, reason: err.summary };
+    }
+    this.#ctx.log(
+      result.unloaded ? "info" : "warn",
+      "close",
+      result.unloaded
+        ? `closed ${meta.name} ${meta.version} (${reason}, ${
+          plugin instanceof Plugin ? "unloaded" : "child processes stopped"
+        })`
+        : `closed ${meta.name} ${meta.version} (${reason}), still mapped: ${result.reason}`,
+      {
+        ...fields,
+        durationMs: performance.now() - t0,
+        unloaded: result.unloaded,
+        reason: result.reason ?? reason,
+      },
+    );
+    return result;
+  }
+}

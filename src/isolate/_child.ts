@@ -1,0 +1,292 @@
+/**
+ * The isolation child: a Deno process that loads one plugin with the
+ * in-process loader and serves the host's requests over its stdin and
+ * stdout. Started by the host as
+ *
+ * ```sh
+ * deno run --quiet --no-prompt --no-config --allow-ffi --allow-read=... \
+ *   --allow-env=PLUGBOARD_MAGIC_COOKIE _child.ts PARENT_PID VERSIONS
+ * ```
+ *
+ * It arranges to die with its parent before anything else (prctl
+ * PR_SET_PDEATHSIG, then a check that the parent is still the one that
+ * started it), moves the protocol to a private duplicate of stdout and points
+ * file descriptor 1 at stderr (so a plugin's printf cannot corrupt a frame),
+ * writes the handshake line, then loops: a blocking read(2) on stdin, every
+ * complete frame handled in order, the replies written with one write(2).
+ * Nothing here waits on Deno's event loop, so a round trip costs two pipe
+ * wake-ups and the call itself.
+ *
+ * @module
+ */
+
+import { openPluginSync, type Plugin } from "../loader/open_plugin.ts";
+import { parseSignature, type TypeName } from "../abi/signature.ts";
+import { LoadError } from "../errors/plugin_error.ts";
+import {
+  Cursor,
+  errorToData,
+  EXIT_NO_COOKIE,
+  EXIT_NO_VERSION,
+  EXIT_ORPHANED,
+  EXIT_PROTOCOL,
+  FrameWriter,
+  HANDSHAKE_PREFIX,
+  HEADER_SIZE,
+  Kind,
+  type LoadRequest,
+  MAGIC_COOKIE,
+  MAGIC_COOKIE_ENV,
+  MAX_FRAME,
+  parseJson,
+  PROTOCOL_VERSIONS,
+  readValue,
+  writeValue,
+} from "./_protocol.ts";
+
+const libc = Deno.dlopen("libc.so.6", {
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  dup: { parameters: ["i32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  getppid: { parameters: [], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+}).symbols;
+
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9n;
+const EINTR = 4;
+
+interface Bound {
+  fn: (...args: unknown[]) => unknown;
+  params: readonly TypeName[];
+  result: TypeName;
+  buffers: number[];
+  args: unknown[];
+}
+
+let plugin: Plugin | undefined;
+let outFd = -1;
+const out = new FrameWriter();
+const bound: (Bound | Error)[] = [];
+
+function errno(): number {
+  const p = libc.__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+function fail(code: number, message: string): never {
+  console.error(`plugboard isolation child: ${message}`);
+  Deno.exit(code);
+}
+
+function writeAll(bytes: Uint8Array, length: number): void {
+  let off = 0;
+  while (off < length) {
+    const n = Number(libc.write(outFd, bytes.subarray(off, length), BigInt(length - off)));
+    if (n < 0) {
+      if (errno() === EINTR) continue;
+      // The host is gone: nobody to serve.
+      closePlugin();
+      Deno.exit(0);
+    }
+    off += n;
+  }
+}
+
+function flush(): void {
+  if (out.length === 0) return;
+  writeAll(out.bytes, out.length);
+  out.length = 0;
+}
+
+function closePlugin(): void {
+  const p = plugin;
+  plugin = undefined;
+  // With no nonblocking call in flight, close() runs the shutdown hook and
+  // unloads synchronously; the promise is already settled.
+  void p?.close();
+}
+
+function handleLoad(id: number, payload: Uint8Array): void {
+  const req = parseJson(payload) as LoadRequest;
+  try {
+    plugin = openPluginSync(req.path, {
+      load: req.load,
+      init: req.init,
+      allowInsecurePermissions: req.allowInsecurePermissions,
+      verify: ({ file }) => {
+        if (file.sha256 !== req.sha256) {
+          throw new LoadError("CHECKSUM_MISMATCH", {
+            path: req.path,
+            what: "the file changed between the host's checks and the child's load",
+            expected: `SHA-256 ${req.sha256}`,
+            found: `SHA-256 ${file.sha256}`,
+            hint: "something rewrote the plugin while it was being opened; open it again",
+          });
+        }
+      },
+    });
+    const start = out.begin(id, Kind.OK);
+    out.end(start);
+  } catch (e) {
+    out.json(id, Kind.ERROR, errorToData(e));
+  }
+}
+
+function handleBind(id: number, c: Cursor): void {
+  const count = c.u16();
+  const entries: { index: number; text: string }[] = [];
+  for (let i = 0; i < count; i++) entries.push({ index: c.u16(), text: c.string() });
+  try {
+    if (!plugin) throw new Error("no plugin is loaded");
+    const decls: Record<string, string> = {};
+    for (const e of entries) decls[parseSignature(e.text).name] = e.text;
+    const fns = plugin.functions(decls) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const e of entries) {
+      const sig = parseSignature(e.text);
+      const buffers: number[] = [];
+      sig.parameters.forEach((t, i) => t === "buffer" && buffers.push(i));
+      bound[e.index] = {
+        fn: fns[sig.name],
+        params: sig.parameters,
+        result: sig.result,
+        buffers,
+        args: new Array(sig.parameters.length),
+      };
+    }
+    const start = out.begin(id, Kind.OK);
+    out.end(start);
+  } catch (e) {
+    for (const entry of entries) bound[entry.index] = e as Error;
+    out.json(id, Kind.ERROR, errorToData(e));
+  }
+}
+
+function handleCall(id: number, c: Cursor): void {
+  const b = bound[c.u16()];
+  if (b === undefined || b instanceof Error) {
+    out.json(id, Kind.ERROR, errorToData(b ?? new Error("function index not bound")));
+    return;
+  }
+  const args = b.args;
+  for (let i = 0; i < b.params.length; i++) args[i] = readValue(c, b.params[i]);
+  let result: unknown;
+  try {
+    result = b.fn(...args);
+  } catch (e) {
+    out.json(id, Kind.ERROR, errorToData(e));
+    return;
+  }
+  const start = out.begin(id, Kind.OK);
+  writeValue(out, b.result, result);
+  for (const i of b.buffers) out.raw(args[i] as Uint8Array);
+  out.end(start);
+}
+
+function handleFrame(id: number, kind: number, bytes: Uint8Array, view: DataView, at: number, len: number): void {
+  switch (kind) {
+    case Kind.CALL:
+      return handleCall(id, new Cursor(bytes, view, at));
+    case Kind.BIND:
+      return handleBind(id, new Cursor(bytes, view, at));
+    case Kind.LOAD:
+      return handleLoad(id, bytes.subarray(at, at + len));
+    case Kind.SHUTDOWN: {
+      try {
+        closePlugin();
+        const start = out.begin(id, Kind.OK);
+        out.end(start);
+      } catch (e) {
+        out.json(id, Kind.ERROR, errorToData(e));
+      }
+      flush();
+      Deno.exit(0);
+      break;
+    }
+    default:
+      fail(EXIT_PROTOCOL, `unknown frame kind ${kind}`);
+  }
+}
+
+function serve(): void {
+  let buf = new Uint8Array(64 * 1024);
+  let view = new DataView(buf.buffer);
+  let filled = 0;
+  for (;;) {
+    if (filled === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+      view = new DataView(buf.buffer);
+    }
+    const n = Number(libc.read(0, buf.subarray(filled), BigInt(buf.length - filled)));
+    if (n < 0 && errno() === EINTR) continue;
+    if (n <= 0) {
+      // The host closed our stdin (or died): shut down like SHUTDOWN would.
+      closePlugin();
+      Deno.exit(0);
+    }
+    filled += n;
+    let pos = 0;
+    while (filled - pos >= HEADER_SIZE) {
+      const len = view.getUint32(pos, true);
+      if (len > MAX_FRAME) fail(EXIT_PROTOCOL, `frame of ${len} bytes exceeds the limit`);
+      if (filled - pos < HEADER_SIZE + len) {
+        if (HEADER_SIZE + len > buf.length) {
+          let size = buf.length * 2;
+          while (size < HEADER_SIZE + len) size *= 2;
+          const bigger = new Uint8Array(size);
+          bigger.set(buf.subarray(pos, filled));
+          filled -= pos;
+          pos = 0;
+          buf = bigger;
+          view = new DataView(buf.buffer);
+        }
+        break;
+      }
+      handleFrame(view.getUint32(pos + 4, true), buf[pos + 8], buf, view, pos + HEADER_SIZE, len);
+      pos += HEADER_SIZE + len;
+    }
+    // Everything complete is handled: answer before blocking again.
+    flush();
+    if (pos > 0) {
+      buf.copyWithin(0, pos, filled);
+      filled -= pos;
+    }
+  }
+}
+
+function main(): void {
+  const [parentText, versionsText = ""] = Deno.args;
+  // Die with the parent, even when it is killed with SIGKILL; then make sure
+  // it did not die before the line above took effect.
+  libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0n, 0n, 0n);
+  if (String(libc.getppid()) !== parentText) {
+    fail(EXIT_ORPHANED, `the parent process ${parentText} is gone`);
+  }
+  if (Deno.env.get(MAGIC_COOKIE_ENV) !== MAGIC_COOKIE) {
+    fail(
+      EXIT_NO_COOKIE,
+      "this program is started by plugboard to isolate a plugin; it is not meant to be run by hand",
+    );
+  }
+  const offered = versionsText.split(",").map(Number);
+  const version = Math.max(-1, ...PROTOCOL_VERSIONS.filter((v) => offered.includes(v)));
+  if (version < 0) {
+    fail(
+      EXIT_NO_VERSION,
+      `the host offers protocol versions ${versionsText || "(none)"}, this child speaks ${PROTOCOL_VERSIONS.join(", ")}`,
+    );
+  }
+  // The protocol gets a private copy of stdout; fd 1 becomes stderr, so
+  // whatever the plugin prints lands in the host's log, not in a frame.
+  outFd = libc.dup(1);
+  if (outFd < 0 || libc.dup2(2, 1) < 0) fail(EXIT_PROTOCOL, `cannot set up stdout (errno ${errno()})`);
+  const line = new TextEncoder().encode(`${HANDSHAKE_PREFIX}${version}|${Deno.pid}\n`);
+  writeAll(line, line.length);
+  serve();
+}
+
+main();

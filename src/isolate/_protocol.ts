@@ -1,0 +1,638 @@
+/**
+ * The wire protocol between a host and its isolation child.
+ *
+ * After the handshake line (`plugboard-isolate|VERSION|PID\n`, see
+ * docs/isolation.md) both directions carry frames:
+ *
+ * ```text
+ * u32 payload length | u32 id | u8 kind | payload
+ * ```
+ *
+ * little-endian. The host numbers its requests; the child answers each with
+ * one `OK` or `ERROR` frame carrying the same id, in the order it received
+ * them (it runs one request at a time). Values are encoded by signature type:
+ * bool and 8-bit integers in 1 byte, 16-bit in 2, 32-bit and f32 in 4,
+ * 64-bit and f64 in 8, strings and buffers as a u32 byte length and the bytes
+ * (a null cstring result has length 0xffffffff). A call's `OK` payload is the
+ * result followed by the final contents of every buffer argument, which the
+ * host copies back into the caller's `Uint8Array`. Errors travel as JSON.
+ *
+ * @module
+ */
+
+import type { Signature, TypeName } from "../abi/signature.ts";
+import {
+  CallError,
+  type ErrorCode,
+  LoadError,
+  PluginError,
+  quote,
+} from "../errors/plugin_error.ts";
+
+/** The environment variable holding the magic cookie; a child refuses to run without it. */
+export const MAGIC_COOKIE_ENV = "PLUGBOARD_MAGIC_COOKIE";
+/** Proves to the child that a plugboard host started it (as go-plugin's cookie does). */
+export const MAGIC_COOKIE = "7f3b9d2e-plugboard-isolate-child";
+/** First field of the child's handshake line. */
+export const HANDSHAKE_PREFIX = "plugboard-isolate|";
+/** Protocol versions this side speaks, newest last. */
+export const PROTOCOL_VERSIONS: readonly number[] = Object.freeze([1]);
+/** Bytes of a frame header. */
+export const HEADER_SIZE = 9;
+/** The largest frame either side accepts. */
+export const MAX_FRAME = 1 << 30;
+/** Exit code of a child whose parent was already gone when it started. */
+export const EXIT_ORPHANED = 70;
+/** Exit code of a child that was not started by a plugboard host. */
+export const EXIT_NO_COOKIE = 71;
+/** Exit code of a child that speaks none of the host's protocol versions. */
+export const EXIT_NO_VERSION = 72;
+/** Exit code of a child that received a malformed frame. */
+export const EXIT_PROTOCOL = 73;
+
+/** Frame kinds. Host to child: LOAD, BIND, CALL, SHUTDOWN; child to host: OK, ERROR. */
+export const Kind = {
+  LOAD: 1,
+  BIND: 2,
+  CALL: 3,
+  SHUTDOWN: 4,
+  OK: 16,
+  ERROR: 17,
+} as const;
+
+/** What the LOAD frame carries (as JSON). */
+export interface LoadRequest {
+  /** The plugin path, as the host's caller gave it (the child runs in the same directory). */
+  path: string;
+  /** SHA-256 of the bytes the host checked; the child refuses other bytes. */
+  sha256: string;
+  /** Load mode of the in-process loader in the child. */
+  load: "memfd" | "path";
+  /** Whether to run the init hook. */
+  init: boolean;
+  /** Whether the host allowed a file writable by others (it checked; the child checks again). */
+  allowInsecurePermissions: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A growable buffer of outgoing frames. */
+export class FrameWriter {
+  /** The bytes; valid up to `length`. */
+  bytes: Uint8Array<ArrayBuffer> = new Uint8Array(64 * 1024);
+  /** A view on `bytes`. */
+  view: DataView = new DataView(this.bytes.buffer);
+  /** Bytes written. */
+  length = 0;
+
+  /**
+   * Make room for `n` more bytes.
+   *
+   * @param n bytes needed
+   */
+  reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+
+  /**
+   * Start a frame; finish it with {@linkcode FrameWriter.end}.
+   *
+   * @param id the request id
+   * @param kind the frame kind
+   * @returns where the frame starts
+   */
+  begin(id: number, kind: number): number {
+    this.reserve(HEADER_SIZE);
+    const start = this.length;
+    this.view.setUint32(start + 4, id, true);
+    this.bytes[start + 8] = kind;
+    this.length += HEADER_SIZE;
+    return start;
+  }
+
+  /**
+   * Finish the frame started at `start`.
+   *
+   * @param start what begin() returned
+   */
+  end(start: number): void {
+    this.view.setUint32(start, this.length - start - HEADER_SIZE, true);
+  }
+
+  /**
+   * Write a u16.
+   *
+   * @param v the value
+   */
+  u16(v: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+
+  /**
+   * Write a u32.
+   *
+   * @param v the value
+   */
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+
+  /**
+   * Write a u32 length and the bytes.
+   *
+   * @param b the bytes
+   */
+  blob(b: Uint8Array): void {
+    this.reserve(4 + b.length);
+    this.view.setUint32(this.length, b.length, true);
+    this.bytes.set(b, this.length + 4);
+    this.length += 4 + b.length;
+  }
+
+  /**
+   * Write raw bytes.
+   *
+   * @param b the bytes
+   */
+  raw(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.bytes.set(b, this.length);
+    this.length += b.length;
+  }
+
+  /**
+   * Write a u32 length and the string's UTF-8 bytes.
+   *
+   * @param s the string
+   */
+  string(s: string): void {
+    const n = s.length;
+    this.reserve(4 + n * 3);
+    const at = this.length + 4;
+    let i = 0;
+    // ASCII fast path; anything else goes through the encoder.
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) break;
+      this.bytes[at + i] = c;
+    }
+    const written = i === n ? n : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(at + i)).written;
+    this.view.setUint32(this.length, written, true);
+    this.length = at + written;
+  }
+
+  /**
+   * A frame whose payload is JSON.
+   *
+   * @param id the request id
+   * @param kind the frame kind
+   * @param value the value
+   */
+  json(id: number, kind: number, value: unknown): void {
+    const start = this.begin(id, kind);
+    this.raw(encoder.encode(JSON.stringify(value)));
+    this.end(start);
+  }
+
+  /**
+   * A copy of the bytes written so far; the writer is emptied.
+   *
+   * @returns the bytes
+   */
+  take(): Uint8Array<ArrayBuffer> {
+    const out = this.bytes.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
+
+/** A read position in received bytes. */
+export class Cursor {
+  /**
+   * @param bytes the bytes
+   * @param view a view on the same memory
+   * @param pos where to read next (absolute index into `bytes`)
+   */
+  constructor(public bytes: Uint8Array, public view: DataView, public pos: number) {}
+
+  /**
+   * Read a u16.
+   *
+   * @returns the value
+   */
+  u16(): number {
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  /**
+   * Read a u32.
+   *
+   * @returns the value
+   */
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /**
+   * Read a u32 length and that many bytes (a view, not a copy).
+   *
+   * @returns the bytes
+   */
+  blob(): Uint8Array {
+    const n = this.u32();
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  /**
+   * Read a u32 length and that many bytes as UTF-8.
+   *
+   * @returns the string
+   */
+  string(): string {
+    return decoder.decode(this.blob());
+  }
+}
+
+/**
+ * Write a value of a signature type (no checks: the host checked it, the child
+ * got it from FFI).
+ *
+ * @param w where to write
+ * @param t the type
+ * @param v the value
+ */
+export function writeValue(w: FrameWriter, t: TypeName, v: unknown): void {
+  w.reserve(8);
+  const at = w.length;
+  const view = w.view;
+  switch (t) {
+    case "void":
+      return;
+    case "bool":
+      w.bytes[at] = v ? 1 : 0;
+      w.length += 1;
+      return;
+    case "i8":
+      view.setInt8(at, v as number);
+      w.length += 1;
+      return;
+    case "u8":
+      view.setUint8(at, v as number);
+      w.length += 1;
+      return;
+    case "i16":
+      view.setInt16(at, v as number, true);
+      w.length += 2;
+      return;
+    case "u16":
+      view.setUint16(at, v as number, true);
+      w.length += 2;
+      return;
+    case "i32":
+      view.setInt32(at, v as number, true);
+      w.length += 4;
+      return;
+    case "u32":
+      view.setUint32(at, v as number, true);
+      w.length += 4;
+      return;
+    case "f32":
+      view.setFloat32(at, v as number, true);
+      w.length += 4;
+      return;
+    case "f64":
+      view.setFloat64(at, v as number, true);
+      w.length += 8;
+      return;
+    case "i64":
+    case "isize":
+      view.setBigInt64(at, typeof v === "bigint" ? v : BigInt(v as number), true);
+      w.length += 8;
+      return;
+    case "u64":
+    case "usize":
+      view.setBigUint64(at, typeof v === "bigint" ? v : BigInt(v as number), true);
+      w.length += 8;
+      return;
+    case "cstring":
+      if (v === null) w.u32(0xffffffff);
+      else w.string(v as string);
+      return;
+    case "buffer":
+      w.blob(v as Uint8Array);
+      return;
+    case "pointer":
+      throw new Error("unreachable: pointers do not cross the process boundary");
+  }
+}
+
+/**
+ * Read a value of a signature type. Buffers are views into the received bytes.
+ *
+ * @param c where to read
+ * @param t the type
+ * @returns the value
+ */
+export function readValue(c: Cursor, t: TypeName): unknown {
+  const at = c.pos;
+  const view = c.view;
+  switch (t) {
+    case "void":
+      return undefined;
+    case "bool":
+      c.pos += 1;
+      return c.bytes[at] !== 0;
+    case "i8":
+      c.pos += 1;
+      return view.getInt8(at);
+    case "u8":
+      c.pos += 1;
+      return view.getUint8(at);
+    case "i16":
+      c.pos += 2;
+      return view.getInt16(at, true);
+    case "u16":
+      c.pos += 2;
+      return view.getUint16(at, true);
+    case "i32":
+      c.pos += 4;
+      return view.getInt32(at, true);
+    case "u32":
+      c.pos += 4;
+      return view.getUint32(at, true);
+    case "f32":
+      c.pos += 4;
+      return view.getFloat32(at, true);
+    case "f64":
+      c.pos += 8;
+      return view.getFloat64(at, true);
+    case "i64":
+    case "isize":
+      c.pos += 8;
+      return view.getBigInt64(at, true);
+    case "u64":
+    case "usize":
+      c.pos += 8;
+      return view.getBigUint64(at, true);
+    case "cstring": {
+      const n = view.getUint32(at, true);
+      if (n === 0xffffffff) {
+        c.pos += 4;
+        return null;
+      }
+      return c.string();
+    }
+    case "buffer":
+      return c.blob();
+    case "pointer":
+      throw new Error("unreachable: pointers do not cross the process boundary");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Argument checks on the host (the same rules as the in-process wrappers).
+// ---------------------------------------------------------------------------
+
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+
+function describe(type: TypeName): string {
+  switch (type) {
+    case "i8":
+      return "an integer from -128 to 127";
+    case "u8":
+      return "an integer from 0 to 255";
+    case "i16":
+      return "an integer from -32768 to 32767";
+    case "u16":
+      return "an integer from 0 to 65535";
+    case "i32":
+      return "an integer from -2147483648 to 2147483647";
+    case "u32":
+      return "an integer from 0 to 4294967295";
+    case "u64":
+    case "usize":
+      return "a non-negative safe integer or a bigint below 2^64";
+    case "i64":
+    case "isize":
+      return "a safe integer or a bigint in the 64-bit signed range";
+    case "bool":
+      return "a boolean";
+    case "f32":
+    case "f64":
+      return "a number";
+    case "cstring":
+      return "a string without NUL characters";
+    case "buffer":
+      return "a Uint8Array";
+    default:
+      return "a value that can cross a process boundary";
+  }
+}
+
+/**
+ * The `INVALID_ARGUMENT` error for a value that does not fit its type.
+ *
+ * @param path the plugin file
+ * @param fn the function
+ * @param index the argument's index
+ * @param type its declared type
+ * @param value what was passed
+ * @returns the error
+ */
+export function invalidArgument(
+  path: string,
+  fn: string,
+  index: number,
+  type: TypeName,
+  value: unknown,
+): CallError {
+  const shown = typeof value === "string"
+    ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)
+    : typeof value === "bigint"
+    ? `${value}n`
+    : value instanceof Uint8Array
+    ? "a Uint8Array"
+    : String(value);
+  return new CallError(
+    "INVALID_ARGUMENT",
+    path,
+    fn,
+    `argument ${index + 1} does not fit ${type}: expected ${describe(type)}, found ${typeof value} ${shown}`,
+    { hint: "pass a value of the declared type" },
+  );
+}
+
+/**
+ * Whether a value fits a parameter type, by the in-process wrappers' rules.
+ *
+ * @param t the type
+ * @param v the value
+ * @returns whether it fits
+ */
+export function fits(t: TypeName, v: unknown): boolean {
+  switch (t) {
+    case "i8":
+      return typeof v === "number" && ((v << 24) >> 24) === v;
+    case "u8":
+      return typeof v === "number" && (v & 0xff) === v;
+    case "i16":
+      return typeof v === "number" && ((v << 16) >> 16) === v;
+    case "u16":
+      return typeof v === "number" && (v & 0xffff) === v;
+    case "i32":
+      return typeof v === "number" && (v | 0) === v;
+    case "u32":
+      return typeof v === "number" && (v >>> 0) === v;
+    case "f32":
+    case "f64":
+      return typeof v === "number";
+    case "bool":
+      return typeof v === "boolean";
+    case "u64":
+    case "usize":
+      return typeof v === "bigint"
+        ? v >= 0n && v <= MAX_U64
+        : Number.isSafeInteger(v) && (v as number) >= 0;
+    case "i64":
+    case "isize":
+      return typeof v === "bigint" ? v >= MIN_I64 && v <= MAX_I64 : Number.isSafeInteger(v);
+    case "cstring":
+      return typeof v === "string" && v.indexOf("\0") === -1;
+    case "buffer":
+      return v instanceof Uint8Array;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Refuse a signature whose values cannot cross a process boundary.
+ *
+ * @param sig the signature
+ * @param path the plugin file
+ * @throws {PluginError} `USAGE` for pointer parameters or results
+ */
+export function assertIsolatable(sig: Signature, path: string): void {
+  if (sig.result === "pointer" || sig.parameters.includes("pointer")) {
+    throw new PluginError(
+      "USAGE",
+      `Cannot call ${quote(sig.name)} of plugin ${quote(path)} in a child process: a pointer cannot cross a process boundary`,
+      {
+        path,
+        hint: "declare the data as buffer parameters (copied both ways), or load the plugin in-process",
+      },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Errors as data.
+// ---------------------------------------------------------------------------
+
+/** A PluginError as it crosses the pipe. */
+export interface ErrorData {
+  /** The class name: PluginError, LoadError, CallError, or another name. */
+  name: string;
+  /** The stable code. */
+  code: ErrorCode;
+  /** The summary line. */
+  summary: string;
+  /** The hint. */
+  hint?: string;
+  /** The file. */
+  path?: string;
+  /** LoadError: expected. */
+  expected?: string;
+  /** LoadError: found. */
+  found?: string;
+  /** CallError: the function. */
+  function?: string;
+  /** CallError: the plugin's own code. */
+  pluginCode?: number;
+}
+
+/**
+ * An error as data for the pipe.
+ *
+ * @param e what was thrown
+ * @returns the data
+ */
+export function errorToData(e: unknown): ErrorData {
+  if (e instanceof PluginError) {
+    const data: ErrorData = { name: e.name, code: e.code, summary: e.summary };
+    if (e.hint !== undefined) data.hint = e.hint;
+    if (e.path !== undefined) data.path = e.path;
+    if (e instanceof LoadError) {
+      data.expected = e.expected;
+      data.found = e.found;
+    }
+    if (e instanceof CallError) {
+      data.function = e.function;
+      if (e.pluginCode !== undefined) data.pluginCode = e.pluginCode;
+    }
+    return data;
+  }
+  return {
+    name: "Error",
+    code: "CALL_FAILED",
+    summary: `Unexpected error in the isolation child: ${e instanceof Error ? e.message : String(e)}`,
+    hint: "this is a bug in plugboard; please report it with the plugin that triggered it",
+  };
+}
+
+/**
+ * Rebuild an error from its data, as the same class with the same message.
+ *
+ * @param data the data
+ * @returns the error
+ */
+export function errorFromData(data: ErrorData): PluginError {
+  const ctor = data.name === "LoadError"
+    ? LoadError
+    : data.name === "CallError"
+    ? CallError
+    : PluginError;
+  const err = Reflect.construct(PluginError, [data.code, data.summary, {
+    path: data.path,
+    hint: data.hint,
+  }], ctor) as PluginError;
+  const extra: Record<string, unknown> = {};
+  if (ctor === LoadError) Object.assign(extra, { expected: data.expected, found: data.found });
+  if (ctor === CallError) {
+    Object.assign(extra, { function: data.function, pluginCode: data.pluginCode });
+  }
+  for (const [k, v] of Object.entries(extra)) {
+    Object.defineProperty(err, k, { value: v, enumerable: true });
+  }
+  return err;
+}
+
+/**
+ * Decode a JSON payload.
+ *
+ * @param bytes the payload
+ * @returns the value
+ */
+export function parseJson(bytes: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(bytes));
+}

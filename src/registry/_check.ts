@@ -1,0 +1,361 @@
+/**
+ * The registry's checks of one plugin against its lockfile entry and the
+ * host's policy, in the fixed order documented in `trust_policy.ts`. Every
+ * difference is returned, in order; the loader throws the first.
+ *
+ * @module
+ */
+
+import { LoadError } from "../errors/plugin_error.ts";
+import type { LockedInterface, LockEntry } from "./lockfile.ts";
+import type { PinLevel, TrustPolicy } from "./trust_policy.ts";
+
+/** The fields of a plugin the registry compares. */
+export interface Fingerprint {
+  /** The plugin's name. */
+  readonly name: string;
+  /** Its version. */
+  readonly version: string;
+  /** `MAJOR.MINOR`. */
+  readonly abi: string;
+  /** Interfaces by id. */
+  readonly interfaces: Readonly<Record<string, LockedInterface>>;
+  /** The compiler. */
+  readonly compiler: string;
+  /** The build id. */
+  readonly buildId: string;
+  /** SHA-256 of the file, hex. */
+  readonly sha256: string;
+}
+
+/** A policy with every default filled in. */
+export interface ResolvedPolicy {
+  mode: "strict" | "known";
+  pin: PinLevel;
+  pinVersions: boolean;
+  interfaces: "extend" | "exact";
+  requireBuildId: string | Readonly<Record<string, string>> | undefined;
+  pinToolchain: boolean | string;
+}
+
+/** What the checks need to know about the registry. */
+export interface CheckContext {
+  /** The entry of `name@version`, if any. */
+  entry: LockEntry | undefined;
+  /** The trusted versions of the same name. */
+  otherVersions: readonly string[];
+  /** e.g. `plugboard.lock`, or `the registry`. */
+  source: string;
+  /** The command that trusts the file, for hints (made only for an error). */
+  trustCommand: () => string;
+}
+
+/**
+ * Fill in a policy's defaults.
+ *
+ * @param policy the caller's policy
+ * @returns every field set
+ */
+export function resolvePolicy(policy: TrustPolicy = {}): ResolvedPolicy {
+  return {
+    mode: policy.mode ?? "strict",
+    pin: policy.pin ?? "checksum",
+    pinVersions: policy.pinVersions ?? true,
+    interfaces: policy.interfaces ?? "extend",
+    requireBuildId: policy.requireBuildId,
+    pinToolchain: policy.pinToolchain ?? false,
+  };
+}
+
+/**
+ * Every difference between a plugin and what the registry and the policy
+ * accept, in check order.
+ *
+ * @param path the plugin file, for messages
+ * @param fp the plugin's fingerprint
+ * @param ctx the registry's view
+ * @param policy the resolved policy
+ * @returns the errors, empty when the plugin is accepted
+ */
+export function differences(
+  path: string,
+  fp: Fingerprint,
+  ctx: CheckContext,
+  policy: ResolvedPolicy,
+): LoadError[] {
+  const out: LoadError[] = [];
+  const entry = ctx.entry;
+  if (
+    entry && entry.sha256 === fp.sha256 && entry.abi === fp.abi &&
+    entry.buildId === fp.buildId && entry.compiler === fp.compiler &&
+    policy.requireBuildId === undefined && typeof policy.pinToolchain !== "string" &&
+    sameInterfaces(entry.interfaces, fp.interfaces)
+  ) {
+    return out; // the trusted file itself: nothing to explain
+  }
+  const id = `${fp.name}@${fp.version}`;
+  const intended = () => `if the change is intended, trust the file: ${ctx.trustCommand()}`;
+  const err = (
+    code: ConstructorParameters<typeof LoadError>[0],
+    what: string,
+    expected: string,
+    found: string,
+    hint: string,
+  ) =>
+    out.push(new LoadError(code, { path, what: `plugin ${id}: ${what}`, expected, found, hint }));
+
+  if (entry) {
+    // 1. ABI first: when it differs, nothing else is compared.
+    if (entry.abi !== fp.abi) {
+      err(
+        "ABI_MISMATCH",
+        "ABI version differs from the trusted build",
+        `ABI ${entry.abi} (trusted in ${ctx.source})`,
+        `ABI ${fp.abi}`,
+        `${intended()}; otherwise rebuild it against native/plugboard.h ${entry.abi}, the ABI it was trusted with`,
+      );
+      return out;
+    }
+  } else {
+    // 2. Name and version.
+    if (ctx.otherVersions.length > 0 && policy.pinVersions) {
+      err(
+        "VERSION_MISMATCH",
+        "version not trusted",
+        `${ctx.otherVersions.join(" or ")} (trusted in ${ctx.source})`,
+        fp.version,
+        `if ${fp.version} is intended, trust it: ${ctx.trustCommand()}; otherwise load the trusted version`,
+      );
+    } else if (policy.mode === "strict") {
+      err(
+        "UNTRUSTED",
+        "not trusted",
+        `an entry ${id} in ${ctx.source}`,
+        ctx.otherVersions.length
+          ? `only ${ctx.otherVersions.join(", ")}, and the policy does not pin versions`
+          : `no entry for "${fp.name}"`,
+        `review the plugin, then trust it: ${ctx.trustCommand()}; or load with policy { mode: "known" } to allow plugins the lockfile does not know`,
+      );
+    }
+  }
+
+  // 3. Interfaces.
+  if (entry) {
+    for (const e of interfaceDifferences(entry.interfaces, fp.interfaces, policy.interfaces)) {
+      err(
+        "INTERFACE_MISMATCH",
+        `interface "${e.id}" differs from the trusted one`,
+        `${e.expected} (trusted in ${ctx.source})`,
+        e.found,
+        `${intended()}; otherwise rebuild the plugin against interface ${e.id} ${
+          entry.interfaces[e.id]?.version ?? ""
+        } as trusted${e.rule ? ` (${e.rule})` : ""}`.replace(/  +/g, " "),
+      );
+    }
+  }
+
+  // 4. Toolchain.
+  const pinned = typeof policy.pinToolchain === "string"
+    ? { compiler: policy.pinToolchain, by: "pinned by the host" }
+    : policy.pinToolchain && entry
+    ? { compiler: entry.compiler, by: `trusted in ${ctx.source}` }
+    : undefined;
+  if (pinned && !sameCompiler(pinned.compiler, fp.compiler)) {
+    err(
+      "TOOLCHAIN_MISMATCH",
+      "built by another compiler",
+      `${pinned.compiler} (${pinned.by})`,
+      fp.compiler,
+      `rebuild the plugin with ${pinned.compiler}; if the new compiler is intended, ${
+        typeof policy.pinToolchain === "string"
+          ? "change the host's pinToolchain"
+          : `trust the file: ${ctx.trustCommand()}`
+      }`,
+    );
+  }
+
+  // 5. Build id.
+  const byName = policy.requireBuildId;
+  const required = typeof byName === "string"
+    ? byName
+    : byName && Object.hasOwn(byName, fp.name)
+    ? byName[fp.name]
+    : undefined;
+  if (required !== undefined && required !== fp.buildId) {
+    err(
+      "BUILD_ID_MISMATCH",
+      "build id differs from the one the host requires",
+      `${required} (required by the host)`,
+      fp.buildId || "(none)",
+      `load the build with id ${required}, or change the host's requireBuildId`,
+    );
+  }
+  if (
+    entry && policy.pin !== "interfaces" && entry.buildId !== fp.buildId &&
+    entry.buildId !== required
+  ) {
+    err(
+      "BUILD_ID_MISMATCH",
+      "build id differs from the trusted build",
+      `${entry.buildId || "(none)"} (trusted in ${ctx.source})`,
+      fp.buildId || "(none)",
+      `the file was built from other sources, flags or compiler; ${intended()}; otherwise rebuild the trusted sources or restore the trusted file`,
+    );
+  }
+
+  // 6. Checksum.
+  if (entry && policy.pin === "checksum" && entry.sha256 !== fp.sha256) {
+    const [a, b] = shortHashes(entry.sha256, fp.sha256);
+    const rebuilt = entry.buildId !== fp.buildId;
+    err(
+      "CHECKSUM_MISMATCH",
+      "SHA-256 differs from the trusted file",
+      `${a} (trusted in ${ctx.source})`,
+      b,
+      rebuilt
+        ? `${intended()}; otherwise restore the trusted file`
+        : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file or rebuild it (deno task build); ${intended()}`,
+    );
+  }
+  return out;
+}
+
+/** One interface that does not match. */
+export interface InterfaceDifference {
+  id: string;
+  expected: string;
+  found: string;
+  rule?: string;
+}
+
+/**
+ * How a plugin's interfaces differ from trusted ones under a rule.
+ *
+ * @param trusted the lock entry's interfaces
+ * @param found the plugin's interfaces
+ * @param rule `"extend"` or `"exact"`
+ * @returns the differences, by interface id
+ */
+export function interfaceDifferences(
+  trusted: Readonly<Record<string, LockedInterface>>,
+  found: Readonly<Record<string, LockedInterface>>,
+  rule: "extend" | "exact",
+): InterfaceDifference[] {
+  const out: InterfaceDifference[] = [];
+  if (sameInterfaces(trusted, found)) return out;
+  const ids = [...new Set([...Object.keys(trusted), ...Object.keys(found)])].sort();
+  for (const id of ids) {
+    const t = trusted[id];
+    const f = found[id];
+    if (!t) {
+      if (rule === "exact") {
+        out.push({
+          id,
+          expected: "no such interface",
+          found: `${label(id, f)} with ${f.functions.join(", ")}`,
+          rule: "exact interfaces: no interface may be added",
+        });
+      }
+      continue;
+    }
+    if (!f) {
+      out.push({ id, expected: `${label(id, t)}`, found: "no such interface" });
+      continue;
+    }
+    if (t.hash === f.hash && t.version === f.version) continue;
+    const fByName = new Map(f.functions.map((s) => [fnName(s), s]));
+    const tByName = new Map(t.functions.map((s) => [fnName(s), s]));
+    const changed = t.functions.filter((s) =>
+      fByName.has(fnName(s)) && fByName.get(fnName(s)) !== s
+    );
+    const removed = t.functions.filter((s) => !fByName.has(fnName(s)));
+    const added = f.functions.filter((s) => !tByName.has(fnName(s)));
+    const [tMajor, tMinor] = t.version.split(".").map(Number);
+    const [fMajor, fMinor] = f.version.split(".").map(Number);
+    if (rule === "extend" && changed.length === 0 && removed.length === 0) {
+      if (fMajor === tMajor && fMinor > tMinor) continue; // an extension
+    }
+    const [th, fh] = shortHashes(t.hash, f.hash, 12, "");
+    const detail = (fns: string[]) => fns.length ? ` with ${fns.join(", ")}` : "";
+    let ruleText: string | undefined;
+    if (changed.length) {
+      ruleText = "a changed signature needs a new interface major";
+    } else if (removed.length) {
+      ruleText = "removing a function needs a new interface major";
+    } else if (fMajor !== tMajor) {
+      ruleText = "another interface major is another interface";
+    } else if (added.length && fMinor <= tMinor) {
+      ruleText = "adding functions needs a higher interface minor";
+    } else if (fMinor < tMinor) {
+      ruleText = "the interface is older than the trusted one";
+    } else {
+      ruleText = rule === "exact" ? "exact interfaces: no function may be added" : undefined;
+    }
+    out.push({
+      id,
+      expected: `${id}/${t.version} (shape ${th})${detail([...changed, ...removed])}`,
+      found: `${id}/${f.version} (shape ${fh})${
+        detail([
+          ...changed.map((s) => fByName.get(fnName(s))!),
+          ...added.map((s) => `+${s}`),
+        ])
+      }${removed.length ? ` without ${removed.map(fnName).join(", ")}` : ""}`,
+      rule: ruleText,
+    });
+  }
+  return out;
+}
+
+/**
+ * Shorten two hashes for a message: `len` hex digits, more while the two
+ * prefixes are equal, with `…` when cut.
+ *
+ * @param a one hash
+ * @param b the other
+ * @param len the least number of digits
+ * @param ellipsis what marks a cut
+ * @returns both, shortened alike
+ */
+export function shortHashes(a: string, b: string, len = 12, ellipsis = "…"): [string, string] {
+  let n = len;
+  while (n < Math.max(a.length, b.length) && a.slice(0, n) === b.slice(0, n)) n += 4;
+  const cut = (h: string) => h.length > n ? `${h.slice(0, n)}${ellipsis}` : h;
+  return [cut(a), cut(b)];
+}
+
+/**
+ * Whether a compiler matches a pinned one: equal, or the pin is a prefix
+ * that ends at a version component (`gcc 12` matches `gcc 12.2.0`).
+ *
+ * @param pinned the pinned compiler
+ * @param found the plugin's compiler
+ * @returns whether they match
+ */
+export function sameCompiler(pinned: string, found: string): boolean {
+  return found === pinned ||
+    (found.startsWith(pinned) && /^[.\s]/.test(found.slice(pinned.length)));
+}
+
+function sameInterfaces(
+  a: Readonly<Record<string, LockedInterface>>,
+  b: Readonly<Record<string, LockedInterface>>,
+): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const id in a) {
+    const x = a[id];
+    const y = b[id];
+    if (!y || x.hash !== y.hash || x.version !== y.version) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+function label(id: string, i: LockedInterface): string {
+  return `${id}/${i.version} (shape ${i.hash.slice(0, 12)})`;
+}
+
+function fnName(sig: string): string {
+  return /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(sig)?.[1] ?? sig;
+}

@@ -1,0 +1,511 @@
+/**
+ * The registry: the plugins a host trusts, by `name@version`, read from and
+ * saved to a lockfile, or held in memory. It records plugins (`trust`),
+ * checks a plugin against what was trusted and a {@linkcode TrustPolicy}
+ * (`check`, which the loader calls before anything is loaded), resolves a
+ * name and semver range to a trusted entry (`resolve("greeter@^0.2")`) and
+ * lists what it holds. Nothing here runs plugin code: it works on metadata
+ * read from the files' ELF notes.
+ *
+ * @module
+ */
+
+import { dirname, isAbsolute, relative, resolve as resolvePath } from "node:path";
+import { formatVersionPair } from "../abi/abi_version.ts";
+import { canonicalSignature } from "../abi/signature.ts";
+import { type LoadError, PluginError, quote } from "../errors/plugin_error.ts";
+import type { PluginCandidate } from "../loader/open_plugin.ts";
+import {
+  differences,
+  type Fingerprint,
+  interfaceDifferences,
+  resolvePolicy,
+  shortHashes,
+} from "./_check.ts";
+import { compareEntries, compareSemVer, parseRange, parseSemVer, satisfies } from "./_semver.ts";
+import {
+  DEFAULT_LOCKFILE,
+  type LockedInterface,
+  type LockEntry,
+  type Lockfile,
+  LOCKFILE_VERSION,
+  readLockfile,
+  writeLockfile,
+} from "./lockfile.ts";
+import type { TrustPolicy } from "./trust_policy.ts";
+
+/**
+ * A plugin as the registry sees it: what `inspectPlugin()` reports (a
+ * {@linkcode PluginReport} is one) or what `verifyFiles()` read.
+ */
+export interface PluginIdentity {
+  /** The file, as given. */
+  readonly path: string;
+  /** The file with symlinks resolved, when known. */
+  readonly realPath?: string;
+  /** SHA-256 of the file, hex. */
+  readonly sha256: string;
+  /** The plugin's name. */
+  readonly name: string;
+  /** Its version. */
+  readonly version: string;
+  /** Its ABI, `MAJOR.MINOR`. */
+  readonly abi: string;
+  /** Its build id. */
+  readonly buildId: string;
+  /** The compiler that built it. */
+  readonly compiler: string;
+  /** Its interfaces with versions, shape hashes and canonical signatures. */
+  readonly interfaces: readonly {
+    readonly id: string;
+    readonly version: string;
+    readonly hash: string;
+    readonly functions: readonly string[];
+  }[];
+}
+
+/** What the registry can trust or check: the loader's candidate, or an identity. */
+export type TrustSubject = PluginCandidate | PluginIdentity;
+
+/** One field of an entry that {@linkcode Registry.trust} changed. */
+export interface FieldChange {
+  /** e.g. `sha256`, `build id`, `interface greeter`. */
+  readonly field: string;
+  /** The old value (hashes shortened). */
+  readonly from: string;
+  /** The new value (hashes shortened). */
+  readonly to: string;
+}
+
+/** What {@linkcode Registry.trust} did. */
+export interface TrustChange {
+  /** Whether the entry is new, changed or the same. */
+  readonly kind: "added" | "updated" | "unchanged";
+  /** `name@version`. */
+  readonly key: string;
+  /** The entry now in the registry. */
+  readonly entry: LockEntry;
+  /** The entry before, for `updated` and `unchanged`. */
+  readonly previous?: LockEntry;
+  /** The fields that changed (empty unless `updated`). */
+  readonly changes: readonly FieldChange[];
+}
+
+/** Options of {@linkcode Registry}. */
+export interface RegistryOptions {
+  /**
+   * The lockfile the registry belongs to: {@linkcode Registry.save} writes it,
+   * entry paths are kept relative to its directory, and messages name it.
+   * @default undefined (an in-memory registry; entry paths are absolute)
+   */
+  lockfile?: string;
+}
+
+/** Options of {@linkcode Registry.fromLockfile}. */
+export interface FromLockfileOptions {
+  /**
+   * Start with an empty registry when the lockfile does not exist (it is
+   * created by the first {@linkcode Registry.save}).
+   * @default false
+   */
+  create?: boolean;
+  /**
+   * Read a lockfile others could change (see `readLockfile`).
+   * @default false
+   */
+  allowInsecurePermissions?: boolean;
+}
+
+/**
+ * The trusted plugins.
+ *
+ * @example Trust a plugin, then load it only if it still matches
+ * ```ts ignore
+ * import { inspectPlugin, openPlugin, Registry } from "@plugboard/plugboard";
+ *
+ * const registry = Registry.fromLockfile("plugboard.lock", { create: true });
+ * console.log(registry.trust(inspectPlugin("build/greeter.so")).kind); // "added"
+ * registry.save();
+ * await using plugin = await openPlugin("build/greeter.so", { registry });
+ * ```
+ *
+ * @example Side by side versions
+ * ```ts ignore
+ * import { openPlugin, Registry } from "@plugboard/plugboard";
+ *
+ * const registry = Registry.fromLockfile("plugboard.lock");
+ * const entry = registry.resolve("greeter@^0.2");
+ * if (entry) {
+ *   await using plugin = await openPlugin(registry.pathOf(entry), { registry });
+ *   console.log(plugin.metadata.version); // "0.2.0"
+ * }
+ * ```
+ */
+export class Registry {
+  /** The lockfile this registry belongs to, if any. */
+  readonly lockfile: string | undefined;
+  #entries = new Map<string, LockEntry>();
+
+  /**
+   * A registry holding these entries (an in-memory one unless `lockfile` is given).
+   *
+   * @param entries the trusted plugins
+   * @param options the lockfile it belongs to
+   */
+  constructor(entries: Iterable<LockEntry> = [], options: RegistryOptions = {}) {
+    this.lockfile = options.lockfile;
+    for (const e of entries) this.#entries.set(`${e.name}@${e.version}`, e);
+  }
+
+  /**
+   * Read a registry from a lockfile.
+   *
+   * @example
+   * ```ts ignore
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * const registry = Registry.fromLockfile("plugboard.lock");
+   * console.log(registry.list().map((e) => `${e.name}@${e.version}`));
+   * ```
+   *
+   * @param path the lockfile
+   * @param options whether a missing file means an empty registry
+   * @returns the registry
+   * @throws {PluginError} `NOT_FOUND` (unless `create`), `INSECURE_PERMISSIONS`,
+   *   `LOCKFILE_INVALID`
+   */
+  static fromLockfile(path: string, options: FromLockfileOptions = {}): Registry {
+    let lock: Lockfile;
+    try {
+      lock = readLockfile(path, { allowInsecurePermissions: options.allowInsecurePermissions });
+    } catch (e) {
+      if (options.create && e instanceof PluginError && e.code === "NOT_FOUND") {
+        return new Registry([], { lockfile: path });
+      }
+      throw e;
+    }
+    return new Registry(Object.values(lock.plugins), { lockfile: path });
+  }
+
+  /** How many plugins are trusted. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The entry of one version of a plugin.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * console.log(new Registry().get("greeter", "0.1.0")); // undefined
+   * ```
+   *
+   * @param name the plugin's name
+   * @param version its exact version
+   * @returns the entry, or `undefined`
+   */
+  get(name: string, version: string): LockEntry | undefined {
+    return this.#entries.get(`${name}@${version}`);
+  }
+
+  /**
+   * Every entry, sorted by name, then version.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * console.log(new Registry().list().length); // 0
+   * ```
+   *
+   * @returns the entries
+   */
+  list(): LockEntry[] {
+    return [...this.#entries.values()].sort(compareEntries);
+  }
+
+  /**
+   * The highest trusted version of a plugin within a semver range:
+   * `greeter@^0.2`, `greeter@>=0.1.0 <0.3`, `greeter@0.1.x`, or a bare
+   * `greeter` for its highest release.
+   *
+   * @example
+   * ```ts ignore
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * const entry = Registry.fromLockfile("plugboard.lock").resolve("greeter@^0.2");
+   * console.log(entry?.version); // "0.2.0"
+   * ```
+   *
+   * @param spec `NAME@RANGE` or `NAME`
+   * @returns the entry, or `undefined` when no trusted version matches
+   * @throws {PluginError} `USAGE` when the range is malformed
+   */
+  resolve(spec: string): LockEntry | undefined {
+    const at = spec.indexOf("@");
+    const name = at === -1 ? spec : spec.slice(0, at);
+    const rangeText = at === -1 ? "*" : spec.slice(at + 1);
+    const range = parseRange(rangeText);
+    if (!range || name === "") {
+      throw new PluginError("USAGE", `Invalid plugin spec ${quote(spec)}`, {
+        hint:
+          'write NAME@RANGE, e.g. "greeter@^0.2", "greeter@~0.1.0", "greeter@>=0.1 <0.3" or "greeter"',
+      });
+    }
+    let best: { entry: LockEntry; v: NonNullable<ReturnType<typeof parseSemVer>> } | undefined;
+    for (const entry of this.#entries.values()) {
+      if (entry.name !== name) continue;
+      const v = parseSemVer(entry.version);
+      if (!v || !satisfies(v, range)) continue;
+      if (!best || compareSemVer(v, best.v) > 0) best = { entry, v };
+    }
+    return best?.entry;
+  }
+
+  /**
+   * Where an entry's file was seen, as an absolute path.
+   *
+   * @example
+   * ```ts ignore
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * const registry = Registry.fromLockfile("plugboard.lock");
+   * console.log(registry.pathOf(registry.resolve("greeter")!)); // /…/build/greeter.so
+   * ```
+   *
+   * @param entry an entry
+   * @returns the absolute path
+   */
+  pathOf(entry: LockEntry): string {
+    if (isAbsolute(entry.path)) return entry.path;
+    return this.lockfile
+      ? resolvePath(dirname(resolvePath(this.lockfile)), entry.path)
+      : resolvePath(entry.path);
+  }
+
+  /**
+   * Record a plugin as trusted, adding its `name@version` or replacing it.
+   *
+   * @example
+   * ```ts ignore
+   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   *
+   * const registry = new Registry();
+   * const change = registry.trust(inspectPlugin("build/greeter.so"));
+   * console.log(change.kind, change.key); // added greeter@0.1.0
+   * ```
+   *
+   * @param subject the plugin, as inspected or as the loader saw it
+   * @returns what changed
+   */
+  trust(subject: TrustSubject): TrustChange {
+    const { path, fingerprint: fp } = normalize(subject);
+    const key = `${fp.name}@${fp.version}`;
+    const entry: LockEntry = Object.freeze({ ...fp, path: this.#entryPath(path) });
+    const previous = this.#entries.get(key);
+    this.#entries.set(key, entry);
+    if (!previous) return Object.freeze({ kind: "added", key, entry, changes: [] });
+    const changes = diffEntries(previous, entry);
+    return Object.freeze({
+      kind: changes.length ? "updated" : "unchanged",
+      key,
+      entry,
+      previous,
+      changes,
+    });
+  }
+
+  /**
+   * Check a plugin against its entry and a policy; throws the first
+   * difference. The loader calls this before anything of the plugin is
+   * loaded (pass `registry` and `policy` to `openPlugin`).
+   *
+   * @example
+   * ```ts ignore
+   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   *
+   * const registry = Registry.fromLockfile("plugboard.lock");
+   * registry.check(inspectPlugin("build/greeter.so"), { pinToolchain: true });
+   * ```
+   *
+   * @param subject the plugin
+   * @param policy what the host requires
+   * @throws {LoadError} `ABI_MISMATCH`, `VERSION_MISMATCH`, `UNTRUSTED`,
+   *   `INTERFACE_MISMATCH`, `TOOLCHAIN_MISMATCH`, `BUILD_ID_MISMATCH` or
+   *   `CHECKSUM_MISMATCH`, checked in that order
+   */
+  check(subject: TrustSubject, policy: TrustPolicy = {}): void {
+    const errors = this.differences(subject, policy);
+    if (errors.length) throw errors[0];
+  }
+
+  /**
+   * Every difference between a plugin and what the registry and a policy
+   * accept, in check order (see {@linkcode Registry.check}).
+   *
+   * @example
+   * ```ts ignore
+   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   *
+   * const registry = Registry.fromLockfile("plugboard.lock");
+   * for (const e of registry.differences(inspectPlugin("build/greeter.so"))) console.log(e.code);
+   * ```
+   *
+   * @param subject the plugin
+   * @param policy what the host requires
+   * @returns the errors, empty when the plugin is accepted
+   */
+  differences(subject: TrustSubject, policy: TrustPolicy = {}): LoadError[] {
+    const { path, fingerprint: fp } = normalize(subject);
+    const entry = this.get(fp.name, fp.version);
+    const otherVersions = entry ? [] : this.list()
+      .filter((e) => e.name === fp.name && e.version !== fp.version)
+      .map((e) => e.version);
+    return differences(path, fp, {
+      entry,
+      otherVersions,
+      source: this.lockfile ?? "the registry",
+      trustCommand: () => this.#trustCommand(path),
+    }, resolvePolicy(policy));
+  }
+
+  /**
+   * The registry as a lockfile.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * console.log(new Registry().toLockfile()); // { version: 1, plugins: {} }
+   * ```
+   *
+   * @returns the lockfile
+   */
+  toLockfile(): Lockfile {
+    const plugins: Record<string, LockEntry> = {};
+    for (const e of this.list()) plugins[`${e.name}@${e.version}`] = e;
+    return { version: LOCKFILE_VERSION, plugins };
+  }
+
+  /**
+   * Write the registry to its lockfile (or `path`), atomically.
+   *
+   * @example
+   * ```ts ignore
+   * import { Registry } from "@plugboard/plugboard";
+   *
+   * Registry.fromLockfile("plugboard.lock", { create: true }).save();
+   * ```
+   *
+   * @param path where to write; entry paths stay relative to the registry's lockfile
+   * @throws {PluginError} `USAGE` when the registry has no lockfile and no path is given
+   */
+  save(path: string | undefined = this.lockfile): void {
+    if (path === undefined) {
+      throw new PluginError("USAGE", "Cannot save an in-memory registry without a path", {
+        hint: 'pass the lockfile path: registry.save("plugboard.lock")',
+      });
+    }
+    writeLockfile(path, this.toLockfile());
+  }
+
+  #entryPath(path: string): string {
+    const abs = resolvePath(path);
+    if (!this.lockfile) return abs;
+    const rel = relative(dirname(resolvePath(this.lockfile)), abs);
+    return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+  }
+
+  #trustCommand(path: string): string {
+    const lock = this.lockfile;
+    const lockArg = lock === undefined || resolvePath(lock) === resolvePath(DEFAULT_LOCKFILE)
+      ? ""
+      : ` --lock ${shellWord(lock)}`;
+    return `plugboard trust ${shellWord(path)}${lockArg}`;
+  }
+}
+
+const byId = new WeakMap<object, Readonly<Record<string, LockedInterface>>>();
+
+/**
+ * The fingerprint of a plugin, from the loader's candidate or an identity.
+ *
+ * @param subject the plugin
+ * @returns its path and fingerprint
+ */
+function normalize(subject: TrustSubject): { path: string; fingerprint: Fingerprint } {
+  if ("metadata" in subject) {
+    const m = subject.metadata;
+    const interfaces: Record<string, LockedInterface> = {};
+    for (const i of m.interfaces) {
+      interfaces[i.id] = Object.freeze({
+        version: formatVersionPair(i.version),
+        hash: i.hash,
+        functions: Object.freeze(i.functions.map(canonicalSignature)),
+      });
+    }
+    return {
+      path: subject.file.path,
+      fingerprint: {
+        name: m.name,
+        version: m.version,
+        abi: formatVersionPair(m.abi),
+        interfaces: Object.freeze(interfaces),
+        compiler: m.compiler,
+        buildId: m.buildId,
+        sha256: subject.file.sha256,
+      },
+    };
+  }
+  let interfaces = byId.get(subject.interfaces);
+  if (!interfaces) {
+    const record: Record<string, LockedInterface> = {};
+    for (const i of [...subject.interfaces].sort((a, b) => a.id < b.id ? -1 : 1)) {
+      record[i.id] = Object.freeze({
+        version: i.version,
+        hash: i.hash,
+        functions: Object.freeze([...i.functions]),
+      });
+    }
+    interfaces = Object.freeze(record);
+    // Frozen lists (from the hash cache) are shared by every file with them.
+    if (Object.isFrozen(subject.interfaces)) byId.set(subject.interfaces, interfaces);
+  }
+  return {
+    path: subject.path,
+    fingerprint: {
+      name: subject.name,
+      version: subject.version,
+      abi: subject.abi,
+      interfaces,
+      compiler: subject.compiler,
+      buildId: subject.buildId,
+      sha256: subject.sha256,
+    },
+  };
+}
+
+function diffEntries(a: LockEntry, b: LockEntry): FieldChange[] {
+  const out: FieldChange[] = [];
+  const add = (field: string, from: string, to: string) => {
+    if (from !== to) out.push(Object.freeze({ field, from, to }));
+  };
+  add("abi", a.abi, b.abi);
+  for (const d of interfaceDifferences(a.interfaces, b.interfaces, "exact")) {
+    out.push(Object.freeze({ field: `interface ${d.id}`, from: d.expected, to: d.found }));
+  }
+  add("compiler", a.compiler, b.compiler);
+  add("build id", a.buildId || "(none)", b.buildId || "(none)");
+  if (a.sha256 !== b.sha256) {
+    const [from, to] = shortHashes(a.sha256, b.sha256);
+    out.push(Object.freeze({ field: "sha256", from, to }));
+  }
+  add("path", a.path, b.path);
+  return out;
+}
+
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,1136 @@
+/**
+ * The benchmark task. `deno task bench` builds the plugins, runs every
+ * `*_bench.ts` under `tests/bench/` with `deno bench --json` (several runs;
+ * each benchmark's figure is the median of its runs), prints one table
+ * (operation, plugboard, raw Deno, ratio, target, status) and writes it, with
+ * a note per target and a bar chart, to `docs/performance.md` and
+ * `docs/performance.svg`.
+ *
+ * Rows are picked by benchmark name: the in-process rows from
+ * `tests/bench/loader_bench.ts`; an isolated-call row from
+ * `tests/bench/isolate_bench.ts` when that file exists (the first benchmark
+ * whose name contains "round trip"); every other benchmark, from any file,
+ * is listed under "More results" with its ratio to its group's baseline.
+ * Missing files or rows are reported as "not measured", never an error.
+ *
+ * Besides timings, bench files may print `plugboard-metric {json}` lines on
+ * stderr (`{ name, value, unit }`); the greet allocation row uses them.
+ *
+ * Options: `--runs N` (default 3), `--stat avg|p75|min` (default avg),
+ * `--filter TEXT` (passed to deno bench), `--no-check`, `--save FILE` (keep
+ * the raw results as JSON), `--from FILE` (summarize saved results without
+ * running), `--no-write` (print only).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { buildAll } from "./build.ts";
+
+/** Calls per iteration of the call benchmarks in tests/bench/loader_bench.ts. */
+export const CALLS = 10_000;
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
+const TEN_MIB = 10 * 1024 * 1024;
+
+/** The statistics of one benchmark, in nanoseconds per iteration. */
+export interface BenchStats {
+  /** Iterations measured. */
+  n: number;
+  /** Fastest iteration. */
+  min: number;
+  /** Mean iteration. */
+  avg: number;
+  /** 75th percentile. */
+  p75: number;
+}
+
+/** One benchmark of one run, as `deno bench --json` reports it. */
+export interface BenchEntry {
+  /** The bench file's URL. */
+  origin: string;
+  /** The group, or null. */
+  group: string | null;
+  /** The benchmark's name. */
+  name: string;
+  /** Whether it is its group's baseline. */
+  baseline: boolean;
+  /** Its statistics, when it ran. */
+  stats?: BenchStats;
+  /** Its error message, when it failed. */
+  error?: string;
+}
+
+/** One run of `deno bench --json`. */
+export interface BenchRun {
+  /** E.g. `Deno/2.9.6 x86_64-unknown-linux-gnu`. */
+  runtime: string;
+  /** The CPU's name. */
+  cpu: string;
+  /** Every benchmark. */
+  benches: BenchEntry[];
+}
+
+/** A figure a bench file printed as `plugboard-metric {json}` on stderr. */
+export interface Metric {
+  /** What was measured. */
+  name: string;
+  /** The value. */
+  value: number;
+  /** Its unit, e.g. `B/call`. */
+  unit: string;
+}
+
+/** Everything the summary is made from; what `--save` writes. */
+export interface BenchResults {
+  /** ISO date of the runs. */
+  date: string;
+  /** Every run. */
+  runs: BenchRun[];
+  /** Every metric line, from every run. */
+  metrics: Metric[];
+  /** OpenSSL's SHA-256 throughput on this machine in MB/s, when `openssl` could be run. */
+  opensslMBps?: number;
+}
+
+/** A measured value with its unit. */
+export interface Figure {
+  /** The value, in `unit`. */
+  value: number;
+  /** `ns`, `µs`, `B/call`, `MB/s`, ... */
+  unit: string;
+}
+
+/** Whether a row meets its target. */
+export type RowStatus = "met" | "missed" | "info" | "not measured";
+
+/** One row of the summary table. */
+export interface SummaryRow {
+  /** What is measured, and against what. */
+  operation: string;
+  /** plugboard's figure. */
+  plugboard?: Figure;
+  /** The raw Deno figure (or the named baseline). */
+  raw?: Figure;
+  /** plugboard's time divided by the baseline's (below 1: plugboard is faster). */
+  ratio?: number;
+  /** The target, in words. */
+  target: string;
+  /** Met, missed, or a row for context. */
+  status: RowStatus;
+  /** By how much it is missed, or what else to know. */
+  detail?: string;
+}
+
+/** A benchmark listed under "More results" or "Details". */
+export interface ListedBench {
+  /** The bench file name. */
+  file: string;
+  /** The group, or empty. */
+  group: string;
+  /** The name. */
+  name: string;
+  /** Time per operation. */
+  time?: Figure;
+  /** Relative to the group's baseline. */
+  ratio?: number;
+  /** Its error, when it failed. */
+  error?: string;
+}
+
+/** What {@linkcode summarize} makes. */
+export interface Summary {
+  /** ISO date of the runs. */
+  date: string;
+  /** The runtime and CPU. */
+  runtime: string;
+  /** The CPU's name. */
+  cpu: string;
+  /** Runs summarized. */
+  runs: number;
+  /** The statistic used. */
+  stat: StatName;
+  /** The table. */
+  rows: SummaryRow[];
+  /** A note per target, Markdown. */
+  notes: string[];
+  /** Every loader benchmark, per operation. */
+  details: ListedBench[];
+  /** Benchmarks of the other bench files. */
+  more: ListedBench[];
+  /** Benchmarks that failed. */
+  failures: ListedBench[];
+}
+
+/** Which statistic a figure is taken from. */
+export type StatName = "avg" | "p75" | "min";
+
+/** Options of {@linkcode summarize}. */
+export interface SummarizeOptions {
+  /**
+   * The statistic each benchmark's figure is taken from (the median of the
+   * runs).
+   * @default "avg"
+   */
+  stat?: StatName;
+}
+
+/**
+ * Parse the output of `deno bench --json`. Lines that bench files printed
+ * before the JSON document are skipped.
+ *
+ * @example Parsing a report
+ * ```ts
+ * import { parseBenchJson } from "./bench.ts";
+ *
+ * const run = parseBenchJson(`{"version":1,"runtime":"Deno","cpu":"x","benches":[]}`);
+ * console.log(run.benches.length); // 0
+ * ```
+ *
+ * @param text the standard output of `deno bench --json`
+ * @returns the run
+ * @throws {Error} when the text holds no JSON report
+ */
+export function parseBenchJson(text: string): BenchRun {
+  // deno-lint-ignore no-explicit-any
+  let doc: any;
+  for (const m of text.matchAll(/^\{/gm)) {
+    try {
+      doc = JSON.parse(text.slice(m.index));
+      break;
+    } catch {
+      // A line of a bench file's own output: try the next one.
+    }
+  }
+  if (!doc || !Array.isArray(doc.benches)) {
+    throw new Error("Cannot read deno bench output: no JSON report found");
+  }
+  const benches: BenchEntry[] = [];
+  for (const b of doc.benches ?? []) {
+    const entry: BenchEntry = {
+      origin: String(b.origin),
+      group: b.group ?? null,
+      name: String(b.name),
+      baseline: Boolean(b.baseline),
+    };
+    const result = (b.results ?? [])[0] ?? {};
+    if (result.ok) {
+      const { n, min, avg, p75 } = result.ok;
+      entry.stats = { n, min, avg, p75 };
+    } else {
+      entry.error = result.failed?.exceptionMessage ?? result.failed?.message ?? "failed";
+    }
+    benches.push(entry);
+  }
+  return { runtime: String(doc.runtime ?? ""), cpu: String(doc.cpu ?? ""), benches };
+}
+
+/**
+ * The `plugboard-metric {json}` lines of a bench run's standard error.
+ *
+ * @example
+ * ```ts
+ * import { parseMetrics } from "./bench.ts";
+ *
+ * const m = parseMetrics('plugboard-metric {"name":"x","value":1,"unit":"B"}\nother');
+ * console.log(m[0].value); // 1
+ * ```
+ *
+ * @param text standard error text
+ * @returns the metrics, in order
+ */
+export function parseMetrics(text: string): Metric[] {
+  const out: Metric[] = [];
+  for (const line of text.split("\n")) {
+    const at = line.indexOf("plugboard-metric ");
+    if (at < 0) continue;
+    try {
+      const m = JSON.parse(line.slice(at + "plugboard-metric ".length));
+      if (typeof m.name === "string" && typeof m.value === "number") {
+        out.push({ name: m.name, value: m.value, unit: String(m.unit ?? "") });
+      }
+    } catch {
+      // Not a metric after all.
+    }
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fileOf(origin: string): string {
+  return origin.slice(origin.lastIndexOf("/") + 1);
+}
+
+/**
+ * Turn bench results into the summary table, notes and lists.
+ *
+ * @example Summarizing saved results
+ * ```ts
+ * import { summarize } from "./bench.ts";
+ *
+ * const summary = summarize({ date: "2025-01-01", runs: [], metrics: [] });
+ * console.log(summary.rows.every((r) => r.status === "not measured")); // true
+ * ```
+ *
+ * @param results the runs and metrics
+ * @param options which statistic to use
+ * @returns the summary
+ */
+export function summarize(results: BenchResults, options: SummarizeOptions = {}): Summary {
+  const stat = options.stat ?? "avg";
+  // Median per benchmark over the runs, keyed by file and name.
+  const merged = new Map<string, { entry: BenchEntry; values: Record<StatName, number[]> }>();
+  const failures: ListedBench[] = [];
+  for (const run of results.runs) {
+    for (const b of run.benches) {
+      const key = `${fileOf(b.origin)}\0${b.name}`;
+      if (!b.stats) {
+        if (!failures.some((f) => f.file === fileOf(b.origin) && f.name === b.name)) {
+          failures.push({
+            file: fileOf(b.origin),
+            group: b.group ?? "",
+            name: b.name,
+            error: b.error,
+          });
+        }
+        continue;
+      }
+      let m = merged.get(key);
+      if (!m) merged.set(key, m = { entry: b, values: { avg: [], p75: [], min: [] } });
+      m.values.avg.push(b.stats.avg);
+      m.values.p75.push(b.stats.p75);
+      m.values.min.push(b.stats.min);
+    }
+  }
+  const time = (name: string, file = "loader_bench.ts", which: StatName = stat) => {
+    const m = merged.get(`${file}\0${name}`);
+    return m ? median(m.values[which]) : undefined;
+  };
+  const perCall = (name: string) => {
+    const t = time(name);
+    return t === undefined ? undefined : t / CALLS;
+  };
+  const metric = (name: string) => {
+    const xs = results.metrics.filter((m) => m.name === name).map((m) => m.value).filter(
+      Number.isFinite,
+    );
+    return xs.length ? median(xs) : undefined;
+  };
+
+  const rows: SummaryRow[] = [];
+  const notes: string[] = [];
+
+  // ---- typed calls
+  const addRow = ratioRow(
+    "i32 add, per call",
+    perCall("add: plugboard"),
+    perCall("add: raw Deno FFI"),
+    "ns",
+    1.15,
+  );
+  const noopRow = ratioRow(
+    "no-op, per call",
+    perCall("noop: plugboard"),
+    perCall("noop: raw Deno FFI"),
+    "ns",
+    1.15,
+  );
+  rows.push(addRow, noopRow);
+  const upperRow = ratioRow(
+    "upper 64 B, number length (raw: bigint length)",
+    perCall("upper 64 B: plugboard, number length"),
+    perCall("upper 64 B: raw Deno FFI, bigint length"),
+    "ns",
+    1.2,
+  );
+  rows.push(upperRow);
+  rows.push(infoRow(
+    "upper 64 B, raw Deno FFI with a number length (vs bigint)",
+    perCall("upper 64 B: raw Deno FFI, number length"),
+    perCall("upper 64 B: raw Deno FFI, bigint length"),
+    "ns",
+    "Deno's slow path: what plugboard's conversion avoids",
+  ));
+
+  // ---- strings
+  const greetPb = perCall("greet: plugboard");
+  const greetRaw = perCall("greet: raw Deno FFI, encodeInto + getCString");
+  const greetRow: SummaryRow = greetPb === undefined
+    ? notMeasured("greet (string in, C string out), per call", "≤ 100 ns")
+    : {
+      operation: "greet (string in, C string out), per call",
+      plugboard: { value: greetPb, unit: "ns" },
+      raw: greetRaw === undefined ? undefined : { value: greetRaw, unit: "ns" },
+      ratio: greetRaw ? greetPb / greetRaw : undefined,
+      target: "≤ 100 ns",
+      status: greetPb <= 100 ? "met" : "missed",
+      detail: greetPb <= 100 ? undefined : `missed by ${pct(greetPb / 100)}`,
+    };
+  rows.push(greetRow);
+  rows.push(infoRow(
+    "greet, 64 different names in turn, per call",
+    perCall("greet 64 names: plugboard"),
+    perCall("greet 64 names: raw Deno FFI, encodeInto + getCString"),
+    "ns",
+    "every result differs from the previous one",
+  ));
+  const allocPb = metric("greet allocation: plugboard");
+  const allocRaw = metric("greet allocation: raw Deno FFI, encodeInto + getCString");
+  const allocPtr = metric("greet allocation: raw Deno FFI, returned pointer only");
+  const retained = metric("greet retained after 1e6 calls + GC: plugboard");
+  const allocRow: SummaryRow = allocPb === undefined
+    ? notMeasured("greet, heap allocated per call", "0 B/call")
+    : {
+      operation: "greet, heap allocated per call",
+      plugboard: { value: allocPb, unit: "B/call" },
+      raw: allocRaw === undefined ? undefined : { value: allocRaw, unit: "B/call" },
+      target: "0 B/call",
+      status: allocPb < 1 ? "met" : "missed",
+      detail: allocPb < 1
+        ? undefined
+        : allocPtr !== undefined && allocPb <= allocPtr + 1
+        ? `all ${
+          fmtNumber(allocPb)
+        } B is Deno's pointer object for the returned char* (a raw call that only returns the pointer allocates ${
+          fmtNumber(allocPtr)
+        } B); plugboard adds none`
+        : `${fmtNumber(allocPb)} B/call`,
+    };
+  rows.push(allocRow);
+
+  // ---- open
+  const shaNoop = time("sha256 of noop.so (inside open)");
+  const shaWide = time("sha256 of wide32.so (inside open)");
+  const openNoopTotal = time("open noop (4 functions): plugboard");
+  const openWideTotal = time("open wide32 (32 functions): plugboard");
+  const openNoop = minus(openNoopTotal, shaNoop);
+  const openWide = minus(openWideTotal, shaWide);
+  const rawOpen = time("open: raw Deno.dlopen, 1 symbol");
+  const us = (x: number | undefined) => x === undefined ? undefined : x / 1000;
+  const openNoopRow = ratioRow(
+    "open noop (4 functions), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    us(openNoop),
+    us(rawOpen),
+    "µs",
+    1.5,
+  );
+  const openWideRow = ratioRow(
+    "open wide32 (32 functions), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    us(openWide),
+    us(rawOpen),
+    "µs",
+    1.5,
+  );
+  const openScaleRow = ratioRow(
+    "open wide32 (32 functions) vs open noop (4 functions), both plugboard, hashing excluded",
+    us(openWide),
+    us(openNoop),
+    "µs",
+    1.5,
+  );
+  rows.push(openNoopRow, openWideRow, openScaleRow);
+  rows.push(infoRow(
+    "raw Deno.dlopen of wide32's 32 symbols vs 1 symbol",
+    us(time("open: raw Deno.dlopen, 32 symbols (wide32)")),
+    us(rawOpen),
+    "µs",
+    "what binding every symbol up front costs",
+  ));
+  rows.push(infoRow(
+    "open + use + first call, noop, vs raw dlopen + call",
+    us(time("open + use + first call, noop: plugboard")),
+    us(time("open + first call: raw Deno.dlopen")),
+    "µs",
+    "hashing included",
+  ));
+  rows.push(infoRow(
+    "open + use + first call, wide32, vs raw dlopen + call",
+    us(time("open + use + first call, wide32: plugboard")),
+    us(time("open + first call: raw Deno.dlopen")),
+    "µs",
+    "hashing included",
+  ));
+
+  // ---- hashing
+  const shaPb = time("sha256 10 MiB: plugboard (node:crypto)");
+  const shaSubtle = time("sha256 10 MiB: crypto.subtle");
+  const mbps = (ns: number | undefined) =>
+    ns === undefined ? undefined : TEN_MIB / 1e6 / (ns / 1e9);
+  const hashRow: SummaryRow = shaPb === undefined
+    ? notMeasured("SHA-256 of 10 MiB", "native speed")
+    : (() => {
+      const pb = mbps(shaPb)!;
+      const reference = results.opensslMBps;
+      const met = reference !== undefined
+        ? pb >= 0.8 * reference
+        : shaSubtle !== undefined && shaPb <= shaSubtle;
+      return {
+        operation: "SHA-256 of 10 MiB (raw: crypto.subtle.digest)",
+        plugboard: { value: pb, unit: "MB/s" },
+        raw: shaSubtle === undefined ? undefined : { value: mbps(shaSubtle)!, unit: "MB/s" },
+        ratio: shaSubtle === undefined ? undefined : shaPb / shaSubtle,
+        target: reference !== undefined
+          ? `≥ 80% of OpenSSL's ${fmtNumber(reference)} MB/s`
+          : "≥ crypto.subtle (OpenSSL not found)",
+        status: met ? "met" : "missed",
+        detail: reference !== undefined ? `${pctOf(pb / reference)} of OpenSSL` : undefined,
+      } satisfies SummaryRow;
+    })();
+  rows.push(hashRow);
+
+  // ---- call patterns
+  const openPerCall = time("pattern: plugboard, open per call");
+  const patternRow = (operation: string, pb: number | undefined): SummaryRow => {
+    const raw = perCall("pattern: raw Deno FFI, cached function");
+    if (pb === undefined || openPerCall === undefined) {
+      return notMeasured(operation, "≥ 100x faster than open per call");
+    }
+    const speedup = openPerCall / pb;
+    return {
+      operation,
+      plugboard: { value: pb, unit: "ns" },
+      raw: raw === undefined ? undefined : { value: raw, unit: "ns" },
+      ratio: raw === undefined ? undefined : pb / raw,
+      target: "≥ 100x faster than open per call",
+      status: speedup >= 100 ? "met" : "missed",
+      detail: `${fmtNumber(speedup)}x faster than open per call (${
+        fmt({ value: openPerCall / 1000, unit: "µs" })
+      })`,
+    };
+  };
+  rows.push(
+    patternRow(
+      "call pattern: cached function, per call",
+      perCall("pattern: plugboard, cached function"),
+    ),
+  );
+  rows.push(
+    patternRow(
+      "call pattern: cached handle, plugin.use(I).add(), per call",
+      perCall("pattern: plugboard, cached handle"),
+    ),
+  );
+  rows.push(infoRow(
+    "call pattern: open, use, call, close per call (raw: dlopen, call, close)",
+    us(openPerCall),
+    us(time("pattern: raw Deno FFI, dlopen per call")),
+    "µs",
+    undefined,
+  ));
+
+  // ---- isolated calls (tests/bench/isolate_bench.ts, when it exists)
+  const isolate = [...merged.values()].filter((m) => fileOf(m.entry.origin) === "isolate_bench.ts");
+  const roundTrip = isolate.find((m) => /round.?trip/i.test(m.entry.name)) ??
+    isolate.find((m) => /call/i.test(m.entry.name));
+  if (!roundTrip) {
+    rows.push(
+      notMeasured(
+        "isolated call, small, median round trip",
+        "≤ 20 µs",
+        "tests/bench/isolate_bench.ts has no round-trip benchmark yet",
+      ),
+    );
+  } else {
+    const p75 = median(roundTrip.values.p75) / 1000;
+    const avg = median(roundTrip.values.avg) / 1000;
+    rows.push({
+      operation: `isolated call, median round trip ("${roundTrip.entry.name}")`,
+      plugboard: { value: p75, unit: "µs" },
+      target: "median ≤ 20 µs",
+      status: p75 <= 20 ? "met" : "missed",
+      detail: `figure is p75, an upper bound of the median (avg ${
+        fmt({ value: avg, unit: "µs" })
+      })${p75 <= 20 ? "" : `; missed by ${pct(p75 / 20)}`}`,
+    });
+  }
+
+  // ---- notes
+  notes.push(...targetNotes({
+    addRow,
+    noopRow,
+    upperRow,
+    greetRow,
+    allocRow,
+    retained,
+    openNoopRow,
+    openWideRow,
+    openScaleRow,
+    hashRow,
+    stage: (n) => us(time(`stage: ${n}`)),
+    openNoopTotal: us(openNoopTotal),
+    shaNoop: us(shaNoop),
+    addMin: [perCallStat("add: plugboard", "min"), perCallStat("add: raw Deno FFI", "min")],
+  }));
+  function perCallStat(name: string, which: StatName) {
+    const t = time(name, "loader_bench.ts", which);
+    return t === undefined ? undefined : t / CALLS;
+  }
+
+  // ---- lists
+  const baselines = new Map<string, number>();
+  for (const m of merged.values()) {
+    if (m.entry.baseline && m.entry.group) {
+      baselines.set(`${fileOf(m.entry.origin)}\0${m.entry.group}`, median(m.values[stat]));
+    }
+  }
+  const details: ListedBench[] = [];
+  const more: ListedBench[] = [];
+  for (const m of merged.values()) {
+    const file = fileOf(m.entry.origin);
+    const t = median(m.values[stat]);
+    const isCall = file === "loader_bench.ts" && isCallBench(m.entry);
+    const base = m.entry.group ? baselines.get(`${file}\0${m.entry.group}`) : undefined;
+    const item: ListedBench = {
+      file,
+      group: m.entry.group ?? "",
+      name: m.entry.name,
+      time: isCall ? { value: t / CALLS, unit: "ns" } : scaleTime(t),
+      ratio: base ? t / base : undefined,
+    };
+    (file === "loader_bench.ts" ? details : more).push(item);
+  }
+  const first = results.runs[0];
+  return {
+    date: results.date,
+    runtime: first?.runtime ?? "",
+    cpu: first?.cpu ?? "",
+    runs: results.runs.length,
+    stat,
+    rows,
+    notes,
+    details,
+    more,
+    failures,
+  };
+}
+
+function isCallBench(b: BenchEntry): boolean {
+  return /^call /.test(b.group ?? "") ||
+    (b.group === "patterns" && /cached/.test(b.name));
+}
+
+function minus(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+function notMeasured(
+  operation: string,
+  target: string,
+  detail = "benchmark missing or failed",
+): SummaryRow {
+  return { operation, target, status: "not measured", detail };
+}
+
+function ratioRow(
+  operation: string,
+  pb: number | undefined,
+  raw: number | undefined,
+  unit: string,
+  max: number,
+): SummaryRow {
+  const target = `≤ ${max}x`;
+  if (pb === undefined || raw === undefined) return notMeasured(operation, target);
+  const ratio = pb / raw;
+  const met = ratio <= max;
+  return {
+    operation,
+    plugboard: { value: pb, unit },
+    raw: { value: raw, unit },
+    ratio,
+    target,
+    status: met ? "met" : "missed",
+    detail: met ? undefined : `missed by ${pct(ratio / max)}`,
+  };
+}
+
+function infoRow(
+  operation: string,
+  pb: number | undefined,
+  raw: number | undefined,
+  unit: string,
+  detail: string | undefined,
+): SummaryRow {
+  if (pb === undefined) return notMeasured(operation, "-");
+  return {
+    operation,
+    plugboard: { value: pb, unit },
+    raw: raw === undefined ? undefined : { value: raw, unit },
+    ratio: raw === undefined ? undefined : pb / raw,
+    target: "-",
+    status: "info",
+    detail,
+  };
+}
+
+interface NoteInput {
+  addRow: SummaryRow;
+  noopRow: SummaryRow;
+  upperRow: SummaryRow;
+  greetRow: SummaryRow;
+  allocRow: SummaryRow;
+  retained: number | undefined;
+  openNoopRow: SummaryRow;
+  openWideRow: SummaryRow;
+  openScaleRow: SummaryRow;
+  hashRow: SummaryRow;
+  stage: (name: string) => number | undefined;
+  openNoopTotal: number | undefined;
+  shaNoop: number | undefined;
+  addMin: [number | undefined, number | undefined];
+}
+
+function verdict(row: SummaryRow): string {
+  if (row.status === "met") return `**met** (${ratioText(row)})`;
+  if (row.status === "missed") {
+    return `**missed** (${ratioText(row)}${row.detail ? `; ${row.detail}` : ""})`;
+  }
+  return `**${row.status}**`;
+}
+
+function ratioText(row: SummaryRow): string {
+  if (row.ratio !== undefined && row.target.startsWith("≤") && row.target.endsWith("x")) {
+    return `${row.ratio.toFixed(2)}x against ${row.target}`;
+  }
+  return `${row.plugboard ? fmt(row.plugboard) : "-"} against ${row.target}`;
+}
+
+function targetNotes(n: NoteInput): string[] {
+  const f = (x: number | undefined, unit = "µs") =>
+    x === undefined ? "n/a" : fmt({ value: x, unit });
+  const notes: string[] = [];
+  const [addMinPb, addMinRaw] = n.addMin;
+  notes.push(
+    `**Typed calls.** i32 add: ${verdict(n.addRow)}; no-op: ${verdict(n.noopRow)}. ` +
+      "The wrapper adds a closed-flag check and, for each integer parameter, a range check " +
+      "(`(a | 0) === a`) that keeps validation the same cold and hot (Deno's fast path " +
+      "truncates 2.7 to 2, its slow path throws). Per call the difference is a fraction of " +
+      "a nanosecond, and it moves by ±10% between runs on this 2-core machine" +
+      (addMinPb !== undefined && addMinRaw !== undefined
+        ? ` (fastest iterations: ${f(addMinPb, "ns")} vs ${f(addMinRaw, "ns")}, ${
+          (addMinPb / addMinRaw).toFixed(2)
+        }x)`
+        : "") +
+      ". Each wrapper is compiled from its own source so its call into Deno stays monomorphic " +
+      "(wrappers sharing a source share V8's call feedback and fell to Deno's slow path, 50 ns).",
+  );
+  notes.push(
+    `**Buffers.** ${verdict(n.upperRow)}. A plain number for a \`usize\` is turned into a ` +
+      "cached bigint (below 65536) before the call, so Deno's fast path is kept; a raw call " +
+      "with a number takes Deno's slow path (row below it).",
+  );
+  notes.push(
+    `**Strings.** Time: ${verdict(n.greetRow)}. Allocation: ${verdict(n.allocRow)}` +
+      (n.retained !== undefined
+        ? `; heap growth that survives a full GC after 1e6 calls: ${fmtNumber(n.retained)} B`
+        : "") +
+      ". The argument is encoded into a buffer reused by the function (ASCII loop, no " +
+      "TextEncoder), and the result is compared in place with the previous one (one `strncmp` " +
+      "through FFI): when the bytes are the same, the same string is returned, with no " +
+      "decoding and no new string. What remains is the pointer object Deno creates for every " +
+      "`pointer` result; no FFI declaration avoids it (a `usize` result is a bigint, also on " +
+      "the heap). To close it: Deno returning pointers unboxed (into a caller buffer, as " +
+      "results wider than 32 bits once were), or an SDK change, a `PLUGBOARD_FN` for a " +
+      "`cstring` result also exporting `name__into(args, char *out, size_t cap)` that writes " +
+      "into a host buffer, whose `usize` result plugboard could declare `u32`.",
+  );
+  const stages = [
+    ["read, stat and hash the file", n.stage("read, stat and hash the file")],
+    [
+      "ELF parse (noop / wide32)",
+      `${f(n.stage("readElf noop.so"))} / ${f(n.stage("readElf wide32.so"))}`,
+    ],
+    [
+      "metadata parse (noop / wide32)",
+      `${f(n.stage("readMetadata noop.so"))} / ${f(n.stage("readMetadata wide32.so"))}`,
+    ],
+    ["sealed memfd copy", n.stage("sealed memfd copy (and close)")],
+    ["dlopen of the memfd, entry symbol only", n.stage("dlopen the memfd, entry symbol only")],
+  ] as const;
+  notes.push(
+    `**Load.** noop: ${verdict(n.openNoopRow)}; wide32: ${verdict(n.openWideRow)}; ` +
+      `wide32 against noop: ${verdict(n.openScaleRow)}. ` +
+      "Nothing is bound at open: a function is compiled on first access and bound to its " +
+      "symbol on its first call (Deno.dlopen compiles a trampoline per symbol, ~60 µs each; " +
+      "binding wide32's 32 symbols up front costs the 32-symbol row above). " +
+      `Where the time of an open goes (noop, ${f(n.openNoopTotal)} with ${
+        f(n.shaNoop)
+      } of hashing), ` +
+      "stage by stage, each measured alone (hot, so their sum is below a real open): " +
+      stages.map(([k, v]) => `${k} ${typeof v === "number" || v === undefined ? f(v) : v}`).join(
+        "; ",
+      ) +
+      ". The ELF and metadata parsers (src/elf, src/abi) and the file checks account for most " +
+      "of the difference, and for all of wide32's extra cost: the metadata parser spends " +
+      "~2 µs per function signature. What would close it: parse only the dynamic symbol " +
+      "table and the notes, parse each function's signature when it is first used, and keep " +
+      "parsed metadata in a cache keyed by the file's SHA-256 (which open computes anyway) so " +
+      "a reopen skips both parsers.",
+  );
+  notes.push(
+    `**Hashing.** ${verdict(n.hashRow)}. plugboard hashes with node:crypto (OpenSSL-class ` +
+      "native code with SHA extensions); crypto.subtle is slower for one large buffer.",
+  );
+  return notes;
+}
+
+function pct(ratioOverTarget: number): string {
+  return `${((ratioOverTarget - 1) * 100).toFixed(0)}%`;
+}
+
+function pctOf(ratio: number): string {
+  return `${(ratio * 100).toFixed(0)}%`;
+}
+
+function scaleTime(ns: number): Figure {
+  if (ns < 1e3) return { value: ns, unit: "ns" };
+  if (ns < 1e6) return { value: ns / 1e3, unit: "µs" };
+  return { value: ns / 1e6, unit: "ms" };
+}
+
+function fmtNumber(x: number): string {
+  const a = Math.abs(x);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return x.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/**
+ * A figure as text, e.g. `3.21 ns`.
+ *
+ * @example
+ * ```ts
+ * import { fmt } from "./bench.ts";
+ *
+ * console.log(fmt({ value: 1234.5, unit: "MB/s" })); // "1,235 MB/s"
+ * ```
+ *
+ * @param f the figure
+ * @returns its text
+ */
+export function fmt(f: Figure): string {
+  return `${fmtNumber(f.value)} ${f.unit}`;
+}
+
+const STATUS_TEXT: Record<RowStatus, string> = {
+  met: "met",
+  missed: "MISSED",
+  info: "",
+  "not measured": "not measured",
+};
+
+/**
+ * The table as aligned plain text, for the terminal.
+ *
+ * @example
+ * ```ts
+ * import { renderTable, summarize } from "./bench.ts";
+ *
+ * console.log(renderTable(summarize({ date: "", runs: [], metrics: [] })));
+ * ```
+ *
+ * @param summary the summary
+ * @returns the table
+ */
+export function renderTable(summary: Summary): string {
+  const head = ["operation", "plugboard", "raw Deno", "ratio", "target", "status"];
+  const body = summary.rows.map((r) => [
+    r.operation,
+    r.plugboard ? fmt(r.plugboard) : "-",
+    r.raw ? fmt(r.raw) : "-",
+    r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : "-",
+    r.target,
+    STATUS_TEXT[r.status],
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
+      .trimEnd();
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function mdCell(s: string): string {
+  return s.replaceAll("|", "\\|");
+}
+
+/**
+ * The whole report as Markdown: the table, a note per target, every
+ * benchmark's figure, and how to regenerate it.
+ *
+ * @example
+ * ```ts
+ * import { renderMarkdown, summarize } from "./bench.ts";
+ *
+ * const md = renderMarkdown(summarize({ date: "", runs: [], metrics: [] }));
+ * console.log(md.startsWith("# Performance")); // true
+ * ```
+ *
+ * @param summary the summary
+ * @returns the Markdown text
+ */
+export function renderMarkdown(summary: Summary): string {
+  const out: string[] = [];
+  out.push("# Performance", "");
+  out.push(
+    "<!-- Generated by `deno task bench` (tasks/bench.ts): edit that file, not this one. -->",
+    "",
+  );
+  out.push(
+    `Measured ${summary.date || "(no date)"} on ${summary.cpu || "an unknown CPU"} ` +
+      `(${navigatorCores()}), ${summary.runtime || "Deno"}: ${summary.runs} run(s) of ` +
+      `\`deno bench\`, each figure the median of the runs' **${summary.stat}**. ` +
+      `Call rows are per call (${CALLS.toLocaleString("en-US")} calls per benchmark iteration); ` +
+      "the ratio is plugboard's time over raw Deno's (below 1: plugboard is faster). " +
+      "Raw Deno means the same C function called through `Deno.dlopen` directly, written " +
+      "the way a careful caller would (bigint for 64-bit parameters, `encodeInto` a reused buffer).",
+    "",
+    "![plugboard against raw Deno FFI](performance.svg)",
+    "",
+  );
+  out.push("| operation | plugboard | raw Deno | ratio | target | status |");
+  out.push("| --- | ---: | ---: | ---: | --- | --- |");
+  for (const r of summary.rows) {
+    const status = r.status === "missed" ? "**missed**" : r.status === "info" ? "" : r.status;
+    out.push(
+      `| ${mdCell(r.operation)} | ${r.plugboard ? fmt(r.plugboard) : "-"} | ${
+        r.raw ? fmt(r.raw) : "-"
+      } | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : "-"} | ${
+        mdCell(r.target)
+      } | ${status}${r.detail ? `: ${mdCell(r.detail)}` : ""} |`,
+    );
+  }
+  out.push("", "## Targets", "");
+  for (const note of summary.notes) out.push(`- ${note}`, "");
+  out.push("## Every loader benchmark", "");
+  out.push(
+    "Per call for call benchmarks, per iteration otherwise; ratio to the group's baseline.",
+    "",
+  );
+  out.push(...listTable(summary.details));
+  if (summary.more.length) {
+    out.push("", "## More results", "", "From the other bench files; per iteration.", "");
+    out.push(...listTable(summary.more, true));
+  }
+  if (summary.failures.length) {
+    out.push("", "## Failed benchmarks", "");
+    for (const f of summary.failures) {
+      out.push(`- ${f.file}: ${mdCell(f.name)}: ${mdCell(f.error ?? "failed")}`);
+    }
+  }
+  out.push(
+    "",
+    "## Regenerating",
+    "",
+    "`deno task bench` (builds the plugins, then runs `deno bench -A --json " +
+      "--v8-flags=--expose-gc tests/bench/` three times). Options: `--runs N`, " +
+      "`--stat avg|p75|min`, `--filter TEXT`, `--save FILE`, `--from FILE`, `--no-write`. " +
+      "Timings move by about ±10% between runs on a shared 2-core machine; ratios near a " +
+      "target can fall on either side of it.",
+    "",
+  );
+  return out.join("\n");
+}
+
+function navigatorCores(): string {
+  const n = navigator.hardwareConcurrency;
+  return `${n} core${n === 1 ? "" : "s"}`;
+}
+
+function listTable(items: ListedBench[], withFile = false): string[] {
+  const out = [
+    `| ${withFile ? "file | " : ""}group | benchmark | time | ratio |`,
+    `| ${withFile ? "--- | " : ""}--- | --- | ---: | ---: |`,
+  ];
+  for (const b of items) {
+    out.push(
+      `| ${withFile ? `${b.file} | ` : ""}${mdCell(b.group)} | ${mdCell(b.name)} | ${
+        b.time ? fmt(b.time) : "-"
+      } | ${b.ratio !== undefined ? `${b.ratio.toFixed(2)}x` : "-"} |`,
+    );
+  }
+  return out;
+}
+
+function xml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
+    '"',
+    "&quot;",
+  );
+}
+
+/**
+ * A bar chart of the rows that have both figures: per row, raw Deno's bar
+ * and plugboard's, scaled to the larger of the two, with the ratio and the
+ * status. Hand-written SVG, no dependencies.
+ *
+ * @example
+ * ```ts
+ * import { renderSvg, summarize } from "./bench.ts";
+ *
+ * const svg = renderSvg(summarize({ date: "", runs: [], metrics: [] }));
+ * console.log(svg.startsWith("<svg")); // true
+ * ```
+ *
+ * @param summary the summary
+ * @returns the SVG document
+ */
+export function renderSvg(summary: Summary): string {
+  const rows = summary.rows.filter((r) => r.plugboard && r.raw && r.plugboard.unit === r.raw.unit);
+  const labelW = 520, barW = 300, rowH = 40, top = 56, right = 200;
+  const width = labelW + barW + right;
+  const height = top + rows.length * rowH + 24;
+  const color: Record<RowStatus, string> = {
+    met: "#2e7d32",
+    missed: "#c62828",
+    info: "#1565c0",
+    "not measured": "#757575",
+  };
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">plugboard vs raw Deno FFI (${
+      xml(summary.date.slice(0, 10))
+    }, ${xml(summary.runtime)})</text>`,
+    `<text x="12" y="42" fill="#555">grey: raw Deno (or the named baseline); colour: plugboard (green met, red missed, blue context). Bars scaled per row; lower is better except MB/s.</text>`,
+  );
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    const max = Math.max(r.plugboard!.value, r.raw!.value) || 1;
+    const wRaw = Math.max(1, (r.raw!.value / max) * barW);
+    const wPb = Math.max(1, (r.plugboard!.value / max) * barW);
+    const label = r.operation.length > 80 ? r.operation.slice(0, 79) + "…" : r.operation;
+    out.push(
+      `<text x="12" y="${y + 20}">${xml(label)}</text>`,
+      `<rect x="${labelW}" y="${y + 4}" width="${wRaw.toFixed(1)}" height="14" fill="#9e9e9e"/>`,
+      `<text x="${labelW + wRaw + 4}" y="${y + 15}" fill="#555">${xml(fmt(r.raw!))}</text>`,
+      `<rect x="${labelW}" y="${y + 20}" width="${wPb.toFixed(1)}" height="14" fill="${
+        color[r.status]
+      }"/>`,
+      `<text x="${labelW + wPb + 4}" y="${y + 31}">${xml(fmt(r.plugboard!))}</text>`,
+      `<text x="${labelW + barW + 80}" y="${y + 24}" fill="${color[r.status]}">${
+        xml(
+          `${r.ratio !== undefined ? r.ratio.toFixed(2) + "x" : ""} ${
+            r.status === "info" ? "" : r.status
+          }`,
+        )
+      }</text>`,
+    );
+  });
+  out.push("</svg>", "");
+  return out.join("\n");
+}
+
+async function runBench(
+  args: string[],
+): Promise<{ run: BenchRun; metrics: Metric[]; code: number }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const metrics: Metric[] = [];
+  const forward = (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of child.stderr) {
+      rest += decoder.decode(chunk, { stream: true });
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const m = parseMetrics(line);
+        if (m.length) {
+          metrics.push(...m);
+          console.error(`  ${m[0].name}: ${fmtNumber(m[0].value)} ${m[0].unit}`);
+        } else if (line.trim()) console.error(`  ${line}`);
+      }
+    }
+  })();
+  const stdout = new Response(child.stdout).text();
+  const [status, text] = await Promise.all([child.status, stdout, forward]);
+  return { run: parseBenchJson(text), metrics, code: status.code };
+}
+
+function openSslMBps(): number | undefined {
+  try {
+    const out = new Deno.Command("openssl", {
+      args: ["speed", "-seconds", "1", "-bytes", "1048576", "-evp", "sha256"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (!out.success) return undefined;
+    const m = new TextDecoder().decode(out.stdout).match(/^sha256\s+([\d.]+)k\s*$/m);
+    return m ? Number(m[1]) * 1000 / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: "3" },
+      stat: { type: "string", default: "avg" },
+      filter: { type: "string" },
+      "no-check": { type: "boolean", default: false },
+      save: { type: "string" },
+      from: { type: "string" },
+      "no-write": { type: "boolean", default: false },
+    },
+  });
+  const stat = values.stat as StatName;
+  if (!["avg", "p75", "min"].includes(stat)) {
+    console.error(
+      `Cannot run the benchmarks: --stat must be avg, p75 or min, found "${values.stat}"`,
+    );
+    return 2;
+  }
+  let results: BenchResults;
+  let failed = false;
+  if (values.from) {
+    results = JSON.parse(Deno.readTextFileSync(values.from));
+  } else {
+    const runs = Math.max(1, Number(values.runs) | 0);
+    await buildAll({ quiet: true });
+    const opensslMBps = openSslMBps();
+    results = { date: new Date().toISOString(), runs: [], metrics: [], opensslMBps };
+    const args = [
+      "bench",
+      "-A",
+      "--json",
+      "--v8-flags=--expose-gc",
+      ...(values["no-check"] ? ["--no-check"] : []),
+      ...(values.filter ? ["--filter", values.filter] : []),
+      "tests/bench/",
+    ];
+    for (let i = 0; i < runs; i++) {
+      console.error(`deno ${args.join(" ")}  (run ${i + 1} of ${runs})`);
+      const { run, metrics, code } = await runBench(args);
+      if (code !== 0) failed = true;
+      results.runs.push(run);
+      results.metrics.push(...metrics);
+    }
+    if (values.save) Deno.writeTextFileSync(values.save, JSON.stringify(results, null, 2) + "\n");
+  }
+  const summary = summarize(results, { stat });
+  console.log(renderTable(summary));
+  for (const f of summary.failures) console.error(`failed: ${f.file}: ${f.name}: ${f.error}`);
+  if (!values["no-write"]) {
+    Deno.mkdirSync(`${ROOT}/docs`, { recursive: true });
+    Deno.writeTextFileSync(`${ROOT}/docs/performance.md`, renderMarkdown(summary));
+    Deno.writeTextFileSync(`${ROOT}/docs/performance.svg`, renderSvg(summary));
+    console.log("\nwrote docs/performance.md and docs/performance.svg");
+  }
+  return failed || summary.failures.length ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

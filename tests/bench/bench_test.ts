@@ -1,0 +1,262 @@
+import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "../_assert.ts";
+import {
+  type BenchEntry,
+  type BenchResults,
+  CALLS,
+  parseBenchJson,
+  parseMetrics,
+  renderMarkdown,
+  renderSvg,
+  renderTable,
+  summarize,
+  type SummaryRow,
+} from "../../tasks/bench.ts";
+import { ROOT } from "../_paths.ts";
+
+const LOADER = "file:///repo/tests/bench/loader_bench.ts";
+
+/** A benchmark result of `ns` nanoseconds per iteration (avg, p75 and min alike unless given). */
+function bench(
+  name: string,
+  ns: number,
+  more: Partial<BenchEntry> & { p75?: number; min?: number } = {},
+): BenchEntry {
+  return {
+    origin: more.origin ?? LOADER,
+    group: more.group ?? null,
+    name,
+    baseline: more.baseline ?? false,
+    stats: { n: 100, avg: ns, p75: more.p75 ?? ns, min: more.min ?? ns },
+  };
+}
+
+/** Per-call benchmarks are reported per iteration of CALLS calls. */
+function calls(name: string, nsPerCall: number, group = "call x"): BenchEntry {
+  return bench(name, nsPerCall * CALLS, { group });
+}
+
+function results(benches: BenchEntry[][], metrics: BenchResults["metrics"] = []): BenchResults {
+  return {
+    date: "2025-01-01T00:00:00.000Z",
+    runs: benches.map((b) => ({ runtime: "Deno/2.9.6", cpu: "test cpu", benches: b })),
+    metrics,
+  };
+}
+
+function row(rows: SummaryRow[], start: string): SummaryRow {
+  const r = rows.find((r) => r.operation.startsWith(start));
+  assert(r, `no row starting with ${start}`);
+  return r;
+}
+
+Deno.test("parseBenchJson() reads ok and failed benchmarks and skips stray output", () => {
+  const text = [
+    "a line a bench file printed",
+    "{",
+    '  "version": 1, "runtime": "Deno/2.9.6", "cpu": "cpu",',
+    '  "benches": [',
+    '    { "origin": "file:///a_bench.ts", "group": "g", "name": "fast", "baseline": true,',
+    '      "results": [{ "ok": { "n": 5, "min": 1, "max": 9, "avg": 2, "p75": 3, "p99": 9 } }] },',
+    '    { "origin": "file:///a_bench.ts", "group": null, "name": "broken", "baseline": false,',
+    '      "results": [{ "failed": { "exceptionMessage": "Uncaught Error: boom" } }] }',
+    "  ]",
+    "}",
+  ].join("\n");
+  assertEquals(parseBenchJson(text), {
+    runtime: "Deno/2.9.6",
+    cpu: "cpu",
+    benches: [
+      {
+        origin: "file:///a_bench.ts",
+        group: "g",
+        name: "fast",
+        baseline: true,
+        stats: { n: 5, min: 1, avg: 2, p75: 3 },
+      },
+      {
+        origin: "file:///a_bench.ts",
+        group: null,
+        name: "broken",
+        baseline: false,
+        error: "Uncaught Error: boom",
+      },
+    ],
+  });
+  const err = assertThrows(() => parseBenchJson("error: Type checking failed."), Error);
+  assertStrictEquals(err.message, "Cannot read deno bench output: no JSON report found");
+});
+
+Deno.test("parseMetrics() picks the plugboard-metric lines", () => {
+  const text = [
+    "Check file:///x_bench.ts",
+    'plugboard-metric {"name":"greet allocation: plugboard","value":32,"unit":"B/call","gc":true}',
+    "plugboard-metric {not json",
+    '  plugboard-metric {"name":"other","value":1.5,"unit":"B"}',
+  ].join("\n");
+  assertEquals(parseMetrics(text), [
+    { name: "greet allocation: plugboard", value: 32, unit: "B/call" },
+    { name: "other", value: 1.5, unit: "B" },
+  ]);
+});
+
+Deno.test("summarize() gives each target row its ratio, status and shortfall", async (t) => {
+  const s = summarize(results([[
+    calls("add: plugboard", 3.3),
+    calls("add: raw Deno FFI", 3),
+    calls("noop: plugboard", 4),
+    calls("noop: raw Deno FFI", 3),
+    calls("upper 64 B: plugboard, number length", 40),
+    calls("upper 64 B: raw Deno FFI, bigint length", 38),
+    calls("greet: plugboard", 120),
+    calls("greet: raw Deno FFI, encodeInto + getCString", 150),
+    bench("open noop (4 functions): plugboard", 110_000),
+    bench("sha256 of noop.so (inside open)", 10_000),
+    bench("open wide32 (32 functions): plugboard", 212_000),
+    bench("sha256 of wide32.so (inside open)", 12_000),
+    bench("open: raw Deno.dlopen, 1 symbol", 80_000),
+    bench("sha256 10 MiB: plugboard (node:crypto)", 10_485_760 / 1.5),
+    bench("sha256 10 MiB: crypto.subtle", 10_485_760 / 1),
+    calls("pattern: plugboard, cached function", 4, "patterns"),
+    calls("pattern: plugboard, cached handle", 10, "patterns"),
+    calls("pattern: raw Deno FFI, cached function", 3, "patterns"),
+    bench("pattern: plugboard, open per call", 500_000, { group: "patterns" }),
+  ]], [
+    { name: "greet allocation: plugboard", value: 32, unit: "B/call" },
+    { name: "greet allocation: raw Deno FFI, encodeInto + getCString", value: 80, unit: "B/call" },
+    { name: "greet allocation: raw Deno FFI, returned pointer only", value: 32, unit: "B/call" },
+  ]));
+  const cases: [string, Partial<SummaryRow>][] = [
+    ["i32 add", { ratio: 1.1, status: "met", detail: undefined }],
+    ["no-op", { ratio: 4 / 3, status: "missed", detail: "missed by 16%" }],
+    ["upper 64 B, number length", { ratio: 40 / 38, status: "met" }],
+    ["greet (string in", { status: "missed", detail: "missed by 20%" }],
+    ["greet, heap allocated", {
+      status: "missed",
+      detail:
+        "all 32.0 B is Deno's pointer object for the returned char* (a raw call that only returns the pointer allocates 32.0 B); plugboard adds none",
+    }],
+    ["open noop", { ratio: 100 / 80, status: "met" }],
+    ["open wide32 (32 functions), hashing excluded, vs raw", {
+      ratio: 200 / 80,
+      status: "missed",
+      detail: "missed by 67%",
+    }],
+    ["open wide32 (32 functions) vs open noop", { ratio: 2, status: "missed" }],
+    ["SHA-256", { ratio: 1 / 1.5, status: "met" }],
+    ["call pattern: cached function", {
+      status: "met",
+      detail: "125,000x faster than open per call (500 µs)",
+    }],
+    ["call pattern: cached handle", {
+      status: "met",
+      detail: "50,000x faster than open per call (500 µs)",
+    }],
+    ["isolated call", { status: "not measured" }],
+  ];
+  for (const [start, expected] of cases) {
+    await t.step(start, () => {
+      const r = row(s.rows, start);
+      for (const [k, v] of Object.entries(expected)) {
+        const got = r[k as keyof SummaryRow];
+        if (typeof v === "number") {
+          assert(Math.abs((got as number) - v) < 1e-9, `${k}: expected ${v}, found ${got}`);
+        } else assertEquals(got, v, k);
+      }
+    });
+  }
+  await t.step("per-call figures are divided by CALLS", () => {
+    assertEquals(row(s.rows, "i32 add").plugboard, { value: 3.3, unit: "ns" });
+    assertEquals(row(s.rows, "open noop").plugboard, { value: 100, unit: "µs" });
+  });
+});
+
+Deno.test("summarize() takes each benchmark's median over the runs", () => {
+  const run = (pb: number) => [calls("add: plugboard", pb), calls("add: raw Deno FFI", 3)];
+  const s = summarize(results([run(3), run(9), run(3.3)]));
+  assertEquals(row(s.rows, "i32 add").plugboard, { value: 3.3, unit: "ns" });
+  assertStrictEquals(s.runs, 3);
+  const p75 = summarize(
+    results([[
+      bench("add: plugboard", 5 * CALLS, { group: "call add", p75: 6 * CALLS }),
+      calls("add: raw Deno FFI", 3),
+    ]]),
+    { stat: "p75" },
+  );
+  assertEquals(row(p75.rows, "i32 add").plugboard, { value: 6, unit: "ns" });
+});
+
+Deno.test("summarize() marks what was not run as not measured", () => {
+  const s = summarize(results([]));
+  assertEquals(s.rows.filter((r) => r.status !== "not measured"), []);
+  assertEquals(s.details, []);
+  assertEquals(s.more, []);
+  assertEquals(s.failures, []);
+});
+
+Deno.test("summarize() reads the isolated round trip and lists other files' benchmarks", async (t) => {
+  const iso = "file:///repo/tests/bench/isolate_bench.ts";
+  const reg = "file:///repo/tests/bench/registry_bench.ts";
+  const s = summarize(results([[
+    bench("isolated call: small, round trip", 15_000, { origin: iso, p75: 18_000 }),
+    bench("cold: every file read", 2_000_000, { origin: reg, group: "scan", baseline: true }),
+    bench("warm: hash cache", 500_000, { origin: reg, group: "scan" }),
+    { origin: reg, group: null, name: "broken", baseline: false, error: "Uncaught Error: boom" },
+  ]]));
+  await t.step("the round trip row uses p75 as a bound on the median", () => {
+    const r = row(s.rows, "isolated call");
+    assertEquals(r.plugboard, { value: 18, unit: "µs" });
+    assertStrictEquals(r.status, "met");
+    assertStrictEquals(r.detail, "figure is p75, an upper bound of the median (avg 15.0 µs)");
+  });
+  await t.step("other files are listed with their group's ratio", () => {
+    assertEquals(s.more.map((b) => [b.file, b.name, b.ratio]), [
+      ["isolate_bench.ts", "isolated call: small, round trip", undefined],
+      ["registry_bench.ts", "cold: every file read", 1],
+      ["registry_bench.ts", "warm: hash cache", 0.25],
+    ]);
+  });
+  await t.step("failures are listed with their message", () => {
+    assertEquals(s.failures, [{
+      file: "registry_bench.ts",
+      group: "",
+      name: "broken",
+      error: "Uncaught Error: boom",
+    }]);
+  });
+});
+
+Deno.test("every benchmark the summary reads exists in loader_bench.ts", async () => {
+  const task = await Deno.readTextFile(`${ROOT}/tasks/bench.ts`);
+  const benches = await Deno.readTextFile(`${ROOT}/tests/bench/loader_bench.ts`);
+  const declared = new Set([...benches.matchAll(/name: "([^"]+)"/g)].map((m) => m[1]));
+  const read = [
+    ...[...task.matchAll(/(?:perCall|time|perCallStat)\(\s*"([^"]+)"/g)].map((m) => m[1]),
+    ...[...task.matchAll(/stage\("([^"]+)"\)/g)].map((m) => `stage: ${m[1]}`),
+  ];
+  assert(read.length > 30, `found only ${read.length} names`);
+  assertEquals(read.filter((n) => !declared.has(n)), []);
+  assertMatch(
+    benches,
+    new RegExp(`export const CALLS = ${CALLS.toLocaleString("en-US").replaceAll(",", "_")};`),
+  );
+});
+
+Deno.test("the renderers show every row and escape what they print", () => {
+  const s = summarize(results([[
+    calls("add: plugboard", 3.3),
+    calls("add: raw Deno FFI", 3),
+    bench("a <b> & c | d", 1000, { origin: "file:///x/host_bench.ts" }),
+  ]]));
+  const md = renderMarkdown(s);
+  assertMatch(md, /^# Performance\n/);
+  assertMatch(md, /\| i32 add, per call \| 3\.30 ns \| 3\.00 ns \| 1\.10x \| ≤ 1\.15x \| met \|/);
+  assert(md.includes("| host_bench.ts |  | a <b> & c \\| d | 1.00 µs | - |"), "host_bench row");
+  for (const r of s.rows) assert(md.includes(r.operation.replaceAll("|", "\\|")), r.operation);
+  const svg = renderSvg(s);
+  assertMatch(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assertMatch(svg, /i32 add, per call/);
+  assertMatch(svg, /<\/svg>\n$/);
+  assert(!svg.includes("<b>"));
+  const table = renderTable(s);
+  assertStrictEquals(table.split("\n").length, s.rows.length + 2);
+});
