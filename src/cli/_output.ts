@@ -30,7 +30,7 @@ export interface Io {
  * @returns an Io writing to stdout and stderr
  */
 export function consoleIo(): Io {
-  const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const color = Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");
   return { out: (l) => console.log(l), err: (l) => console.error(l), color };
 }
 
@@ -62,9 +62,9 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
     io.out(JSON.stringify({ error: { code: err.code, message: err.summary, hint: err.hint ?? null } }));
   } else {
     const head = `error[${err.code}]`;
-    io.err(`${io.color ? styleText(["bold", "red"], head) : head}: ${err.summary}`);
+    io.err(`${io.color ? styleText(["bold", "red"], head, { validateStream: false }) : head}: ${err.summary}`);
     if (err.hint) {
-      for (const line of err.hint.split("\n")) io.err(`${io.color ? styleText("cyan", "hint") : "hint"}: ${line}`);
+      for (const line of err.hint.split("\n")) io.err(`${io.color ? styleText("cyan", "hint", { validateStream: false }) : "hint"}: ${line}`);
     }
   }
   return err.code === "USAGE" ? EXIT_USAGE : EXIT_PLUGIN_ERROR;
