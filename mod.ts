@@ -39,3 +39,8 @@ export * from "./src/registry/registry.ts";
 export * from "./src/registry/trust_policy.ts";
 export * from "./src/registry/hash_cache.ts";
 export * from "./src/registry/verify_files.ts";
+export * from "./src/isolate/crash_error.ts";
+export * from "./src/isolate/open_isolated_plugin.ts";
+export * from "./src/isolate/open_exec_plugin.ts";
+export * from "./src/isolate/probe_plugin.ts";
+export * from "./src/isolate/quarantine.ts";

@@ -37,6 +37,7 @@ import { scenario as buildId } from "./scenarios/build_id.ts";
 import { scenario as lazyEager } from "./scenarios/lazy_eager.ts";
 import { scenario as unload } from "./scenarios/unload.ts";
 import { scenario as symbolNotFound } from "./scenarios/symbol_not_found.ts";
+import { scenario as crashHang } from "./scenarios/crash_hang.ts";
 import { scenario as tampering } from "./scenarios/tampering.ts";
 import { scenario as pipeline } from "./scenarios/pipeline.ts";
 
@@ -63,6 +64,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   lazyEager,
   unload,
   symbolNotFound,
+  crashHang,
   tampering,
   pipeline,
 ]);

@@ -178,7 +178,7 @@ export function checkInterface(
         found: b,
         hint: sig.fallible !== theirs.fallible
           ? `declare it ${theirs.fallible ? "with" : "without"} "fallible" on the host, matching PLUGBOARD_${theirs.fallible ? "FALLIBLE_" : ""}FN in the plugin`
-          : `a changed signature needs a new interface major; rebuild the plugin against ${wanted} or update the host's declaration`,
+          : `host and plugin disagree on ${spec.id}/${spec.version.major}; a changed signature needs a new interface major: rebuild the plugin from the same interface definition as the host, or update the host's declaration`,
       });
     }
   }

@@ -11,6 +11,8 @@ import { calcCommand } from "./calc_command.ts";
 import { pipeCommand } from "./pipe_command.ts";
 import { trustCommand } from "./trust_command.ts";
 import { verifyCommand } from "./verify_command.ts";
+import { probeCommand } from "./probe_command.ts";
+import { quarantineCommand } from "./quarantine_command.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -53,5 +55,15 @@ export const COMMANDS: Record<string, Command> = {
     synopsis: "verify FILE|DIR... [--lock F]",
     summary: "check plugin files against the lockfile, reporting every difference",
     run: verifyCommand,
+  },
+  probe: {
+    synopsis: "probe FILE|DIR... [--quarantine F]",
+    summary: "load plugins in a throwaway child; quarantine the ones that crash or hang",
+    run: probeCommand,
+  },
+  quarantine: {
+    synopsis: "quarantine list|clear [FILE...]",
+    summary: "show quarantined plugins with the reason, or clear them",
+    run: quarantineCommand,
   },
 };

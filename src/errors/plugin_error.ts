@@ -48,6 +48,7 @@ export type ErrorCode =
   | "PLUGIN_TIMEOUT"
   | "HANDSHAKE_FAILED"
   | "QUARANTINED"
+  | "QUARANTINE_INVALID"
   // usage
   | "USAGE";
 

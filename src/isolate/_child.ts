@@ -143,7 +143,10 @@ function handleBind(id: number, c: Cursor): void {
     if (!plugin) throw new Error("no plugin is loaded");
     const decls: Record<string, string> = {};
     for (const e of entries) decls[parseSignature(e.text).name] = e.text;
-    const fns = plugin.functions(decls) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const fns = plugin.functions(decls) as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
     for (const e of entries) {
       const sig = parseSignature(e.text);
       const buffers: number[] = [];
@@ -185,7 +188,17 @@ function handleCall(id: number, c: Cursor): void {
   out.end(start);
 }
 
-function handleFrame(id: number, kind: number, bytes: Uint8Array, view: DataView, at: number, len: number): void {
+function handleFrame(
+  id: number,
+  kind: number,
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  len: number,
+): void {
+  // Replies ready so far leave before any plugin code runs again: if that
+  // code crashes, the calls it did not belong to are still answered.
+  flush();
   switch (kind) {
     case Kind.CALL:
       return handleCall(id, new Cursor(bytes, view, at));
@@ -272,18 +285,25 @@ function main(): void {
       "this program is started by plugboard to isolate a plugin; it is not meant to be run by hand",
     );
   }
+  // Not inherited by whatever the plugin starts: a process that has the
+  // cookie and is not this script must not start isolation children.
+  Deno.env.delete(MAGIC_COOKIE_ENV);
   const offered = versionsText.split(",").map(Number);
   const version = Math.max(-1, ...PROTOCOL_VERSIONS.filter((v) => offered.includes(v)));
   if (version < 0) {
     fail(
       EXIT_NO_VERSION,
-      `the host offers protocol versions ${versionsText || "(none)"}, this child speaks ${PROTOCOL_VERSIONS.join(", ")}`,
+      `the host offers protocol versions ${versionsText || "(none)"}, this child speaks ${
+        PROTOCOL_VERSIONS.join(", ")
+      }`,
     );
   }
   // The protocol gets a private copy of stdout; fd 1 becomes stderr, so
   // whatever the plugin prints lands in the host's log, not in a frame.
   outFd = libc.dup(1);
-  if (outFd < 0 || libc.dup2(2, 1) < 0) fail(EXIT_PROTOCOL, `cannot set up stdout (errno ${errno()})`);
+  if (outFd < 0 || libc.dup2(2, 1) < 0) {
+    fail(EXIT_PROTOCOL, `cannot set up stdout (errno ${errno()})`);
+  }
   const line = new TextEncoder().encode(`${HANDSHAKE_PREFIX}${version}|${Deno.pid}\n`);
   writeAll(line, line.length);
   serve();

@@ -13,8 +13,9 @@
  */
 
 import { canonicalSignature, type Signature, type TypeName } from "../abi/signature.ts";
-import { CallError, LoadError, type PluginError } from "../errors/plugin_error.ts";
+import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
+import { resolve } from "node:path";
 import {
   Cursor,
   type ErrorData,
@@ -26,6 +27,8 @@ import {
   invalidArgument,
   Kind,
   type LoadRequest,
+  MAGIC_COOKIE,
+  MAGIC_COOKIE_ENV,
   MAX_FRAME,
   parseJson,
   PROTOCOL_VERSIONS,
@@ -84,16 +87,80 @@ export interface ConnectionEnd {
   error: PluginError | undefined;
   /** The function whose call was pending first, if any. */
   function: string | undefined;
+  /** Whether the host killed the child (for a deadline, a malformed reply, or after the grace period). */
+  killed: boolean;
 }
 
-/** What a connection needs to start. */
-export interface ConnectionOptions {
+/** The program, arguments and environment of an isolation child. */
+export interface ChildCommand {
   /** The program: Deno's executable. */
   command: string;
   /** Its arguments. */
   args: string[];
   /** Extra environment variables. */
   env: Record<string, string>;
+}
+
+const CHILD_URL = new URL("./_child.ts", import.meta.url).href;
+
+/**
+ * How to start an isolation child for a plugin: Deno with `--allow-ffi`
+ * (unrestricted: a path list would disable UnsafePointerView), read access to
+ * the plugin and /proc/self, and the magic cookie's variable.
+ *
+ * @param path the plugin path as given
+ * @param realPath its resolved path
+ * @returns the command
+ */
+export function childCommand(path: string, realPath: string): ChildCommand {
+  if (inheritedCookie()) {
+    // This process was started as an isolation child but is not running the
+    // child script (a `deno compile` binary runs its own main module):
+    // starting children from here could recurse without end.
+    throw new PluginError(
+      "USAGE",
+      `Cannot isolate plugin ${
+        JSON.stringify(path)
+      }: this process was started as an isolation child`,
+      {
+        path,
+        hint:
+          "isolation needs Deno's own executable (it does not work from a `deno compile` binary); unset PLUGBOARD_MAGIC_COOKIE if it leaked into this environment",
+      },
+    );
+  }
+  const reads = [...new Set([resolve(path), realPath, "/proc/self"])];
+  // Deno splits permission lists at commas: a path with one gets plain read access.
+  const read = reads.some((p) => p.includes(","))
+    ? "--allow-read"
+    : `--allow-read=${reads.join(",")}`;
+  return {
+    command: Deno.execPath(),
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--allow-ffi",
+      read,
+      `--allow-env=${MAGIC_COOKIE_ENV}`,
+      CHILD_URL,
+      String(Deno.pid),
+      PROTOCOL_VERSIONS.join(","),
+    ],
+    env: { [MAGIC_COOKIE_ENV]: MAGIC_COOKIE },
+  };
+}
+
+function inheritedCookie(): boolean {
+  // Asked only when granted: never prompt the user for it.
+  const variable = MAGIC_COOKIE_ENV;
+  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return false;
+  return Deno.env.get(variable) !== undefined;
+}
+
+/** What a connection needs to start. */
+export interface ConnectionOptions extends ChildCommand {
   /** The plugin file, for messages. */
   path: string;
   /** Handshake and load must be done within this. */
@@ -128,6 +195,7 @@ export class ChildConnection {
   #cause: Cause = { kind: "none" };
   #dead = false;
   #shutdownAsked = false;
+  #firstWhat: string | undefined;
   #refd = true;
   #tail: string[] = [];
   #handshake: { resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -258,9 +326,9 @@ export class ChildConnection {
       this.#push({
         id,
         kind: Kind.CALL,
-        what: `${sig.name}()`,
+        what: "", // named on demand from `bound`, off the hot path
         fn: sig.name,
-        deadline: performance.now() + timeoutMs,
+        deadline: timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs,
         timeoutMs,
         resolve,
         reject,
@@ -326,7 +394,7 @@ export class ChildConnection {
         kind,
         what,
         fn,
-        deadline: performance.now() + timeoutMs,
+        deadline: timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs,
         timeoutMs,
         resolve,
         reject,
@@ -339,7 +407,12 @@ export class ChildConnection {
   #push(p: Pending): void {
     if (this.#queue.length === this.#head) this.#setRef(true);
     this.#queue.push(p);
-    if (p.deadline !== Infinity && this.#timer === undefined) this.#arm(p.deadline);
+    // One timer for the whole queue, armed for the earliest deadline; with
+    // one timeout per plugin, later calls have later deadlines and cost nothing.
+    if (p.deadline < this.#timerAt) {
+      clearTimeout(this.#timer);
+      this.#arm(p.deadline);
+    }
   }
 
   #shift(): Pending | undefined {
@@ -366,7 +439,10 @@ export class ChildConnection {
 
   #arm(deadline: number): void {
     this.#timerAt = deadline;
-    const timer = setTimeout(() => this.#checkDeadline(), Math.max(0, deadline - performance.now()));
+    const timer = setTimeout(
+      () => this.#checkDeadline(),
+      Math.max(0, deadline - performance.now()),
+    );
     Deno.unrefTimer(timer);
     this.#timer = timer;
   }
@@ -380,7 +456,7 @@ export class ChildConnection {
     if (performance.now() >= head.deadline) {
       this.#stop({
         kind: "timeout",
-        what: head.what,
+        what: whatOf(head),
         fn: head.fn,
         ms: head.timeoutMs,
         phase: this.#phase,
@@ -427,37 +503,58 @@ export class ChildConnection {
 
   async #readStdout(): Promise<void> {
     const reader = this.#child.stdout.getReader();
-    let rest: Uint8Array | undefined;
+    // Bytes of an incomplete frame wait here; the buffer grows geometrically
+    // (and at once to a frame's announced size), so a large buffer that
+    // arrives in many chunks is copied once, not once per chunk.
+    let acc: Uint8Array = new Uint8Array(0);
+    let accLen = 0;
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        let bytes = value;
-        if (rest !== undefined) {
-          const joined = new Uint8Array(rest.length + bytes.length);
-          joined.set(rest);
-          joined.set(bytes, rest.length);
-          bytes = joined;
-          rest = undefined;
+        let bytes: Uint8Array = value;
+        if (accLen > 0) {
+          acc = reserve(acc, accLen, accLen + value.length);
+          acc.set(value, accLen);
+          accLen += value.length;
+          bytes = acc.subarray(0, accLen);
         }
         let pos = 0;
         if (this.#phase === "handshake") {
           pos = this.#readHandshake(bytes);
           if (pos < 0) return;
-          if (this.#phase === "handshake") continue;
+          if (this.#phase === "handshake") {
+            accLen = 0;
+            continue;
+          }
         }
         const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        let need = 0;
         while (bytes.length - pos >= HEADER_SIZE) {
           const len = view.getUint32(pos, true);
           if (len > MAX_FRAME) {
             this.#stop({ kind: "protocol", found: `a frame of ${len} bytes` });
             return;
           }
-          if (bytes.length - pos < HEADER_SIZE + len) break;
+          if (bytes.length - pos < HEADER_SIZE + len) {
+            need = HEADER_SIZE + len;
+            break;
+          }
           if (!this.#onFrame(bytes, view, pos, len)) return;
           pos += HEADER_SIZE + len;
         }
-        if (pos < bytes.length) rest = bytes.slice(pos);
+        const left = bytes.length - pos;
+        if (left === 0) {
+          accLen = 0;
+        } else if (bytes === value) {
+          acc = reserve(acc, 0, Math.max(need, left, 4096));
+          acc.set(value.subarray(pos), 0);
+          accLen = left;
+        } else {
+          acc.copyWithin(0, pos, accLen);
+          accLen = left;
+          acc = reserve(acc, accLen, need);
+        }
       }
     } catch {
       // The pipe broke: the child is gone.
@@ -484,9 +581,11 @@ export class ChildConnection {
       }
       seen.push(b);
       const k = seen.length - 1;
-      if ((k < HANDSHAKE_PREFIX.length && b !== HANDSHAKE_PREFIX.charCodeAt(k)) || seen.length > 200) {
-        const shown = decoder.decode(new Uint8Array([...seen, ...bytes.subarray(i + 1, i + 60)]));
-        this.#stop({ kind: "handshake", found: quoteShort(shown) });
+      if (
+        (k < HANDSHAKE_PREFIX.length && b !== HANDSHAKE_PREFIX.charCodeAt(k)) || seen.length > 200
+      ) {
+        const shown = decoder.decode(new Uint8Array([...seen, ...bytes.subarray(i + 1, i + 100)]));
+        this.#stop({ kind: "handshake", found: quoteShort(shown.split("\n")[0]) });
         return -1;
       }
     }
@@ -524,7 +623,7 @@ export class ChildConnection {
         err = errorFromData(parseJson(bytes.subarray(at, at + len)) as ErrorData);
       } catch {
         this.#stop({ kind: "protocol", found: "an error frame that is not JSON" });
-        head.reject(new CallError("CALL_FAILED", this.#opts.path, head.what, "malformed error"));
+        head.reject(new CallError("CALL_FAILED", this.#opts.path, whatOf(head), "malformed error"));
         return false;
       }
       head.reject(err);
@@ -621,7 +720,9 @@ export class ChildConnection {
       firstError = new LoadError("HANDSHAKE_FAILED", {
         path,
         what: "the isolation child did not complete the handshake",
-        expected: `a line "${HANDSHAKE_PREFIX}VERSION|PID" with version ${PROTOCOL_VERSIONS.join(" or ")}`,
+        expected: `a line "${HANDSHAKE_PREFIX}VERSION|PID" with version ${
+          PROTOCOL_VERSIONS.join(" or ")
+        }`,
         found,
         hint: cause.kind === "handshake" && cause.found.startsWith("nothing")
           ? "the machine may be overloaded: raise startTimeoutMs; otherwise check that Deno can run the child (see its stderr)"
@@ -637,26 +738,28 @@ export class ChildConnection {
     } else {
       reason = cause.kind;
     }
+    this.#firstWhat = first && whatOf(first);
     for (let p = this.#shift(); p !== undefined; p = this.#shift()) {
       const err = this.#errorFor(p, p === first, cause, exit);
       firstError ??= err;
       p.reject(err);
     }
-    return { exit, reason, error: firstError, function: first?.fn };
+    return { exit, reason, error: firstError, function: first?.fn, killed: cause.kind !== "none" };
   }
 
   #errorFor(p: Pending, isFirst: boolean, cause: Cause, exit: ChildExit): PluginError {
     const path = this.#opts.path;
-    const fn = p.fn ?? p.what;
+    const fn = p.fn ?? whatOf(p);
     switch (cause.kind) {
       case "timeout":
         if (p.kind === Kind.LOAD) {
           return new LoadError("PLUGIN_TIMEOUT", {
             path,
             what: "the plugin did not finish loading in time",
-            expected: `it to load within ${Math.round(cause.ms)} ms`,
+            expected: `it to load within ${this.#opts.startTimeoutMs} ms`,
             found: `no reply; the child (pid ${exit.pid}) was killed`,
-            hint: "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
+            hint:
+              "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
           });
         }
         return isFirst
@@ -665,7 +768,10 @@ export class ChildConnection {
             path,
             fn,
             `expected a reply within ${cause.ms} ms, found none: the child (pid ${exit.pid}) was killed`,
-            { hint: "the plugin hangs or is slower than timeoutMs allows; fix it or raise timeoutMs" },
+            {
+              hint:
+                "the plugin hangs or is slower than timeoutMs allows; fix it or raise timeoutMs",
+            },
           )
           : new CallError(
             "PLUGIN_TIMEOUT",
@@ -688,22 +794,26 @@ export class ChildConnection {
         return new CrashError({
           ...exit,
           path,
-          expected: `a reply to ${p.what}`,
+          expected: `a reply to ${whatOf(p)}`,
           function: p.fn,
           found: `${cause.found}; the child (pid ${exit.pid}) was killed`,
-          hint: "the child's output was corrupted; this is a bug in plugboard or the plugin wrote to a descriptor it does not own",
+          hint:
+            "the child's output was corrupted; this is a bug in plugboard or the plugin wrote to a descriptor it does not own",
         });
       default:
         return new CrashError({
           ...exit,
           path,
+          found: isFirst || this.#firstWhat === undefined
+            ? undefined
+            : `${describeChildExit(exit)} during ${this.#firstWhat}; this call had not started`,
           expected: p.kind === Kind.LOAD
             ? "the plugin to load"
             : p.kind === Kind.SHUTDOWN
             ? "the plugin to shut down"
             : p.kind === Kind.BIND
             ? "the child to bind functions"
-            : `a reply to ${p.what}`,
+            : `a reply to ${whatOf(p)}`,
           function: p.fn,
         });
     }
@@ -714,6 +824,19 @@ export class ChildConnection {
       hint: "open the plugin again",
     });
   }
+}
+
+/** What a request was, for messages: `crash()`, `load`, ... */
+function whatOf(p: Pending): string {
+  return p.bound ? `${p.bound.sig.name}()` : p.what;
+}
+
+/** `buf` with room for `size` bytes, keeping its first `keep` bytes. */
+function reserve(buf: Uint8Array, keep: number, size: number): Uint8Array {
+  if (size <= buf.length) return buf;
+  const bigger = new Uint8Array(Math.max(size, buf.length * 2));
+  bigger.set(buf.subarray(0, keep));
+  return bigger;
 }
 
 function tailNote(exit: ChildExit): string {

@@ -188,7 +188,9 @@ export class FrameWriter {
       if (c > 127) break;
       this.bytes[at + i] = c;
     }
-    const written = i === n ? n : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(at + i)).written;
+    const written = i === n
+      ? n
+      : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(at + i)).written;
     this.view.setUint32(this.length, written, true);
     this.length = at + written;
   }
@@ -214,6 +216,11 @@ export class FrameWriter {
   take(): Uint8Array<ArrayBuffer> {
     const out = this.bytes.slice(0, this.length);
     this.length = 0;
+    // Give back the memory of an unusually large frame.
+    if (this.bytes.length > 1 << 20) {
+      this.bytes = new Uint8Array(64 * 1024);
+      this.view = new DataView(this.bytes.buffer);
+    }
     return out;
   }
 }
@@ -477,7 +484,9 @@ export function invalidArgument(
     "INVALID_ARGUMENT",
     path,
     fn,
-    `argument ${index + 1} does not fit ${type}: expected ${describe(type)}, found ${typeof value} ${shown}`,
+    `argument ${index + 1} does not fit ${type}: expected ${
+      describe(type)
+    }, found ${typeof value} ${shown}`,
     { hint: "pass a value of the declared type" },
   );
 }
@@ -536,10 +545,13 @@ export function assertIsolatable(sig: Signature, path: string): void {
   if (sig.result === "pointer" || sig.parameters.includes("pointer")) {
     throw new PluginError(
       "USAGE",
-      `Cannot call ${quote(sig.name)} of plugin ${quote(path)} in a child process: a pointer cannot cross a process boundary`,
+      `Cannot call ${quote(sig.name)} of plugin ${
+        quote(path)
+      } in a child process: a pointer cannot cross a process boundary`,
       {
         path,
-        hint: "declare the data as buffer parameters (copied both ways), or load the plugin in-process",
+        hint:
+          "declare the data as buffer parameters (copied both ways), or load the plugin in-process",
       },
     );
   }
@@ -595,7 +607,9 @@ export function errorToData(e: unknown): ErrorData {
   return {
     name: "Error",
     code: "CALL_FAILED",
-    summary: `Unexpected error in the isolation child: ${e instanceof Error ? e.message : String(e)}`,
+    summary: `Unexpected error in the isolation child: ${
+      e instanceof Error ? e.message : String(e)
+    }`,
     hint: "this is a bug in plugboard; please report it with the plugin that triggered it",
   };
 }

@@ -59,7 +59,9 @@ export interface CrashDetails extends ChildExit {
  */
 export function describeChildExit(exit: ChildExit): string {
   return exit.signal !== null
-    ? `the child (pid ${exit.pid}) killed by ${exit.signal}${exit.signalNumber !== null ? ` (signal ${exit.signalNumber})` : ""}`
+    ? `the child (pid ${exit.pid}) killed by ${exit.signal}${
+      exit.signalNumber !== null ? ` (signal ${exit.signalNumber})` : ""
+    }`
     : `the child (pid ${exit.pid}) exited with code ${exit.exitCode}`;
 }
 
@@ -102,6 +104,8 @@ export class CrashError extends PluginError {
   readonly stderrTail: readonly string[];
 
   /**
+   * Build the error and its message from the crash's details.
+   *
    * @param details the file, what was expected, and how the child ended
    */
   constructor(details: CrashDetails) {

@@ -16,7 +16,6 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { checkInterface, type InterfaceSpec, parseDeclarations } from "../abi/define_interface.ts";
 import { type PluginMetadata, readMetadata } from "../abi/read_metadata.ts";
 import {
@@ -31,16 +30,16 @@ import type { OpenPluginOptions } from "../loader/open_plugin.ts";
 import { readPluginFile } from "../loader/_preflight.ts";
 import { findExported } from "../loader/_symbols.ts";
 import { Registry } from "../registry/registry.ts";
-import { type LogLevel, logRecord, type LogRecord, type LogSink } from "../log/log_record.ts";
+import { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/log_record.ts";
 import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
-import { type BoundFunction, ChildConnection, type ConnectionEnd } from "./_connection.ts";
 import {
-  assertIsolatable,
-  type LoadRequest,
-  MAGIC_COOKIE,
-  MAGIC_COOKIE_ENV,
-  PROTOCOL_VERSIONS,
-} from "./_protocol.ts";
+  type BoundFunction,
+  type ChildCommand,
+  childCommand,
+  ChildConnection,
+  type ConnectionEnd,
+} from "./_connection.ts";
+import { assertIsolatable, type LoadRequest } from "./_protocol.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -156,7 +155,6 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-const CHILD_URL = new URL("./_child.ts", import.meta.url).href;
 const STABLE_MS = 10_000;
 
 let startPlugin: (p: IsolatedPlugin) => Promise<void>;
@@ -275,7 +273,7 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
   #restart: Required<RestartOptions> | undefined;
   #log: LogSink;
   #load: LoadRequest;
-  #args: string[];
+  #command: ChildCommand;
 
   static {
     startPlugin = (p) => p.#start();
@@ -312,7 +310,7 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
       init: o.init ?? true,
       allowInsecurePermissions: o.allowInsecurePermissions ?? false,
     };
-    this.#args = childArgs(init.path, init.realPath);
+    this.#command = childCommand(init.path, init.realPath);
     this.#slots = Array.from({ length: pool }, () => ({
       conn: undefined,
       status: "starting" as const,
@@ -440,7 +438,11 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
       if (slot.conn) ends.push(slot.conn.shutdown(this.#graceMs));
     }
     this.#closing = Promise.all(ends).then(() => {
-      this.#emit("info", "close", `closed ${this.metadata.name} (${this.#slots.length} child(ren))`);
+      this.#emit(
+        "info",
+        "close",
+        `closed ${this.metadata.name} (${this.#slots.length} child(ren))`,
+      );
     });
     return this.#closing;
   }
@@ -471,9 +473,7 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
   async #startSlot(slot: Slot): Promise<void> {
     slot.status = "starting";
     const conn = new ChildConnection({
-      command: Deno.execPath(),
-      args: this.#args,
-      env: { [MAGIC_COOKIE_ENV]: MAGIC_COOKIE },
+      ...this.#command,
       path: this.path,
       startTimeoutMs: this.#startTimeoutMs,
       onStderr: (line, pid) => this.#emit("info", "stderr", line, { pid }),
@@ -489,7 +489,7 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
     } catch (e) {
       slot.conn = undefined;
       slot.status = "dead";
-      slot.lastExit = (await conn.ended).exit;
+      slot.lastExit = (await conn.kill()).exit;
       throw e;
     }
     if (this.#closed) return;
@@ -499,7 +499,8 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
   }
 
   #onEnd(slot: Slot, conn: ChildConnection, end: ConnectionEnd): void {
-    if (slot.conn !== conn) return;
+    // A child that fails to start is handled by #startSlot's caller.
+    if (slot.conn !== conn || slot.status === "starting") return;
     slot.conn = undefined;
     slot.status = "dead";
     if (this.#closed || end.reason === "closed" || end.reason === "handshake") return;
@@ -572,9 +573,14 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
           function: undefined,
           error: err,
         });
-        this.#emit("error", "restart", `${this.metadata.name}: restart failed: ${err.summary ?? err}`, {
-          code: err.code,
-        });
+        this.#emit(
+          "error",
+          "restart",
+          `${this.metadata.name}: restart failed: ${err.summary ?? err}`,
+          {
+            code: err.code,
+          },
+        );
         this.#scheduleRestart(slot);
       }
     }, delay);
@@ -712,7 +718,9 @@ export class IsolatedPlugin implements AsyncDisposable, Disposable {
       path: this.path,
       expected: `a running child to call ${fn}()`,
       function: fn,
-      found: `none: ${describeChildExit(exit)} earlier${last?.function ? ` during ${last.function}()` : ""}, and ${why}`,
+      found: `none: ${describeChildExit(exit)} earlier${
+        last?.function ? ` during ${last.function}()` : ""
+      }, and ${why}`,
       hint: this.#restart
         ? "fix the plugin, or open it again"
         : "open the plugin again, or open it with { restart: true } to replace crashed children",
@@ -743,39 +751,20 @@ function defaultLog(r: LogRecord): void {
   else if (r.level === "warn" || r.level === "error") console.error(`plugboard: ${r.message}`);
 }
 
-/**
- * The arguments that start an isolation child for a plugin.
- *
- * @param path the path as given
- * @param realPath the resolved path
- * @returns the arguments for Deno's executable
- */
-export function childArgs(path: string, realPath: string): string[] {
-  const reads = [...new Set([resolve(path), realPath, "/proc/self"])];
-  // Deno splits permission lists at commas: a path with one gets plain read access.
-  const read = reads.some((p) => p.includes(",")) ? "--allow-read" : `--allow-read=${reads.join(",")}`;
-  return [
-    "run",
-    "--quiet",
-    "--no-prompt",
-    "--no-config",
-    "--allow-ffi",
-    read,
-    `--allow-env=${MAGIC_COOKIE_ENV}`,
-    CHILD_URL,
-    String(Deno.pid),
-    PROTOCOL_VERSIONS.join(","),
-  ];
-}
-
 function positive(v: number | undefined, fallback: number, name: string, zeroOk = false): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) throw usage(name, v);
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) {
+    throw usage(name, v);
+  }
   return v;
 }
 
 function usage(name: string, v: unknown): PluginError {
-  return new PluginError("USAGE", `Invalid option ${name}: expected a positive number, found ${String(v)}`, {
-    hint: `pass ${name} as a positive number, or leave it out for the default`,
-  });
+  return new PluginError(
+    "USAGE",
+    `Invalid option ${name}: expected a positive number, found ${String(v)}`,
+    {
+      hint: `pass ${name} as a positive number, or leave it out for the default`,
+    },
+  );
 }

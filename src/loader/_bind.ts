@@ -12,11 +12,6 @@
  * is returned, so a function that keeps answering the same text costs no
  * decoding and no new string.
  *
- * The raw function may be bound lazily: a wrapper made without one asks
- * {@linkcode BindContext.bind} for it on its first call (after the closed
- * check and the argument checks), because every symbol Deno.dlopen binds
- * costs tens of microseconds.
- *
  * @module
  */
 
@@ -48,18 +43,13 @@ export interface BindContext {
   /** `plugboard_take_error`, bound when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
   /**
-   * Binds the raw function on the first call, for wrappers made without one.
-   * Called at most once per wrapper (again only if it throws).
-   */
-  bind?: () => BoundRaw;
-  /**
    * Code already compiled for the same raw functions, shared by the wrappers
    * of one loaded library (see {@linkcode makeWrapper}); filled in.
    */
   code?: Map<string, string>;
 }
 
-/** What {@linkcode BindContext.bind} returns. */
+/** A raw function bound by the loader, with what a fallible call needs. */
 export interface BoundRaw {
   /** The raw Deno FFI function. */
   // deno-lint-ignore ban-types
@@ -304,21 +294,18 @@ const MAX_FRESH = 4096;
  * access.
  *
  * @param sig the signature the host declared (and the plugin agrees with)
- * @param raw the raw Deno FFI function, or undefined to bind it on the first
- * call through `ctx.bind`
+ * @param raw the raw Deno FFI function
  * @param ctx the handle, library and error-taking function
  * @returns the wrapper
  */
 // deno-lint-ignore ban-types
-export function makeWrapper(sig: Signature, raw: Function | undefined, ctx: BindContext): Function {
+export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Function {
   const fn = sig.name;
   const args: string[] = [];
   const body: string[] = ["if (h.closed) closed(ctx, FN);"];
   const passed: string[] = [];
-  if (raw === undefined && !ctx.bind) throw new Error(`unreachable: no raw function for ${fn}`);
   const env: Record<string, unknown> = {
     raw,
-    bindRaw: ctx.bind,
     ctx,
     h: ctx.handle,
     lib: ctx.library,
@@ -393,8 +380,6 @@ export function makeWrapper(sig: Signature, raw: Function | undefined, ctx: Bind
     }
     passed.push(a);
   });
-  // Bind after the checks, so a call with bad arguments binds nothing.
-  if (raw === undefined) body.push("if (raw === undefined) bind();");
   const call = `raw(${passed.join(", ")})`;
   if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
   const convert = (r: string) =>
@@ -418,11 +403,8 @@ export function makeWrapper(sig: Signature, raw: Function | undefined, ctx: Bind
     body.push(`return ${convert(call)};`);
   }
   const names = Object.keys(env);
-  const bind = raw === undefined
-    ? "function bind() {\n  const b = bindRaw();\n  take = b.takeError;\n  raw = b.raw;\n}\n"
-    : "";
   const src = (id: string) =>
-    `"use strict";\n${bind}return function ${fn}$pb${id}(${args.join(", ")}) {\n  ${
+    `"use strict";\nreturn function ${fn}$pb${id}(${args.join(", ")}) {\n  ${
       body.join("\n  ")
     }\n};`;
   const shape = src("");

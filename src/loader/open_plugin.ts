@@ -328,9 +328,10 @@ export class Plugin implements Disposable, AsyncDisposable {
   /**
    * The typed functions of an interface. The interface is checked (again, if
    * it was given to openPlugin), with every function's signature and symbol,
-   * on first use; later calls return the same object. Each function is then
-   * made on first access and bound to its symbol on its first call, so this
-   * costs the same whatever the interface's size.
+   * on first use; later calls return the same object. Each function is
+   * compiled and bound to its symbol when it is first read from the object
+   * (a `LoadError` from binding surfaces there), so this costs the same
+   * whatever the interface's size.
    *
    * @example
    * ```ts ignore
@@ -515,9 +516,10 @@ export class Plugin implements Disposable, AsyncDisposable {
 
   #bind(sigs: Signature[]): Record<string, unknown> {
     // Everything that can fail is checked now. The rest is paid per function
-    // on first use, so use() costs the same whatever the interface's size:
-    // each wrapper is compiled on first access (~15 µs each), and binds its
-    // symbol on its first call (one Deno.dlopen per symbol costs ~60 µs).
+    // when it is first read from the object, so use() costs the same whatever
+    // the interface's size: the wrapper is compiled (~15 µs) and its symbol
+    // bound (one Deno.dlopen per symbol, ~60 µs). Binding on read, not on the
+    // first call, keeps the call path free of a "bound yet?" check.
     const lib = this.#lib;
     const path = this.path;
     const state = this.#state;
@@ -526,16 +528,18 @@ export class Plugin implements Disposable, AsyncDisposable {
     for (const sig of sigs) {
       let wrapper: unknown;
       const make = () => {
-        const ready = lib.bound(sig);
+        // A closed handle binds nothing: its functions only throw CLOSED.
+        const bound = state.closed
+          ? { raw: neverCalled, takeError: undefined }
+          : lib.bindRaw(sig, path);
         const ctx: BindContext = {
           path,
           handle: state,
           library: lib.state,
-          takeError: ready?.takeError,
-          bind: () => lib.bindRaw(sig, path),
+          takeError: bound.takeError,
           code: lib.code,
         };
-        return makeWrapper(sig, ready?.raw, ctx);
+        return makeWrapper(sig, bound.raw, ctx);
       };
       Object.defineProperty(out, sig.name, {
         enumerable: true,
@@ -544,6 +548,7 @@ export class Plugin implements Disposable, AsyncDisposable {
     }
     return Object.freeze(out);
   }
+
 }
 
 const SIZES: Record<VariableType, number> = {
@@ -609,6 +614,11 @@ function writeNumber(v: DataView, t: VariableType, x: number | bigint): void {
   }
 }
 
+/** The raw function of a wrapper made after close: its closed check throws first. */
+function neverCalled(): never {
+  throw new Error("unreachable: a function of a closed handle was called");
+}
+
 function rawKey(sig: Signature): string {
   return sig.nonblocking ? `${sig.name}__nonblocking` : sig.name;
 }
@@ -625,7 +635,7 @@ class LoadedLibrary {
   leases = 0;
   takeError: (() => Deno.PointerValue) | undefined;
   /** Wrapper code compiled for this library's functions, shared by its handles. */
-  readonly code = new Map<string, string>();
+  readonly code: Map<string, string> = new Map();
   #entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
   #groups: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>[] = [];
   #raw = new Map<string, BoundRaw["raw"]>();
@@ -703,7 +713,8 @@ class LoadedLibrary {
           path,
           what: "the library in memory is not the file that was checked",
           expected: `the layout of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
-          found: "another layout in memory: the dynamic linker returned another, already loaded library",
+          found:
+            "another layout in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
           hint: 'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
         }),
       );
@@ -725,7 +736,8 @@ class LoadedLibrary {
             path,
             what: "the library in memory is not the file that was checked",
             expected: `the ${note.owner} note of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
-            found: "different bytes in memory: the dynamic linker returned another, already loaded library",
+            found:
+              "different bytes in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
             hint: 'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
           }),
         );
@@ -777,8 +789,9 @@ class LoadedLibrary {
           });
         }
       }
-      lib.#initialized = true;
     }
+    // Shutdown runs whenever the host ran (or would have run) init, hook or not.
+    lib.#initialized = runInit;
     return lib;
   }
 
@@ -879,7 +892,13 @@ class LoadedLibrary {
   }
 
   #closeAll(): CloseResult {
-    const ino = mappedInode(this.loadPath);
+    // The inode that was mapped: the memfd's, or the file's as it was read
+    // (the path may name a newer file by now).
+    const ino = this.mode === "memfd"
+      ? mappedInode(this.loadPath)
+      : this.file.stat.ino === null
+      ? undefined
+      : String(this.file.stat.ino);
     for (const g of this.#groups) g.close();
     this.#groups = [];
     this.#raw.clear();

@@ -54,7 +54,7 @@ export const scenario = defineScenario(import.meta.url, {
       'warn  skip    Cannot load plugin "$TMP/plugins/tool.so": not a shared library: expected a shared library (.so), found a position-independent executable (PIE) [NOT_SHARED_OBJECT]',
       "info  discover found 6 plugin files in 1 search path: 2 loaded, 4 skipped",
       "found 6, loaded 2, skipped 4",
-      "skipped calc_wrongsig.so [SIGNATURE_MISMATCH]: hint: a changed signature needs a new interface major; rebuild the plugin against calc.op/1.0 or update the host's declaration",
+      "skipped calc_wrongsig.so [SIGNATURE_MISMATCH]: hint: host and plugin disagree on calc.op/1; a changed signature needs a new interface major: rebuild the plugin from the same interface definition as the host, or update the host's declaration",
       /^skipped libplain\.so \[NOT_A_PLUGIN\]: hint: include native\/plugboard\.h/,
       /^skipped notes\.so \[NOT_ELF\]: hint: /,
       /^skipped tool\.so \[NOT_SHARED_OBJECT\]: hint: /,

@@ -79,7 +79,7 @@ export const scenario = defineScenario(import.meta.url, {
       '> await openPlugin("$TMP/geometry-v2.so", { interfaces: [GeometryV1] })',
       "throws LoadError SIGNATURE_MISMATCH:",
       'Cannot load plugin "$TMP/geometry-v2.so": function "area" of interface "geometry" has another signature: expected i32 area(i32, i32), found f64 area(f64, f64)',
-      "hint: a changed signature needs a new interface major; rebuild the plugin against geometry/1.0 or update the host's declaration",
+      "hint: host and plugin disagree on geometry/1; a changed signature needs a new interface major: rebuild the plugin from the same interface definition as the host, or update the host's declaration",
       "ok: threw LoadError SIGNATURE_MISMATCH",
       '> await openPlugin("$TMP/geometry-v1.so", { interfaces: [GeometryV2] })',
       'Cannot load plugin "$TMP/geometry-v1.so": function "area" of interface "geometry" has another signature: expected f64 area(f64, f64), found i32 area(i32, i32)',

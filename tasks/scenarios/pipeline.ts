@@ -6,7 +6,7 @@
  */
 
 import { defineInterface, openPlugin, PluginHost } from "../../mod.ts";
-import { check, code, heading, say } from "./_kit.ts";
+import { check, code, heading, runMerged, say, shell, showChild } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 
 /**
@@ -25,7 +25,8 @@ export const scenario = defineScenario(import.meta.url, {
   name: "pipeline",
   title: "Pipeline: three processors in alphabetical order",
   description:
-    "A `PluginHost` on `build/` for the `text.processor/1.0` interface finds `text_base64`, " +
+    "Runs the pipe app (`plugboard pipe --steps`), then does the same with the library: a " +
+    "`PluginHost` on `build/` for the `text.processor/1.0` interface finds `text_base64`, " +
     "`text_reverse` and `text_upper` (in file name order, which is the host's discovery order) " +
     "and pipes a text through all three, each stage's output the next one's input. It checks the " +
     "result against the same transformations done in TypeScript, then times the stages through " +
@@ -44,6 +45,13 @@ export const scenario = defineScenario(import.meta.url, {
     "the plugin's work, and for a fallible function a second FFI call that collects its error.",
   expect: {
     lines: [
+      '$ deno run -A src/cli/main.ts pipe --dir build --steps "Hello, plugboard!"',
+      "  | input    Hello, plugboard!",
+      "  | base64   SGVsbG8sIHBsdWdib2FyZCE=",
+      "  | reverse  =ECZyF2bidWdsBHIs8GbsVGS",
+      "  | upper    =ECZYF2BIDWDSBHIS8GBSVGS",
+      "child ended: exit code 0",
+      "ok: the app applied base64, reverse, upper in that order",
       '> const host = new PluginHost({ paths: ["build"], env: false, interfaces: [TextProcessor] })',
       "stages, in discovery order: base64 (text_base64.so), reverse (text_reverse.so), upper (text_upper.so)",
       '> pipe("Hello, plugboard!")',
@@ -110,6 +118,30 @@ function nsPerCall(stages: readonly Stage[], inputs: readonly Uint8Array[], call
 }
 
 async function main(): Promise<void> {
+  const text = "Hello, plugboard!";
+  const expected = [...btoa(text)].reverse().join("").toUpperCase();
+
+  heading("the pipe app");
+  shell(`deno run -A src/cli/main.ts pipe --dir build --steps ${JSON.stringify(text)}`);
+  const app = await runMerged(Deno.execPath(), [
+    "run",
+    "-A",
+    "src/cli/main.ts",
+    "pipe",
+    "--dir",
+    "build",
+    "--steps",
+    text,
+  ], { env: { PLUGBOARD_PATH: "" } });
+  showChild(app);
+  const last = app.output.trimEnd().split("\n").pop() ?? "";
+  check(
+    "the app applied base64, reverse, upper in that order",
+    app.code === 0 && last.endsWith(` ${expected}`) && /^upper\b/.test(last),
+    last,
+  );
+
+  heading("the same with the library, and the cost per call");
   code(
     'const TextProcessor = defineInterface("text.processor", "1.0", { name: ..., process: ... })',
   );
@@ -127,13 +159,10 @@ async function main(): Promise<void> {
     }`,
   );
 
-  const text = "Hello, plugboard!";
   code(`pipe(${JSON.stringify(text)})`);
   const result = pipe(stages, text, true);
-  const expected = [...btoa(text)].reverse().join("").toUpperCase();
   check("the pipeline gives what btoa, reverse and toUpperCase give", result === expected, result);
 
-  heading("cost per call");
   const direct: Stage[] = [];
   const handles = [];
   for (const p of hosted) {

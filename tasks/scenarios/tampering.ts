@@ -45,7 +45,7 @@ export const scenario = defineScenario(import.meta.url, {
     "in the notes is unchanged (the notes were not touched), which is why the lockfile pins the " +
     'bytes by default. In `load: "path"` mode the dynamic linker opens the path again, so a ' +
     "swapped file is mapped and its ELF constructors run inside `dlopen`; plugboard still refuses " +
-    "it (`METADATA_MISMATCH`: the GNU build-id note in memory is not the checked file's) and " +
+    "it (`METADATA_MISMATCH`: what is mapped is not laid out like the checked file) and " +
     "unloads it, but only sealed copies keep unchecked code from running at all.",
   expect: {
     lines: [
@@ -69,7 +69,7 @@ export const scenario = defineScenario(import.meta.url, {
       "swapped $TMP/greeter.so for $TMP/evil.so after the registry's check",
       "evil constructor ran",
       "throws LoadError METADATA_MISMATCH:",
-      'Cannot load plugin "$TMP/greeter.so": the library in memory is not the file that was checked: expected the GNU note of the file (SHA-256 <hex>), found different bytes in memory: the dynamic linker returned another, already loaded library',
+      'Cannot load plugin "$TMP/greeter.so": the library in memory is not the file that was checked: expected the layout of the file (SHA-256 <hex>), found another layout in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path',
       "ok: threw LoadError METADATA_MISMATCH",
       "ok: path: the swap was refused, after its constructor ran",
     ],

@@ -301,19 +301,41 @@ Deno.bench({
 const big = new Uint8Array(10 * 1024 * 1024);
 for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
 
-Deno.bench({
-  name: "sha256 10 MiB: crypto.subtle",
-  group: "hash",
-  baseline: true,
-  async fn() {
-    consume(await crypto.subtle.digest("SHA-256", big));
-  },
-});
+// The native reference, in this process under the same load: OpenSSL's
+// SHA256() through FFI, when libcrypto is installed.
+const LIBCRYPTO = {
+  SHA256: { parameters: ["buffer", "usize", "buffer"], result: "pointer" },
+} as const;
+let libcrypto: Deno.DynamicLibrary<typeof LIBCRYPTO> | undefined;
+try {
+  libcrypto = Deno.dlopen("libcrypto.so.3", LIBCRYPTO);
+} catch {
+  libcrypto = undefined;
+}
+const digest = new Uint8Array(32);
+if (libcrypto) {
+  const sha256 = libcrypto.symbols.SHA256;
+  Deno.bench({
+    name: "sha256 10 MiB: OpenSSL SHA256() via FFI",
+    group: "hash",
+    baseline: true,
+    fn() {
+      sha256(big, BigInt(big.length), digest);
+    },
+  });
+}
 Deno.bench({
   name: "sha256 10 MiB: plugboard (node:crypto)",
   group: "hash",
   fn() {
     consume(createHash("sha256").update(big).digest("hex"));
+  },
+});
+Deno.bench({
+  name: "sha256 10 MiB: crypto.subtle",
+  group: "hash",
+  async fn() {
+    consume(await crypto.subtle.digest("SHA-256", big));
   },
 });
 
@@ -515,7 +537,8 @@ Deno.bench({
   name: "pattern: raw Deno FFI, dlopen per call",
   n: 500,
   warmup: 50,
-  group: "patterns",
+  group: "open per call",
+  baseline: true,
   fn() {
     const lib = Deno.dlopen(NOOP_COPY, { add: RAW_SYMBOLS.add });
     consume(lib.symbols.add(1, 2));
@@ -526,7 +549,7 @@ Deno.bench({
   name: "pattern: plugboard, open per call",
   n: 500,
   warmup: 50,
-  group: "patterns",
+  group: "open per call",
   fn() {
     using p = openPluginSync(NOOP_COPY, { interfaces: [Bench] });
     consume(p.use(Bench).add(1, 2));
@@ -537,7 +560,7 @@ Deno.bench({
   name: "open: raw Deno.dlopen, 32 symbols (wide32)",
   n: 50,
   warmup: 5,
-  group: "open",
+  group: "open, every symbol bound up front",
   fn(b) {
     const decls = Object.fromEntries(
       wideNames.map((n) => [n, { parameters: ["i32"], result: "i32" } as const]),
@@ -606,3 +629,52 @@ metric(
 );
 metric("greet retained after 1e6 calls + GC: plugboard", retainedAfter(greetPb), "B");
 metric("greet retained after 1e6 calls + GC: raw Deno FFI", retainedAfter(greetRaw), "B");
+
+// ---------------------------------------------------------------- open, stage by stage
+
+/**
+ * Where an open's time goes: the stages openPlugin runs, timed one after the
+ * other as an open runs them (each alone and hot, as the "stage:" benchmarks
+ * do, they come out faster), on a private copy, N times; then the whole
+ * openPlugin in the same loop, so that what the stages leave out shows.
+ */
+const STAGES = [
+  "read, stat, check and hash",
+  "ELF parse",
+  "metadata parse",
+  "sealed memfd copy",
+  "dlopen of the memfd",
+] as const;
+function openStages(path: string, label: string): void {
+  const N = 300;
+  const total = STAGES.map(() => 0);
+  let whole = 0;
+  for (let i = 0; i < N + 30; i++) {
+    const t = [performance.now()];
+    const file = readPluginFile(path);
+    t.push(performance.now());
+    const elf = readElf(file.bytes, path);
+    t.push(performance.now());
+    readMetadata(elf, path);
+    t.push(performance.now());
+    const copy = sealedCopy(label, file.bytes);
+    t.push(performance.now());
+    const lib = Deno.dlopen(copy.path, { plugboard_entry: { type: "pointer" } });
+    t.push(performance.now());
+    lib.close();
+    closeFd(copy.fd);
+    // The whole open, in the same loop, for what the stages leave out.
+    const before = performance.now();
+    const p = openPluginSync(path);
+    whole += performance.now() - before;
+    p.close();
+    if (i < 30) whole = 0;
+    else STAGES.forEach((_, k) => total[k] += t[k + 1] - t[k]);
+  }
+  STAGES.forEach((stage, k) => {
+    metric(`open stage in sequence, ${label}: ${stage}`, (total[k] * 1000) / N, "µs");
+  });
+  metric(`open stage in sequence, ${label}: whole openPlugin`, (whole * 1000) / N, "µs");
+}
+openStages(NOOP_COPY, "noop");
+openStages(WIDE_COPY, "wide32");

@@ -1,0 +1,171 @@
+/**
+ * `plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]`:
+ * load each plugin in a throwaway child process and quarantine the ones
+ * that crash or hang, with the reason.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
+import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
+import { listPluginFiles } from "../registry/_scan.ts";
+import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
+
+/** Usage of `plugboard probe`. */
+export const PROBE_USAGE =
+  `Usage: plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]
+
+Load each plugin in a throwaway child process (its constructors, init hook
+and shutdown hook run there), so a plugin that crashes or hangs takes nothing
+down. A plugin that crashes or hangs is quarantined: recorded by the SHA-256
+of its bytes, with the reason (signal or exit code, the child's last stderr
+lines, what it was doing, when). A quarantined file is not run again until it
+is rebuilt (new hash) or cleared with \`plugboard quarantine clear FILE\`.
+A directory stands for its *.so files (not recursive); files there that are
+not plugins are skipped.
+
+Options:
+  --quarantine FILE  the quarantine list (default: $PLUGBOARD_QUARANTINE, else
+                     $XDG_STATE_HOME/plugboard/quarantine.json, else
+                     ~/.local/state/plugboard/quarantine.json)
+  --timeout MS       how long loading, and then shutting down, may take (default 10000)
+  --force            probe quarantined files again
+  --json             print the results as JSON
+  --help             show this help
+
+Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.`;
+
+/**
+ * Run `probe`.
+ *
+ * @param args the arguments after `probe`
+ * @param io where to write
+ * @returns the exit code
+ */
+export async function probeCommand(args: readonly string[], io: Io): Promise<number> {
+  const opts = parse(args);
+  if (opts.help) {
+    io.out(PROBE_USAGE);
+    return EXIT_OK;
+  }
+  if (opts.positionals.length === 0) {
+    throw new UsageError("probe needs at least one FILE or DIR", PROBE_USAGE);
+  }
+  const quarantine = openQuarantine(opts.quarantine);
+  const results: ProbeResult[] = [];
+  const skipped: string[] = [];
+  for (const listed of listPluginFiles(opts.positionals)) {
+    const r = await probePlugin(listed.path, {
+      quarantine,
+      timeoutMs: opts.timeout,
+      force: opts.force,
+    });
+    if (listed.fromDirectory && r.error?.code === "NOT_A_PLUGIN") skipped.push(listed.path);
+    else results.push(r);
+  }
+  const failed = results.filter((r) => r.status !== "ok").length;
+  if (opts.json) {
+    io.out(toJson({
+      quarantine: quarantine.path,
+      results: results.map((r) => ({
+        path: r.path,
+        status: r.status,
+        sha256: r.sha256 ?? null,
+        plugin: r.plugin ?? null,
+        durationMs: Math.round(r.durationMs),
+        error: r.error ? r.error.toJSON() : null,
+        record: r.record ?? null,
+      })),
+      skipped,
+    }));
+    return failed ? EXIT_PLUGIN_ERROR : EXIT_OK;
+  }
+  const width = Math.max(...results.map((r) => r.status.length), 2);
+  for (const r of results) {
+    const who = r.plugin ? ` (${r.plugin.name} ${r.plugin.version})` : "";
+    const head = `${r.status.padEnd(width)}  ${r.path}${who}`;
+    switch (r.status) {
+      case "ok":
+        io.out(`${head} in ${Math.round(r.durationMs)} ms`);
+        break;
+      case "crashed":
+      case "hung":
+        io.out(`${head}: ${describeQuarantineReason(r.record!.reason)}; quarantined`);
+        for (const line of r.stderrTail.slice(-5)) io.out(`${"".padEnd(width)}  stderr: ${line}`);
+        break;
+      case "quarantined":
+        io.out(
+          `${head}: ${describeQuarantineReason(r.record!.reason)} on ${
+            r.record!.time
+          }; not run (clear it with \`plugboard quarantine clear ${r.path}\`)`,
+        );
+        break;
+      default: {
+        const e = r.error!;
+        io.out(`${head}: error[${e.code}]: ${e.summary}`);
+        if (e.hint) io.out(`${"".padEnd(width)}  hint: ${e.hint}`);
+      }
+    }
+  }
+  for (const s of skipped) {
+    io.out(`${"skipped".padEnd(width)}  ${s}: not a plugin (no plugboard metadata)`);
+  }
+  const count = (s: ProbeResult["status"]) => results.filter((r) => r.status === s).length;
+  io.out(
+    `${results.length} probed: ${count("ok")} ok, ${count("crashed")} crashed, ${
+      count("hung")
+    } hung, ${count("refused")} refused, ${
+      count("quarantined")
+    } quarantined (list: ${quarantine.path})`,
+  );
+  return failed ? EXIT_PLUGIN_ERROR : EXIT_OK;
+}
+
+interface ProbeArgs {
+  positionals: string[];
+  quarantine?: string;
+  timeout?: number;
+  force?: boolean;
+  json?: boolean;
+  help?: boolean;
+}
+
+function parse(args: readonly string[]): ProbeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        quarantine: { type: "string" },
+        timeout: { type: "string" },
+        force: { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], PROBE_USAGE);
+  }
+  const v = parsed.values;
+  let timeout: number | undefined;
+  if (v.timeout !== undefined) {
+    timeout = Number(v.timeout);
+    if (!/^\d+$/.test(v.timeout) || timeout <= 0) {
+      throw new UsageError(
+        `--timeout ${JSON.stringify(v.timeout)} is not a positive number of milliseconds`,
+        PROBE_USAGE,
+      );
+    }
+  }
+  return {
+    positionals: parsed.positionals,
+    quarantine: v.quarantine,
+    timeout,
+    force: v.force,
+    json: v.json,
+    help: v.help,
+  };
+}

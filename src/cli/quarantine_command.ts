@@ -1,0 +1,117 @@
+/**
+ * `plugboard quarantine list|clear [FILE|SHA256...] [--quarantine FILE] [--json]`:
+ * show the quarantined plugins with their reasons, or forgive some or all.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  describeQuarantineReason,
+  openQuarantine,
+  type QuarantineRecord,
+} from "../isolate/quarantine.ts";
+import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
+
+/** Usage of `plugboard quarantine`. */
+export const QUARANTINE_USAGE = `Usage: plugboard quarantine list [--quarantine FILE] [--json]
+       plugboard quarantine clear [FILE|SHA256...] [--quarantine FILE] [--json]
+
+list   show every quarantined plugin: its SHA-256, name, version and file,
+       why (crash or hang, while loading, in a call or shutting down; the
+       signal or exit code; the child's last stderr lines) and when.
+clear  forgive the given plugins (a plugin file, matched by the hash of its
+       bytes or by the recorded path, or a SHA-256 prefix of 8+ hex digits),
+       or every plugin when none is given; the next probe runs them again.
+
+Options:
+  --quarantine FILE  the quarantine list (default: $PLUGBOARD_QUARANTINE, else
+                     $XDG_STATE_HOME/plugboard/quarantine.json, else
+                     ~/.local/state/plugboard/quarantine.json)
+  --json             print JSON
+  --help             show this help`;
+
+/**
+ * Run `quarantine`.
+ *
+ * @param args the arguments after `quarantine`
+ * @param io where to write
+ * @returns the exit code
+ */
+export function quarantineCommand(args: readonly string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        quarantine: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], QUARANTINE_USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(QUARANTINE_USAGE);
+    return EXIT_OK;
+  }
+  const [action, ...targets] = positionals;
+  if (action !== "list" && action !== "clear") {
+    throw new UsageError(
+      action === undefined
+        ? "quarantine needs an action: list or clear"
+        : `Unknown action ${JSON.stringify(action)}: expected list or clear`,
+      QUARANTINE_USAGE,
+    );
+  }
+  const quarantine = openQuarantine(values.quarantine);
+  if (action === "list") {
+    if (targets.length > 0) {
+      throw new UsageError("quarantine list takes no FILE", QUARANTINE_USAGE);
+    }
+    const records = quarantine.list();
+    if (values.json) {
+      io.out(toJson({ quarantine: quarantine.path, plugins: records }));
+      return EXIT_OK;
+    }
+    if (records.length === 0) {
+      io.out(`nothing is quarantined (list: ${quarantine.path})`);
+      return EXIT_OK;
+    }
+    for (const r of records) printRecord(r, io);
+    io.out(`${records.length} quarantined (list: ${quarantine.path})`);
+    return EXIT_OK;
+  }
+  if (targets.length === 0) {
+    const n = quarantine.clear();
+    if (values.json) io.out(toJson({ quarantine: quarantine.path, cleared: n, unmatched: [] }));
+    else io.out(`cleared ${n} record(s) from ${quarantine.path}`);
+    return EXIT_OK;
+  }
+  const hashes = new Set<string>();
+  const unmatched: string[] = [];
+  for (const t of targets) {
+    const found = quarantine.find(t);
+    if (found.length === 0) unmatched.push(t);
+    for (const r of found) hashes.add(r.sha256);
+  }
+  const n = quarantine.remove([...hashes]);
+  if (values.json) {
+    io.out(toJson({ quarantine: quarantine.path, cleared: n, unmatched }));
+  } else {
+    for (const t of unmatched) io.err(`nothing quarantined matches ${JSON.stringify(t)}`);
+    io.out(`cleared ${n} record(s) from ${quarantine.path}`);
+  }
+  return unmatched.length ? EXIT_PLUGIN_ERROR : EXIT_OK;
+}
+
+function printRecord(r: QuarantineRecord, io: Io): void {
+  const who = r.name ? `${r.name} ${r.version ?? ""}`.trim() : "(unknown plugin)";
+  io.out(`${r.sha256.slice(0, 12)}  ${who}  ${r.path}`);
+  io.out(`  ${describeQuarantineReason(r.reason)}, ${r.time}`);
+  for (const line of r.reason.stderrTail.slice(-5)) io.out(`  stderr: ${line}`);
+}

@@ -1,0 +1,120 @@
+/**
+ * Isolation benchmarks: a call into a plugin isolated in a child process
+ * against the same call in-process, in the same run (plugins/noop.c).
+ *
+ * - round trip, one call per iteration: `add` (two i32), `upper` on a 1 KiB
+ *   buffer (sent, uppercased, copied back), `greet` (a string each way);
+ * - throughput: 1, 8 and 64 `add` calls in flight per iteration (times are
+ *   per iteration, so divide by the count for the cost of one call), on one
+ *   child and on a pool of two.
+ *
+ * `deno task bench` picks the first benchmark named "... round trip ..." for
+ * its isolated-call row. Deno's bench statistics give the mean and
+ * percentiles, not the median, so the file also times 20000 round trips of
+ * each kind itself (after 20000 to warm up) and prints each median on stderr as
+ * `plugboard-metric {"name", "value", "unit"}`.
+ *
+ *   deno task build && deno bench -A tests/bench/isolate_bench.ts
+ *
+ * @module
+ */
+
+import { defineInterface, openIsolatedPlugin, openPluginSync } from "../../mod.ts";
+import { plugin } from "../_paths.ts";
+
+const Bench = defineInterface("bench", "1.0", {
+  noop: "void noop()",
+  add: "i32 add(i32 a, i32 b)",
+  upper: "usize upper(buffer data, usize len)",
+  greet: "cstring greet(cstring name)",
+});
+
+const NOOP = plugin("noop");
+const local = openPluginSync(NOOP).use(Bench);
+const one = await openIsolatedPlugin(NOOP, { interfaces: [Bench], log: () => {} });
+const pooled = await openIsolatedPlugin(NOOP, { interfaces: [Bench], pool: 2, log: () => {} });
+const remote = one.use(Bench);
+const remotePool = pooled.use(Bench);
+
+const KIB = new TextEncoder().encode("abcdefghijklmnop".repeat(64));
+const KIB_LEN = BigInt(KIB.length);
+
+let sink = 0;
+
+// ---- round trips, one call per iteration ---------------------------------
+
+Deno.bench("isolated round trip: add (i32)", { group: "add" }, async () => {
+  sink += await remote.add(1, 2);
+});
+Deno.bench("in-process: add (i32)", { group: "add", baseline: true }, () => {
+  sink += local.add(1, 2);
+});
+
+Deno.bench(
+  "isolated round trip: upper (1 KiB buffer, copied back)",
+  { group: "upper 1 KiB" },
+  async () => {
+    sink += Number(await remote.upper(KIB, KIB_LEN));
+  },
+);
+Deno.bench("in-process: upper (1 KiB buffer)", { group: "upper 1 KiB", baseline: true }, () => {
+  sink += Number(local.upper(KIB, KIB_LEN));
+});
+
+Deno.bench("isolated round trip: greet (string in, string out)", { group: "greet" }, async () => {
+  sink += (await remote.greet("World"))!.length;
+});
+Deno.bench("in-process: greet (string in, string out)", { group: "greet", baseline: true }, () => {
+  sink += local.greet("World")!.length;
+});
+
+// ---- throughput: N calls in flight per iteration ---------------------------
+
+for (const n of [1, 8, 64]) {
+  const args = Array.from({ length: n }, (_, i) => i);
+  Deno.bench(
+    `isolated: ${n} add calls in flight (per ${n})`,
+    { group: `throughput x${n}` },
+    async () => {
+      const r = await Promise.all(args.map((i) => remote.add(i, 1)));
+      sink += r.length;
+    },
+  );
+  Deno.bench(`isolated, pool of 2: ${n} add calls in flight (per ${n})`, {
+    group: `throughput x${n}`,
+  }, async () => {
+    const r = await Promise.all(args.map((i) => remotePool.add(i, 1)));
+    sink += r.length;
+  });
+  Deno.bench(
+    `in-process: ${n} add calls (per ${n})`,
+    { group: `throughput x${n}`, baseline: true },
+    () => {
+      for (const i of args) sink += local.add(i, 1);
+    },
+  );
+}
+
+// ---- medians, measured directly --------------------------------------------
+
+async function median(name: string, fn: () => Promise<unknown>): Promise<void> {
+  const times = new Float64Array(20_000);
+  // Warm up until V8 has optimized both ends' hot paths (steady state).
+  for (let i = 0; i < 20_000; i++) await fn();
+  for (let i = 0; i < times.length; i++) {
+    const t0 = performance.now();
+    await fn();
+    times[i] = performance.now() - t0;
+  }
+  times.sort();
+  const value = Math.round(times[times.length >> 1] * 10_000) / 10;
+  console.error(`plugboard-metric ${JSON.stringify({ name, value, unit: "µs" })}`);
+}
+
+await median("isolated round trip, median: add (i32)", () => remote.add(1, 2));
+await median("isolated round trip, median: upper (1 KiB)", () => remote.upper(KIB, KIB_LEN));
+await median("isolated round trip, median: greet (string)", () => remote.greet("World"));
+
+globalThis.addEventListener("unload", () => {
+  if (sink === -1) console.log(sink);
+});

@@ -1,0 +1,91 @@
+/**
+ * `plugboard probe`: probing files and directories, the verdict lines, JSON
+ * and exit codes.
+ */
+import assert from "node:assert/strict";
+import { runCli } from "../../src/cli/main.ts";
+import { fixture, plugin } from "../_paths.ts";
+
+async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    color: false,
+  });
+  return { code, out, err };
+}
+
+async function sandbox(): Promise<
+  { dir: string; q: string; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "plugboard-probe-cli-test-" });
+  await Deno.mkdir(`${dir}/plugins`);
+  await Deno.copyFile(plugin("greeter"), `${dir}/plugins/greeter.so`);
+  await Deno.copyFile(plugin("crash_ctor"), `${dir}/plugins/crash_ctor.so`);
+  await Deno.copyFile(fixture("plain"), `${dir}/plugins/plain.so`);
+  return {
+    dir,
+    q: `${dir}/q.json`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("plugboard probe DIR quarantines the plugins that crash, and says why", async () => {
+  await using s = await sandbox();
+  const first = await cli(["probe", `${s.dir}/plugins`, "--quarantine", s.q]);
+  assert.equal(first.code, 1);
+  assert.equal(first.out.length, 4);
+  assert.match(
+    first.out[0],
+    new RegExp(
+      `^crashed  ${s.dir}/plugins/crash_ctor\\.so \\(crash_ctor 0\\.1\\.0\\): a crash while loading: killed by SIGSEGV \\(signal 11\\); quarantined$`,
+    ),
+  );
+  assert.match(
+    first.out[1],
+    new RegExp(`^ok       ${s.dir}/plugins/greeter\\.so \\(greeter 0\\.1\\.0\\) in \\d+ ms$`),
+  );
+  assert.equal(
+    first.out[2],
+    `skipped  ${s.dir}/plugins/plain.so: not a plugin (no plugboard metadata)`,
+  );
+  assert.equal(
+    first.out[3],
+    `2 probed: 1 ok, 1 crashed, 0 hung, 0 refused, 0 quarantined (list: ${s.q})`,
+  );
+
+  const again = await cli([
+    "probe",
+    `${s.dir}/plugins/crash_ctor.so`,
+    "--quarantine",
+    s.q,
+    "--json",
+  ]);
+  assert.equal(again.code, 1);
+  const json = JSON.parse(again.out[0]);
+  assert.equal(json.quarantine, s.q);
+  assert.equal(json.results.length, 1);
+  assert.equal(json.results[0].status, "quarantined");
+  assert.equal(json.results[0].error.code, "QUARANTINED");
+  assert.equal(json.results[0].record.reason.signal, "SIGSEGV");
+});
+
+Deno.test("plugboard probe refuses bad command lines with exit code 2", async (t) => {
+  const cases: [string[], string][] = [
+    [["probe"], "probe needs at least one FILE or DIR"],
+    [
+      ["probe", "x.so", "--timeout", "soon"],
+      '--timeout "soon" is not a positive number of milliseconds',
+    ],
+    [["probe", "x.so", "--bogus"], "Unknown option '--bogus'"],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(args.join(" "), async () => {
+      const r = await cli(args);
+      assert.equal(r.code, 2);
+      assert.equal(r.err[0], `error[USAGE]: ${message}`);
+    });
+  }
+});
