@@ -3,8 +3,9 @@
  * project's flags, stamps a build id into each, and skips what is up to date.
  *
  * As a script (`deno task build`) it builds `plugins/*.c` into `build/*.so`
- * and `tests/fixtures/*.c` into `build/fixtures/*.so`, prints one line per
- * file and a summary, and exits with code 1 after printing the compiler's
+ * and `tests/fixtures/*.c` into `build/fixtures/*.so`, copies the exec
+ * plugins `plugins/*.sh` to `build/` (executable), prints one line per file
+ * and a summary, and exits with code 1 after printing the compiler's
  * errors. As a library, {@linkcode buildPlugin} builds one file and
  * {@linkcode buildAll} the whole tree; failures throw {@linkcode BuildError}.
  *
@@ -26,14 +27,7 @@
  */
 
 import { createHash } from "node:crypto";
-import {
-  basename,
-  dirname,
-  isAbsolute,
-  join,
-  relative,
-  resolve,
-} from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Flags every plugin is compiled with, before the include directory and defines. */
@@ -80,6 +74,16 @@ export interface BuildResult {
   compiler: string;
   /** `true` when the output was compiled, `false` when it was up to date. */
   built: boolean;
+}
+
+/** What {@linkcode copyScript} did. */
+export interface CopyResult {
+  /** The script, as given. */
+  source: string;
+  /** The copy, as given. */
+  output: string;
+  /** `true` when the copy was written, `false` when it was up to date. */
+  copied: boolean;
 }
 
 /** Options of {@linkcode buildAll}. */
@@ -187,7 +191,9 @@ export function buildPlugin(spec: BuildSpec): Promise<BuildResult> {
 /**
  * Build every plugin (`plugins/*.c` into `<outDir>/*.so`) and every test
  * fixture (`tests/fixtures/*.c` into `<outDir>/fixtures/*.so`), two at a
- * time. Unless `quiet`, prints a line per file in source order and a summary.
+ * time, then copy every exec plugin (`plugins/*.sh`) to `<outDir>/` with
+ * {@linkcode copyScript}. Unless `quiet`, prints a line per file in source
+ * order (`copied <outDir>/x.sh` for a script) and a summary.
  * After the first failure nothing new is started; the builds already running
  * finish, then the first error is thrown.
  *
@@ -200,7 +206,8 @@ export function buildPlugin(spec: BuildSpec): Promise<BuildResult> {
  * ```
  *
  * @param options root, output directory and quiet
- * @returns one result per source, plugins first, each group sorted by name
+ * @returns one result per C source, plugins first, each group sorted by name
+ *   (the copied scripts are not listed)
  * @throws {BuildError} when a plugin fails to build
  */
 export async function buildAll(
@@ -250,6 +257,14 @@ export async function buildAll(
   );
   if (failure !== undefined) throw failure;
 
+  for (const name of await listSources(join(root, "plugins"), ".sh")) {
+    const copy = await copyScript(
+      join(root, "plugins", name),
+      join(outDir, name),
+    );
+    if (!options.quiet) console.log(describeCopy(copy));
+  }
+
   const done = results as BuildResult[];
   if (!options.quiet) {
     const built = done.filter((r) => r.built).length;
@@ -260,6 +275,57 @@ export async function buildAll(
     );
   }
   return done;
+}
+
+/**
+ * Copy a script (an exec plugin) to an output file with mode 0755, unless
+ * the output already holds the same bytes with that mode. Writes a
+ * temporary file next to the output and renames it over the output, so a
+ * program running the old copy keeps reading its own file.
+ *
+ * @example Copying the shell-script sample
+ * ```ts ignore
+ * import { copyScript } from "./tasks/build.ts";
+ *
+ * const r = await copyScript("plugins/text_shout.sh", "build/text_shout.sh");
+ * console.log(r.copied ? "copied" : "up to date");
+ * ```
+ *
+ * @param source the script
+ * @param output the copy; its directory is created if needed
+ * @returns whether the copy was written
+ * @throws {BuildError} when the script cannot be read or the copy written
+ */
+export async function copyScript(
+  source: string,
+  output: string,
+): Promise<CopyResult> {
+  const bytes = await readInput(source, source);
+  const target = resolve(output);
+  const stat = await statOrNull(target);
+  if (
+    stat?.isFile && ((stat.mode ?? 0o755) & 0o777) === 0o755 &&
+    stat.size === bytes.length && sameBytes(await Deno.readFile(target), bytes)
+  ) {
+    return { source, output, copied: false };
+  }
+  const tmp = `${target}.tmp-${Deno.pid}-${++tmpCounter}`;
+  try {
+    await Deno.mkdir(dirname(target), { recursive: true });
+    await Deno.writeFile(tmp, bytes, { mode: 0o755 });
+    // The mode given to writeFile is masked by the umask.
+    await Deno.chmod(tmp, 0o755);
+    await Deno.rename(tmp, target);
+  } catch (err) {
+    await removeIfExists(tmp).catch(() => {});
+    throw new BuildError(
+      `Cannot copy ${quote(source)} to ${quote(output)}: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+      { source, cause: err },
+    );
+  }
+  return { source, output, copied: true };
 }
 
 /**
@@ -305,9 +371,7 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
   const defines = Object.entries(spec.defines ?? {}).map(([name, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new BuildError(
-        `Cannot build ${quote(spec.source)}: invalid define name ${
-          quote(name)
-        }`,
+        `Cannot build ${quote(spec.source)}: invalid define name ${quote(name)}`,
         {
           source: spec.source,
         },
@@ -371,9 +435,9 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
       .output();
   } catch (err) {
     throw new BuildError(
-      `Cannot build ${quote(spec.source)}: cannot run compiler ${
-        quote(compilerCommand)
-      }: ${err instanceof Error ? err.message : String(err)}`,
+      `Cannot build ${quote(spec.source)}: cannot run compiler ${quote(compilerCommand)}: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
       { source: spec.source, cause: err },
     );
   }
@@ -382,9 +446,7 @@ async function buildOne(spec: BuildSpec): Promise<BuildResult> {
   if (!out.success) {
     await removeIfExists(tmp);
     throw new BuildError(
-      `Cannot build ${
-        quote(spec.source)
-      }: ${compiler.label} failed with exit code ${out.code}`,
+      `Cannot build ${quote(spec.source)}: ${compiler.label} failed with exit code ${out.code}`,
       { source: spec.source, stderr, exitCode: out.code },
     );
   }
@@ -467,11 +529,11 @@ async function probeCompiler(command: string): Promise<CompilerInfo> {
   };
 }
 
-async function listSources(dir: string): Promise<string[]> {
+async function listSources(dir: string, ext = ".c"): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".c")) names.push(entry.name);
+      if (entry.isFile && entry.name.endsWith(ext)) names.push(entry.name);
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
@@ -496,9 +558,7 @@ async function readInput(path: string, source: string): Promise<Uint8Array> {
 function sha256(parts: (string | Uint8Array)[]): string {
   const hash = createHash("sha256");
   for (const part of parts) {
-    const bytes = typeof part === "string"
-      ? new TextEncoder().encode(part)
-      : part;
+    const bytes = typeof part === "string" ? new TextEncoder().encode(part) : part;
     // Length-prefixed, so no two different part lists hash alike.
     hash.update(`${bytes.length}:`);
     hash.update(bytes);
@@ -563,10 +623,18 @@ async function removeIfExists(path: string): Promise<void> {
 
 function describe(r: BuildResult): string {
   return r.built
-    ? `built ${display(r.output)} (${
-      basename(r.source)
-    }, ${r.compiler}, build id ${r.buildId})`
+    ? `built ${display(r.output)} (${basename(r.source)}, ${r.compiler}, build id ${r.buildId})`
     : `up to date ${display(r.output)}`;
+}
+
+function describeCopy(r: CopyResult): string {
+  return r.copied ? `copied ${display(r.output)}` : `up to date ${display(r.output)}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function display(path: string): string {

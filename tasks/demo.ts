@@ -4,7 +4,8 @@
  * 1. Discovery: sample plugins, a text file renamed `.so` and an ordinary
  *    library; the host loads the plugins and skips the others, saying why.
  * 2. `plugboard calc` on that directory, including a plugin's own error.
- * 3. `plugboard pipe` through the three text processors.
+ * 3. `plugboard pipe` through the three native text processors and the
+ *    exec plugin `text_shout.sh`, a shell script.
  * 4. Hot reload: a new operator plugin is added while the host watches, then
  *    rebuilt (the new build serves the next call), then replaced by a build
  *    whose init fails (refused; the previous build keeps serving), then
@@ -89,6 +90,7 @@ try {
   ) {
     await Deno.copyFile(join(ROOT, "build", `${name}.so`), join("plugins", `${name}.so`));
   }
+  await Deno.copyFile(join(ROOT, "build", "text_shout.sh"), join("plugins", "text_shout.sh"));
   await Deno.writeTextFile("plugins/notes.so", "remember to buy milk\n");
   await Deno.copyFile(join(ROOT, "build", "fixtures", "plain.so"), "plugins/plain.so");
 
@@ -120,6 +122,9 @@ try {
   await cli(["calc", "--dir", "plugins", "10 / 5; 3 * 4; (1 + 2) * 4; 1 / 0; 2 ^ 10"]);
 
   heading("3. plugboard pipe: every text.processor, in file-name order");
+  console.log(
+    "text_shout.sh is a shell script speaking the exec line protocol (docs/isolation.md)",
+  );
   await cli(["pipe", "--dir", "plugins", "--steps", "Hello, plugboard"]);
 
   heading("4. Hot reload while the host runs");

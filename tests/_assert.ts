@@ -34,7 +34,10 @@ export function assertInstanceOf<T>(
   type: abstract new (...args: never[]) => T,
   message?: string,
 ): asserts value is T {
-  nodeAssert.ok(value instanceof type, message ?? `expected an instance of ${type.name}, got ${String(value)}`);
+  nodeAssert.ok(
+    value instanceof type,
+    message ?? `expected an instance of ${type.name}, got ${String(value)}`,
+  );
 }
 
 /**
@@ -47,10 +50,16 @@ export function assertThrows<E extends Error>(
   try {
     fn();
   } catch (e) {
-    assertInstanceOf(e, type, `expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assertInstanceOf(
+      e,
+      type,
+      `expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     return e;
   }
-  throw new nodeAssert.AssertionError({ message: `expected ${type.name} to be thrown, nothing was` });
+  throw new nodeAssert.AssertionError({
+    message: `expected ${type.name} to be thrown, nothing was`,
+  });
 }
 
 /**
@@ -63,8 +72,14 @@ export async function assertRejects<E extends Error>(
   try {
     await fn();
   } catch (e) {
-    assertInstanceOf(e, type, `expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assertInstanceOf(
+      e,
+      type,
+      `expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     return e;
   }
-  throw new nodeAssert.AssertionError({ message: `expected ${type.name} to be rejected, it resolved` });
+  throw new nodeAssert.AssertionError({
+    message: `expected ${type.name} to be rejected, it resolved`,
+  });
 }

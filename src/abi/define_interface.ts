@@ -140,7 +140,8 @@ export function checkInterface(
       what: `plugin "${meta.name}" does not provide interface "${spec.id}"`,
       expected: wanted,
       found: has.length ? has.join(", ") : "no interfaces",
-      hint: `implement ${spec.id} in the plugin (PLUGBOARD_INTERFACE(..., "${spec.id}", ${spec.version.major}, ${spec.version.minor})) or load a plugin that does`,
+      hint:
+        `implement ${spec.id} in the plugin (PLUGBOARD_INTERFACE(..., "${spec.id}", ${spec.version.major}, ${spec.version.minor})) or load a plugin that does`,
     });
   }
   const got = `${found.id}/${formatVersionPair(found.version)}`;
@@ -177,7 +178,11 @@ export function checkInterface(
         expected: a,
         found: b,
         hint: sig.fallible !== theirs.fallible
-          ? `declare it ${theirs.fallible ? "with" : "without"} "fallible" on the host, matching PLUGBOARD_${theirs.fallible ? "FALLIBLE_" : ""}FN in the plugin`
+          ? `declare it ${
+            theirs.fallible ? "with" : "without"
+          } "fallible" on the host, matching PLUGBOARD_${
+            theirs.fallible ? "FALLIBLE_" : ""
+          }FN in the plugin`
           : `host and plugin disagree on ${spec.id}/${spec.version.major}; a changed signature needs a new interface major: rebuild the plugin from the same interface definition as the host, or update the host's declaration`,
       });
     }

@@ -129,7 +129,9 @@ export function readMetadata(
       found: `ABI ${formatVersionPair(abi)}`,
       hint: majorDiffers
         ? `rebuild the plugin against native/plugboard.h ${hostAbi.major}.x (PLUGBOARD_ABI_MAJOR ${hostAbi.major})`
-        : `upgrade the host to plugboard ABI ${formatVersionPair(abi)} or newer, or rebuild the plugin against native/plugboard.h ${formatVersionPair(hostAbi)}`,
+        : `upgrade the host to plugboard ABI ${
+          formatVersionPair(abi)
+        } or newer, or rebuild the plugin against native/plugboard.h ${formatVersionPair(hostAbi)}`,
     });
   }
   const name = required(identity, "name", path);
@@ -143,7 +145,9 @@ export function readMetadata(
     const symbol = required(f, "symbol", path);
     const id = required(f, "id", path);
     const v = parseVersionPair(f.get("version") ?? "");
-    if (!v) throw badMetadata(path, `interface "${id}" version MAJOR.MINOR`, f.get("version") ?? "");
+    if (!v) {
+      throw badMetadata(path, `interface "${id}" version MAJOR.MINOR`, f.get("version") ?? "");
+    }
     if (ifaceBySymbol.has(symbol)) throw badMetadata(path, "unique interface names", symbol);
     ifaceBySymbol.set(symbol, { id, version: v });
   }

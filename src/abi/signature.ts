@@ -149,7 +149,9 @@ export function parseSignature(text: string): Signature {
  * @returns the canonical text
  */
 export function canonicalSignature(sig: Signature): string {
-  return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${sig.parameters.join(", ")})`;
+  return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${
+    sig.parameters.join(", ")
+  })`;
 }
 
 function typeName(word: string, text: string): TypeName {
@@ -157,13 +159,16 @@ function typeName(word: string, text: string): TypeName {
   if ((TYPE_NAMES as readonly string[]).includes(t)) return t as TypeName;
   throw bad(
     text,
-    `unknown type ${JSON.stringify(word)}; use one of ${TYPE_NAMES.map((n) => `pb_${n}`).join(", ")}`,
+    `unknown type ${JSON.stringify(word)}; use one of ${
+      TYPE_NAMES.map((n) => `pb_${n}`).join(", ")
+    }`,
   );
 }
 
 function bad(text: string, detail: string): PluginError {
   return new PluginError("BAD_METADATA", `Invalid signature ${JSON.stringify(text)}: ${detail}`, {
-    hint: "declare functions with PLUGBOARD_FN(iface, pb_TYPE, name, (pb_TYPE a, ...)) from native/plugboard.h",
+    hint:
+      "declare functions with PLUGBOARD_FN(iface, pb_TYPE, name, (pb_TYPE a, ...)) from native/plugboard.h",
   });
 }
 

@@ -59,12 +59,22 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
     cause: e,
   });
   if (json) {
-    io.out(JSON.stringify({ error: { code: err.code, message: err.summary, hint: err.hint ?? null } }));
+    io.out(
+      JSON.stringify({ error: { code: err.code, message: err.summary, hint: err.hint ?? null } }),
+    );
   } else {
     const head = `error[${err.code}]`;
-    io.err(`${io.color ? styleText(["bold", "red"], head, { validateStream: false }) : head}: ${err.summary}`);
+    io.err(
+      `${
+        io.color ? styleText(["bold", "red"], head, { validateStream: false }) : head
+      }: ${err.summary}`,
+    );
     if (err.hint) {
-      for (const line of err.hint.split("\n")) io.err(`${io.color ? styleText("cyan", "hint", { validateStream: false }) : "hint"}: ${line}`);
+      for (const line of err.hint.split("\n")) {
+        io.err(
+          `${io.color ? styleText("cyan", "hint", { validateStream: false }) : "hint"}: ${line}`,
+        );
+      }
     }
   }
   return err.code === "USAGE" ? EXIT_USAGE : EXIT_PLUGIN_ERROR;
@@ -77,10 +87,15 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
  * @returns the JSON text
  */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    typeof v === "bigint"
-      ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString())
-      : v);
+  return JSON.stringify(
+    value,
+    (_k, v) =>
+      typeof v === "bigint"
+        ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+          ? Number(v)
+          : v.toString())
+        : v,
+  );
 }
 
 /**

@@ -48,7 +48,9 @@ export async function callCommand(args: readonly string[], io: Io): Promise<numb
   }
   if (rest.length !== sig.parameters.length) {
     throw new UsageError(
-      `${fn} takes ${sig.parameters.length} argument(s) (${sig.parameters.join(", ") || "none"}), got ${rest.length}`,
+      `${fn} takes ${sig.parameters.length} argument(s) (${
+        sig.parameters.join(", ") || "none"
+      }), got ${rest.length}`,
       CALL_USAGE,
     );
   }

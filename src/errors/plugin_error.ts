@@ -172,7 +172,9 @@ export class LoadError extends PluginError {
   constructor(code: ErrorCode, details: MismatchDetails) {
     super(
       code,
-      `Cannot load plugin ${quote(details.path)}: ${details.what}: expected ${details.expected}, found ${details.found}`,
+      `Cannot load plugin ${
+        quote(details.path)
+      }: ${details.what}: expected ${details.expected}, found ${details.found}`,
       { path: details.path, hint: details.hint, cause: details.cause },
     );
     this.expected = details.expected;

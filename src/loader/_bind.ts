@@ -24,6 +24,22 @@ export interface HandleState {
   closed: boolean;
 }
 
+/**
+ * A new handle state, open. Each is an instance of a class of its own, so
+ * each has a hidden class of its own: V8 treats a field that was never
+ * written after creation as a constant of its hidden class, and with one
+ * class per handle, closing other handles leaves this handle's `closed`
+ * check foldable in the callers' optimized code (with a shared class, the
+ * first close anywhere made every check a real load, ~0.5 ns per call).
+ *
+ * @returns the state
+ */
+export function newHandleState(): HandleState {
+  return new (class HandleFlag {
+    closed = false;
+  })();
+}
+
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
   /** Nonblocking calls in flight. */
@@ -403,10 +419,13 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     body.push(`return ${convert(call)};`);
   }
   const names = Object.keys(env);
+  // A nonblocking function returns a Promise: its errors (closed handle, bad
+  // arguments) reject it rather than throw.
+  const inner = sig.nonblocking
+    ? `try {\n    ${body.join("\n    ")}\n  } catch (e) {\n    return Promise.reject(e);\n  }`
+    : body.join("\n  ");
   const src = (id: string) =>
-    `"use strict";\nreturn function ${fn}$pb${id}(${args.join(", ")}) {\n  ${
-      body.join("\n  ")
-    }\n};`;
+    `"use strict";\nreturn function ${fn}$pb${id}(${args.join(", ")}) {\n  ${inner}\n};`;
   const shape = src("");
   let id = ctx.code?.get(shape);
   if (id === undefined) {

@@ -67,7 +67,9 @@ export function readPluginFile(
       expected: "a shared library file (.so)",
       found: stat.isDirectory ? "a directory" : "a special file (device, socket or pipe)",
       hint: stat.isDirectory
-        ? `name a .so file inside it, e.g. ${path.replace(/\/$/, "")}/NAME.so, or let a PluginHost scan the directory`
+        ? `name a .so file inside it, e.g. ${
+          path.replace(/\/$/, "")
+        }/NAME.so, or let a PluginHost scan the directory`
         : "name a shared library file",
     });
   }

@@ -33,10 +33,26 @@ export function findExported(
     (dyn.visibility === "default" || dyn.visibility === "protected")
   ) {
     if (wantType.includes(dyn.type)) return dyn;
-    throw missing(path, name, kind, `a ${dyn.type === "tls" ? "thread-local variable" : dyn.type === "func" ? "function" : dyn.type} of that name`, kind === "variable" ? "declare the host's accessor for a function with plugin.functions() instead" : "the name is exported, but not as a function");
+    throw missing(
+      path,
+      name,
+      kind,
+      `a ${
+        dyn.type === "tls" ? "thread-local variable" : dyn.type === "func" ? "function" : dyn.type
+      } of that name`,
+      kind === "variable"
+        ? "declare the host's accessor for a function with plugin.functions() instead"
+        : "the name is exported, but not as a function",
+    );
   }
   if (dyn && !dyn.defined) {
-    return missingThrow(path, name, kind, "an undefined (imported) symbol: the library uses it but does not define it", `define ${name} in the plugin, or load the library that defines it`);
+    return missingThrow(
+      path,
+      name,
+      kind,
+      "an undefined (imported) symbol: the library uses it but does not define it",
+      `define ${name} in the plugin, or load the library that defines it`,
+    );
   }
   const local = findLocal(elf, name);
   if (local) {
@@ -46,7 +62,9 @@ export function findExported(
         path,
         name,
         kind,
-        `a hidden ${local.type === "func" ? "function" : "symbol"} (hidden visibility: it is in the file but not exported)`,
+        `a hidden ${
+          local.type === "func" ? "function" : "symbol"
+        } (hidden visibility: it is in the file but not exported)`,
         `export it: declare it with PLUGBOARD_FN(...) or mark it __attribute__((visibility("default"))); it is hidden by -fvisibility=hidden or a visibility attribute`,
       );
     }
@@ -54,7 +72,9 @@ export function findExported(
       path,
       name,
       kind,
-      `a static ${local.type === "func" ? "function" : "symbol"} (local to its source file, not exported)`,
+      `a static ${
+        local.type === "func" ? "function" : "symbol"
+      } (local to its source file, not exported)`,
       `remove "static" from ${name} and declare it with PLUGBOARD_FN(...)`,
     );
   }
@@ -64,7 +84,9 @@ export function findExported(
     path,
     name,
     kind,
-    `no symbol of that name${stripped ? " (the file has no local symbol table to say more)" : ", not even a local one"}${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""}`,
+    `no symbol of that name${
+      stripped ? " (the file has no local symbol table to say more)" : ", not even a local one"
+    }${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""}`,
     near.length
       ? `use the exported name ${near.map((n) => `"${n}"`).join(" or ")}`
       : `if ${name} is in the source, the linker removed it or it was never compiled: export it with PLUGBOARD_FN(...) (exported functions are kept) or mark it __attribute__((used)); check -ffunction-sections -Wl,--gc-sections and the build's file list`,
@@ -102,7 +124,13 @@ function missing(path: string, name: string, kind: string, found: string, hint: 
   });
 }
 
-function missingThrow(path: string, name: string, kind: string, found: string, hint: string): never {
+function missingThrow(
+  path: string,
+  name: string,
+  kind: string,
+  found: string,
+  hint: string,
+): never {
   throw missing(path, name, kind, found, hint);
 }
 
@@ -139,7 +167,11 @@ function editDistance(a: string, b: string, limit: number): number {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const v = Math.min(
+        prev[j] + 1,
+        cur[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }

@@ -35,6 +35,7 @@ import {
   type HandleState,
   type LibraryState,
   makeWrapper,
+  newHandleState,
 } from "./_bind.ts";
 import { closeFd, objectBase, sealedCopy } from "./_libc.ts";
 import { type PluginFile, readPluginFile } from "./_preflight.ts";
@@ -134,7 +135,17 @@ export interface PluginVariable<T extends number | bigint> {
 }
 
 /** Numeric types a variable can be read as. */
-export type VariableType = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "i64" | "u64" | "f32" | "f64";
+export type VariableType =
+  | "i8"
+  | "u8"
+  | "i16"
+  | "u16"
+  | "i32"
+  | "u32"
+  | "i64"
+  | "u64"
+  | "f32"
+  | "f64";
 
 /** The TypeScript type a variable of a numeric type reads as. */
 export type VariableValue<T extends VariableType> = T extends "i64" | "u64" ? bigint : number;
@@ -231,7 +242,8 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
         what: "the plugin's runtime is missing",
         expected: `an exported ${name}() (defined by PLUGBOARD_PLUGIN)`,
         found: (e as LoadError).found,
-        hint: "rebuild the plugin with native/plugboard.h; do not strip or hide plugboard_* symbols",
+        hint:
+          "rebuild the plugin with native/plugboard.h; do not strip or hide plugboard_* symbols",
         cause: e,
       });
     }
@@ -270,8 +282,11 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
           path,
           what: "an older build of this file is still loaded by path",
           expected: `the file as loaded (SHA-256 ${other.file.sha256.slice(0, 12)})`,
-          found: `a changed file (SHA-256 ${file.sha256.slice(0, 12)}); glibc would hand back the old code`,
-          hint: 'close every handle on the old build first, or load with { load: "memfd" } (the default)',
+          found: `a changed file (SHA-256 ${
+            file.sha256.slice(0, 12)
+          }); glibc would hand back the old code`,
+          hint:
+            'close every handle on the old build first, or load with { load: "memfd" } (the default)',
         });
       }
     }
@@ -298,7 +313,7 @@ export class Plugin implements Disposable, AsyncDisposable {
   /** True when this file was already open and this handle shares the loaded library. */
   readonly shared: boolean;
   #lib: LoadedLibrary;
-  #state: HandleState = { closed: false };
+  #state: HandleState = newHandleState();
   #uses = new Map<InterfaceSpec, unknown>();
   #closing: Promise<CloseResult> | undefined;
 
@@ -496,8 +511,11 @@ export class Plugin implements Disposable, AsyncDisposable {
         path: this.path,
         what: `function "${sig.name}" is exported but not declared with PLUGBOARD_FN`,
         expected: "a function declared in the plugin's metadata",
-        found: `an exported symbol with no declared signature${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""}`,
-        hint: "declare it with PLUGBOARD_FN(...) so its signature is checked, or use openLibrary() for undeclared symbols",
+        found: `an exported symbol with no declared signature${
+          near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""
+        }`,
+        hint:
+          "declare it with PLUGBOARD_FN(...) so its signature is checked, or use openLibrary() for undeclared symbols",
       });
     }
     if (sig.parameters === undefined) return;
@@ -548,7 +566,6 @@ export class Plugin implements Disposable, AsyncDisposable {
     }
     return Object.freeze(out);
   }
-
 }
 
 const SIZES: Record<VariableType, number> = {
@@ -715,7 +732,8 @@ class LoadedLibrary {
           expected: `the layout of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
           found:
             "another layout in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
-          hint: 'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+          hint:
+            'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
         }),
       );
     }
@@ -738,7 +756,8 @@ class LoadedLibrary {
             expected: `the ${note.owner} note of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
             found:
               "different bytes in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
-            hint: 'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+            hint:
+              'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
           }),
         );
       }
@@ -809,7 +828,8 @@ class LoadedLibrary {
           `Function ${JSON.stringify(sig.name)} is fallible and cannot be called nonblocking`,
           {
             path,
-            hint: "a fallible function reports errors in thread-local storage of the calling thread; call it synchronously, or isolate the plugin in a child process",
+            hint:
+              "a fallible function reports errors in thread-local storage of the calling thread; call it synchronously, or isolate the plugin in a child process",
           },
         );
       }
@@ -861,7 +881,10 @@ class LoadedLibrary {
   release(): Promise<CloseResult> {
     this.leases--;
     if (this.leases > 0) {
-      return Promise.resolve({ unloaded: false, reason: `${this.leases} other handle(s) still open` });
+      return Promise.resolve({
+        unloaded: false,
+        reason: `${this.leases} other handle(s) still open`,
+      });
     }
     let resolve!: (r: CloseResult) => void;
     const promise = new Promise<CloseResult>((r) => resolve = r);

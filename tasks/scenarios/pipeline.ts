@@ -1,6 +1,7 @@
 /**
  * Scenario "pipeline": every text processor a host finds, applied in file
- * name order, with the cost of each call.
+ * name order (in the pipe app, with an exec plugin among them), with the
+ * cost of each call.
  *
  * @module
  */
@@ -23,9 +24,12 @@ import { defineScenario } from "./_runner.ts";
  */
 export const scenario = defineScenario(import.meta.url, {
   name: "pipeline",
-  title: "Pipeline: three processors in alphabetical order",
+  title: "Pipeline: processors in alphabetical order, native and exec",
   description:
-    "Runs the pipe app (`plugboard pipe --steps`), then does the same with the library: a " +
+    "Runs the pipe app (`plugboard pipe --steps`) on `build/`, where it finds the three native " +
+    "processors and `text_shout.sh`, an exec plugin (a shell script speaking the line protocol " +
+    "of docs/isolation.md, copied there by `deno task build`), and runs all four in file name " +
+    "order. Then it does the same with the library, native stages only: a " +
     "`PluginHost` on `build/` for the `text.processor/1.0` interface finds `text_base64`, " +
     "`text_reverse` and `text_upper` (in file name order, which is the host's discovery order) " +
     "and pipes a text through all three, each stage's output the next one's input. It checks the " +
@@ -34,7 +38,9 @@ export const scenario = defineScenario(import.meta.url, {
     "rounds of 100,000 calls per stage), and reports the cost per call and the difference.",
   why: "Discovery order is deterministic (file name, then path), so a pipeline built from " +
     "`host.plugins(TextProcessor)` applies its stages in the same order on every machine, and " +
-    "adding a stage is adding a file. Each stage gets the input as a `buffer` (a `Uint8Array` " +
+    "adding a stage is adding a file, a `.so` or a script: the pipe app merges exec plugins " +
+    "into the same order, and awaits only their stages (a round trip to a process, " +
+    "milliseconds for a shell script); native stages stay synchronous calls. Each native stage gets the input as a `buffer` (a `Uint8Array` " +
     "the host lends for the duration of the call, passed as a pointer without copying) and " +
     "writes into an output buffer the host owns; the plugin reports a too-small buffer with " +
     "`pb_fail` instead of writing past it. Lengths are `usize`, passed as `bigint` so that V8's " +
@@ -49,9 +55,10 @@ export const scenario = defineScenario(import.meta.url, {
       "  | input    Hello, plugboard!",
       "  | base64   SGVsbG8sIHBsdWdib2FyZCE=",
       "  | reverse  =ECZyF2bidWdsBHIs8GbsVGS",
-      "  | upper    =ECZYF2BIDWDSBHIS8GBSVGS",
+      "  | shout    =ECZYF2BIDWDSBHIS8GBSVGS!",
+      "  | upper    =ECZYF2BIDWDSBHIS8GBSVGS!",
       "child ended: exit code 0",
-      "ok: the app applied base64, reverse, upper in that order",
+      "ok: the app applied base64, reverse, shout (the shell script), upper in that order",
       '> const host = new PluginHost({ paths: ["build"], env: false, interfaces: [TextProcessor] })',
       "stages, in discovery order: base64 (text_base64.so), reverse (text_reverse.so), upper (text_upper.so)",
       '> pipe("Hello, plugboard!")',
@@ -134,10 +141,12 @@ async function main(): Promise<void> {
     text,
   ], { env: { PLUGBOARD_PATH: "" } });
   showChild(app);
+  const names = app.output.trimEnd().split("\n").map((l) => l.split(" ")[0]);
   const last = app.output.trimEnd().split("\n").pop() ?? "";
   check(
-    "the app applied base64, reverse, upper in that order",
-    app.code === 0 && last.endsWith(` ${expected}`) && /^upper\b/.test(last),
+    "the app applied base64, reverse, shout (the shell script), upper in that order",
+    app.code === 0 && names.join(",") === "input,base64,reverse,shout,upper" &&
+      last.endsWith(` ${expected}!`),
     last,
   );
 

@@ -27,10 +27,16 @@ Deno.test("parseSignature() reads C and canonical forms alike", async (t) => {
 
 Deno.test("parseSignature() rejects what is not a signature", async (t) => {
   const cases: [string, string][] = [
-    ["int add(int a, int b)", 'Invalid signature "int add(int a, int b)": unknown type "int"; use one of pb_void'],
+    [
+      "int add(int a, int b)",
+      'Invalid signature "int add(int a, int b)": unknown type "int"; use one of pb_void',
+    ],
     ["i32 add", 'Invalid signature "i32 add": expected the form `TYPE NAME(TYPE [NAME], ...)`'],
     ["i32 f(void x)", 'Invalid signature "i32 f(void x)": a parameter cannot be void'],
-    ["buffer f()", 'Invalid signature "buffer f()": buffer is an argument type only; return a pointer instead'],
+    [
+      "buffer f()",
+      'Invalid signature "buffer f()": buffer is an argument type only; return a pointer instead',
+    ],
   ];
   for (const [text, message] of cases) {
     await t.step(text, () => {
@@ -42,7 +48,10 @@ Deno.test("parseSignature() rejects what is not a signature", async (t) => {
 });
 
 Deno.test("defineInterface() checks its declarations", () => {
-  const e = assertThrows(() => defineInterface("x", "1.0", { add: "i32 sum(i32, i32)" }), PluginError);
+  const e = assertThrows(
+    () => defineInterface("x", "1.0", { add: "i32 sum(i32, i32)" }),
+    PluginError,
+  );
   assertEquals([e.code, e.summary], ["USAGE", 'Declaration "add" names function "sum"']);
   assertEquals(assertThrows(() => defineInterface("x", "one", {}), PluginError).code, "USAGE");
   const I = defineInterface("calc.op", "1.2", { apply: "fallible f64 apply(f64 a, f64 b)" });
@@ -63,13 +72,18 @@ Deno.test("the ABI rule in TypeScript matches native/plugboard.h", async () => {
     `${dir}/abi.c`,
     `#include <stdio.h>\n#include "plugboard.h"\nint main(void) { printf("%d %d", PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR); return 0; }\n`,
   );
-  const cc = await new Deno.Command("cc", { args: ["-I", `${ROOT}/native`, "-o", `${dir}/abi`, `${dir}/abi.c`] }).output();
+  const cc = await new Deno.Command("cc", {
+    args: ["-I", `${ROOT}/native`, "-o", `${dir}/abi`, `${dir}/abi.c`],
+  }).output();
   assertEquals(cc.code, 0);
   const out = new TextDecoder().decode((await new Deno.Command(`${dir}/abi`).output()).stdout);
   assertEquals(out, `${HOST_ABI.major} ${HOST_ABI.minor}`);
   const header = await Deno.readTextFile(`${ROOT}/native/plugboard.h`);
   // The rule is written once in the header; the same rule holds here.
-  assertEquals(header.includes("A host with ABI H.h loads a plugin with ABI P.p when P == H and p <= h."), true);
+  assertEquals(
+    header.includes("A host with ABI H.h loads a plugin with ABI P.p when P == H and p <= h."),
+    true,
+  );
   const table: [[number, number], [number, number], boolean][] = [
     [[1, 0], [1, 0], true],
     [[1, 2], [1, 1], true],

@@ -10,7 +10,8 @@
  *   own function and raw `Deno.dlopen`;
  * - the `plugboard pipe` pipeline (base64, reverse, upper on 11 bytes)
  *   through the host against the same three C functions called through raw
- *   `Deno.dlopen`, with the same buffers and error checks.
+ *   `Deno.dlopen`, with the same buffers and error checks; and through
+ *   `TextPipeline`, synchronously (`runSync`) and awaited (`run`).
  *
  * Call benchmarks run {@linkcode CALLS} calls (or pipelines) per iteration,
  * so their times are per {@linkcode CALLS}.
@@ -189,7 +190,9 @@ function hostPipeline(): number {
   return Number(host2(bufB, n, bufA, n * 4 + 64));
 }
 
-if (rawPipeline() !== hostPipeline() || pipeline.run("hello world").output !== "=QGBY92DG8GBSVGA") {
+if (
+  rawPipeline() !== hostPipeline() || pipeline.runSync("hello world").output !== "=QGBY92DG8GBSVGA"
+) {
   throw new Error("the pipelines disagree");
 }
 
@@ -217,12 +220,23 @@ Deno.bench({
   },
 });
 Deno.bench({
-  name: "pipeline of 3 stages: TextPipeline.run (the pipe app, string in and out)",
+  name: "pipeline of 3 stages: TextPipeline.runSync (the pipe app, string in and out)",
   group: "text pipeline",
   fn(b) {
     let s = 0;
     b.start();
-    for (let i = 0; i < CALLS; i++) s += pipeline.run("hello world").output.length;
+    for (let i = 0; i < CALLS; i++) s += pipeline.runSync("hello world").output.length;
+    b.end();
+    consume(s);
+  },
+});
+Deno.bench({
+  name: "pipeline of 3 stages: await TextPipeline.run (as the pipe app calls it)",
+  group: "text pipeline",
+  async fn(b) {
+    let s = 0;
+    b.start();
+    for (let i = 0; i < CALLS; i++) s += (await pipeline.run("hello world")).output.length;
     b.end();
     consume(s);
   },

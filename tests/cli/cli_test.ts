@@ -5,19 +5,30 @@ import { fixture, plugin, ROOT } from "../_paths.ts";
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), color: false });
+  const code = await runCli(args, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    color: false,
+  });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
 Deno.test("plugboard call prints the result of MyFunction", async (t) => {
   await t.step("hello -> 42", async () => {
-    assertEquals(await cli("call", plugin("myfunction"), "MyFunction", "hello"), { code: 0, out: "42", err: "" });
+    assertEquals(await cli("call", plugin("myfunction"), "MyFunction", "hello"), {
+      code: 0,
+      out: "42",
+      err: "",
+    });
   });
   await t.step("greet", async () => {
     assertEquals((await cli("call", plugin("greeter"), "greet", "World")).out, "Hello, World");
   });
   await t.step("--json", async () => {
-    assertEquals((await cli("call", plugin("myfunction"), "MyFunction", "hello", "--json")).out, '{"result":42}');
+    assertEquals(
+      (await cli("call", plugin("myfunction"), "MyFunction", "hello", "--json")).out,
+      '{"result":42}',
+    );
   });
   await t.step("a negative number is an argument, not an option", async () => {
     assertEquals((await cli("call", plugin("calc_sub"), "apply", "-5", "2.5")).out, "-7.5");
@@ -27,7 +38,9 @@ Deno.test("plugboard call prints the result of MyFunction", async (t) => {
     assertEquals(r.code, 1);
     assertEquals(
       r.err,
-      `error[CALL_FAILED]: Call to "MyFunction" in plugin "${plugin("myfunction")}" failed: input is empty\nhint: the plugin reported this error; check the arguments or the plugin's documentation`,
+      `error[CALL_FAILED]: Call to "MyFunction" in plugin "${
+        plugin("myfunction")
+      }" failed: input is empty\nhint: the plugin reported this error; check the arguments or the plugin's documentation`,
     );
   });
   await t.step("the plugin's own error as JSON", async () => {
@@ -40,13 +53,43 @@ Deno.test("plugboard call prints the result of MyFunction", async (t) => {
 
 Deno.test("plugboard call reports load and usage errors with exit codes", async (t) => {
   const cases: [string, string[], number, RegExp][] = [
-    ["a missing file", ["call", "build/nope.so", "f"], 1, /^error\[NOT_FOUND\]: Cannot load plugin "build\/nope.so": no such file/],
-    ["ABI mismatch", ["call", fixture("abi2"), "greet", "x"], 1, /^error\[ABI_MISMATCH\]: .*expected ABI 1\.x, found ABI 2\.0\nhint: rebuild the plugin against native\/plugboard.h 1\.x/],
-    ["a typo", ["call", plugin("greeter"), "gret", "x"], 1, /^error\[SYMBOL_MISSING\]: .*did you mean "greet"\?/],
-    ["wrong argument count", ["call", plugin("greeter"), "greet"], 2, /^error\[USAGE\]: greet takes 1 argument\(s\) \(cstring\), got 0/],
-    ["a bad number", ["call", plugin("calc_add"), "apply", "x", "1"], 2, /^error\[USAGE\]: Argument 1 \("x"\) is not a number \(f64\)/],
+    [
+      "a missing file",
+      ["call", "build/nope.so", "f"],
+      1,
+      /^error\[NOT_FOUND\]: Cannot load plugin "build\/nope.so": no such file/,
+    ],
+    [
+      "ABI mismatch",
+      ["call", fixture("abi2"), "greet", "x"],
+      1,
+      /^error\[ABI_MISMATCH\]: .*expected ABI 1\.x, found ABI 2\.0\nhint: rebuild the plugin against native\/plugboard.h 1\.x/,
+    ],
+    [
+      "a typo",
+      ["call", plugin("greeter"), "gret", "x"],
+      1,
+      /^error\[SYMBOL_MISSING\]: .*did you mean "greet"\?/,
+    ],
+    [
+      "wrong argument count",
+      ["call", plugin("greeter"), "greet"],
+      2,
+      /^error\[USAGE\]: greet takes 1 argument\(s\) \(cstring\), got 0/,
+    ],
+    [
+      "a bad number",
+      ["call", plugin("calc_add"), "apply", "x", "1"],
+      2,
+      /^error\[USAGE\]: Argument 1 \("x"\) is not a number \(f64\)/,
+    ],
     ["an unknown command", ["frobnicate"], 2, /^error\[USAGE\]: Unknown command "frobnicate"/],
-    ["an unknown option", ["inspect", "--frob", "x"], 2, /^error\[USAGE\]: Unknown option "--frob"/],
+    [
+      "an unknown option",
+      ["inspect", "--frob", "x"],
+      2,
+      /^error\[USAGE\]: Unknown option "--frob"/,
+    ],
   ];
   for (const [name, args, code, err] of cases) {
     await t.step(name, async () => {
@@ -60,7 +103,9 @@ Deno.test("plugboard call reports load and usage errors with exit codes", async 
     assertEquals(JSON.parse(r.out), {
       error: {
         code: "ABI_MISMATCH",
-        message: `Cannot load plugin "${fixture("abi2")}": ABI major version mismatch: expected ABI 1.x, found ABI 2.0`,
+        message: `Cannot load plugin "${
+          fixture("abi2")
+        }": ABI major version mismatch: expected ABI 1.x, found ABI 2.0`,
         hint: "rebuild the plugin against native/plugboard.h 1.x (PLUGBOARD_ABI_MAJOR 1)",
       },
     });
@@ -107,7 +152,11 @@ Deno.test("plugboard inspect shows metadata without running the plugin", async (
 
 Deno.test("the CLI runs as a deno task with the documented exit codes", async () => {
   const run = (...args: string[]) =>
-    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${ROOT}/src/cli/main.ts`, ...args], stdout: "piped", stderr: "piped" }).output();
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}/src/cli/main.ts`, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
   const ok = await run("call", plugin("myfunction"), "MyFunction", "hello");
   assertEquals([ok.code, new TextDecoder().decode(ok.stdout)], [0, "42\n"]);
   const usage = await run("call");

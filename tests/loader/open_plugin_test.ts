@@ -1,4 +1,12 @@
-import { assert, assertEquals, assertInstanceOf, assertMatch, assertRejects, assertStrictEquals, assertThrows } from "../_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertMatch,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "../_assert.ts";
 import {
   CallError,
   defineInterface,
@@ -64,7 +72,10 @@ Deno.test("openPlugin() maps a fallible function's error to CALL_FAILED", async 
   const e = assertThrows(() => MyFunction(""), CallError);
   assertEquals(e.code, "CALL_FAILED");
   assertEquals(e.pluginCode, 1);
-  assertEquals(e.summary, `Call to "MyFunction" in plugin "${plugin("myfunction")}" failed: input is empty`);
+  assertEquals(
+    e.summary,
+    `Call to "MyFunction" in plugin "${plugin("myfunction")}" failed: input is empty`,
+  );
   assertEquals(MyFunction("hello"), 42, "the error does not stick to the next call");
 });
 
@@ -95,8 +106,18 @@ Deno.test("openPlugin() refuses each broken file with its code", async (t) => {
     ["an executable", `${exeDir}/exe`, "NOT_SHARED_OBJECT", /found an executable/],
     ["a PIE executable", `${exeDir}/pie`, "NOT_SHARED_OBJECT", /position-independent executable/],
     ["a library without metadata", fixture("plain"), "NOT_A_PLUGIN", /no plugboard metadata/],
-    ["ABI major 2", fixture("abi2"), "ABI_MISMATCH", /ABI major version mismatch: expected ABI 1\.x, found ABI 2\.0/],
-    ["ABI minor 9", fixture("abi_minor9"), "ABI_MISMATCH", /ABI minor version too new: expected ABI 1\.0 to 1\.0, found ABI 1\.9/],
+    [
+      "ABI major 2",
+      fixture("abi2"),
+      "ABI_MISMATCH",
+      /ABI major version mismatch: expected ABI 1\.x, found ABI 2\.0/,
+    ],
+    [
+      "ABI minor 9",
+      fixture("abi_minor9"),
+      "ABI_MISMATCH",
+      /ABI minor version too new: expected ABI 1\.0 to 1\.0, found ABI 1\.9/,
+    ],
     ["init failure", fixture("init_fail"), "INIT_FAILED", /found 7: database not reachable/],
   ];
   for (const [name, path, code, message] of cases) {
@@ -117,28 +138,36 @@ Deno.test("openPlugin() checks interfaces before loading, field by field", async
       fixture("no_interface"),
       Greeter,
       "INTERFACE_MISSING",
-      `Cannot load plugin "${fixture("no_interface")}": plugin "fixture-no-interface" does not provide interface "greeter": expected greeter/1.0, found other/1.0`,
+      `Cannot load plugin "${
+        fixture("no_interface")
+      }": plugin "fixture-no-interface" does not provide interface "greeter": expected greeter/1.0, found other/1.0`,
     ],
     [
       "a newer interface major",
       fixture("greeter_v2"),
       Greeter,
       "INTERFACE_MISMATCH",
-      `Cannot load plugin "${fixture("greeter_v2")}": interface "greeter" major version mismatch: expected greeter/1.0, found greeter/2.0`,
+      `Cannot load plugin "${
+        fixture("greeter_v2")
+      }": interface "greeter" major version mismatch: expected greeter/1.0, found greeter/2.0`,
     ],
     [
       "an older minor than the host needs",
       plugin("greeter"),
       GreeterFormal,
       "INTERFACE_MISMATCH",
-      `Cannot load plugin "${plugin("greeter")}": interface "greeter" is older than the host needs: expected greeter/1.1 with greet, greet_formal, found greeter/1.0 without greet_formal`,
+      `Cannot load plugin "${
+        plugin("greeter")
+      }": interface "greeter" is older than the host needs: expected greeter/1.1 with greet, greet_formal, found greeter/1.0 without greet_formal`,
     ],
     [
       "a changed signature",
       fixture("greeter_sigchange"),
       Greeter,
       "SIGNATURE_MISMATCH",
-      `Cannot load plugin "${fixture("greeter_sigchange")}": function "greet" of interface "greeter" has another signature: expected cstring greet(cstring), found i32 greet(i32)`,
+      `Cannot load plugin "${
+        fixture("greeter_sigchange")
+      }": function "greet" of interface "greeter" has another signature: expected cstring greet(cstring), found i32 greet(i32)`,
     ],
   ];
   for (const [name, path, spec, code, summary] of cases) {
@@ -158,9 +187,24 @@ Deno.test("openPlugin() checks interfaces before loading, field by field", async
 Deno.test("Plugin.functions() explains a missing symbol", async (t) => {
   await using p = await openPlugin(fixture("symbols"));
   const cases: [string, string, RegExp, RegExp][] = [
-    ["a hidden function", "hidden_fn", /found a hidden function \(hidden visibility: it is in the file but not exported\)$/, /-fvisibility=hidden/],
-    ["a static function", "static_fn", /found a static function \(local to its source file/, /remove "static"/],
-    ["a function removed by the linker", "removed_fn", /found no symbol of that name, not even a local one$/, /--gc-sections/],
+    [
+      "a hidden function",
+      "hidden_fn",
+      /found a hidden function \(hidden visibility: it is in the file but not exported\)$/,
+      /-fvisibility=hidden/,
+    ],
+    [
+      "a static function",
+      "static_fn",
+      /found a static function \(local to its source file/,
+      /remove "static"/,
+    ],
+    [
+      "a function removed by the linker",
+      "removed_fn",
+      /found no symbol of that name, not even a local one$/,
+      /--gc-sections/,
+    ],
     ["a typo", "visibel", /did you mean "visible"\?/, /use the exported name "visible"/],
   ];
   for (const [name, fn, found, hint] of cases) {
@@ -211,6 +255,9 @@ Deno.test("openPlugin() never lets a call reach unloaded code", async (t) => {
     const results = (await Promise.all(inflight)).sort();
     assertEquals(results, [1, 2, 3, 4]);
     assertEquals(await closed, { unloaded: true });
+    const late = c.inc_slow(1);
+    assertInstanceOf(late, Promise, "a nonblocking call after close rejects, it does not throw");
+    assertEquals((await assertRejects(() => late, CallError)).code, "CLOSED");
   });
   await t.step("using disposes the handle", () => {
     let greet: ((name: string) => string | null) | undefined;
@@ -266,13 +313,25 @@ Deno.test("typed functions validate arguments the same cold and hot", async (t) 
   const b = p.use(Bench);
   for (let i = 0; i < 20_000; i++) b.add(i, 1);
   const cases: [string, () => unknown, RegExp][] = [
-    ["a fraction for i32", () => b.add(2.7, 3), /argument 1 does not fit i32: expected an integer from -2147483648 to 2147483647, found number 2\.7/],
+    [
+      "a fraction for i32",
+      () => b.add(2.7, 3),
+      /argument 1 does not fit i32: expected an integer from -2147483648 to 2147483647, found number 2\.7/,
+    ],
     ["a string for i32", () => b.add("2" as unknown as number, 3), /found string "2"/],
     ["out of range i32", () => b.add(2 ** 31, 0), /found number 2147483648/],
     ["a negative usize", () => b.upper(new Uint8Array(4), -1), /argument 2 does not fit usize/],
-    ["a usize beyond 2^64", () => b.upper(new Uint8Array(4), 1n << 64n), /argument 2 does not fit usize/],
+    [
+      "a usize beyond 2^64",
+      () => b.upper(new Uint8Array(4), 1n << 64n),
+      /argument 2 does not fit usize/,
+    ],
     ["a NUL in a cstring", () => b.greet("a\0b"), /argument 1 does not fit cstring/],
-    ["a number for a buffer", () => b.upper(5 as unknown as Uint8Array, 1), /argument 1 does not fit buffer/],
+    [
+      "a number for a buffer",
+      () => b.upper(5 as unknown as Uint8Array, 1),
+      /argument 1 does not fit buffer/,
+    ],
   ];
   for (const [name, call, message] of cases) {
     await t.step(name, () => {
@@ -287,7 +346,11 @@ Deno.test("typed functions validate arguments the same cold and hot", async (t) 
   assertEquals(b.upper(data, 2n), 2n);
   assertEquals(b.add(-5, 3), -2);
   assertEquals(b.noop(), undefined);
-  assertEquals(b.greet("é".repeat(200)), "Hello, " + "é".repeat(124), "long non-ASCII strings go through encodeInto");
+  assertEquals(
+    b.greet("é".repeat(200)),
+    "Hello, " + "é".repeat(124),
+    "long non-ASCII strings go through encodeInto",
+  );
 });
 
 Deno.test("errors are PluginErrors with stable codes and JSON", async () => {
@@ -295,7 +358,9 @@ Deno.test("errors are PluginErrors with stable codes and JSON", async () => {
   assertInstanceOf(e, LoadError);
   assertEquals(e.toJSON(), {
     code: "ABI_MISMATCH",
-    message: `Cannot load plugin "${fixture("abi2")}": ABI major version mismatch: expected ABI 1.x, found ABI 2.0`,
+    message: `Cannot load plugin "${
+      fixture("abi2")
+    }": ABI major version mismatch: expected ABI 1.x, found ABI 2.0`,
     hint: "rebuild the plugin against native/plugboard.h 1.x (PLUGBOARD_ABI_MAJOR 1)",
     path: fixture("abi2"),
   });
@@ -303,7 +368,9 @@ Deno.test("errors are PluginErrors with stable codes and JSON", async () => {
 });
 
 Deno.test("openPlugin() reads no memory of another library handed back by path", async (t) => {
-  for (const [old, replacement] of [["wide32", "greeter"], ["greeter", "wide32"], ["noop", "counter"]]) {
+  for (
+    const [old, replacement] of [["wide32", "greeter"], ["greeter", "wide32"], ["noop", "counter"]]
+  ) {
     await t.step(`${old} loaded, ${replacement} on disk`, async () => {
       const dir = await Deno.makeTempDir({ prefix: "plugboard-test-" });
       const path = `${dir}/p.so`;
