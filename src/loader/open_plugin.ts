@@ -153,6 +153,40 @@ export type VariableValue<T extends VariableType> = T extends "i64" | "u64" ? bi
 const loaded = new Map<string, LoadedLibrary>();
 
 /**
+ * Files parsed and checked before, by SHA-256: the same bytes always parse to
+ * the same ELF info and metadata, so reopening a file (a reload, an open per
+ * call, a host's lazy discovery) skips both parsers. Only successes are kept,
+ * at most 64 files and 16 MiB of file bytes (the ELF info holds views into
+ * them), least recently used first out.
+ */
+const parsed = new Map<string, { elf: ElfInfo; metadata: PluginMetadata; size: number }>();
+let parsedBytes = 0;
+const PARSED_MAX_FILES = 64;
+const PARSED_MAX_BYTES = 16 << 20;
+
+function parseChecked(file: PluginFile): { elf: ElfInfo; metadata: PluginMetadata } {
+  const hit = parsed.get(file.sha256);
+  if (hit) {
+    parsed.delete(file.sha256);
+    parsed.set(file.sha256, hit);
+    return hit;
+  }
+  const elf = readElf(file.bytes, file.path);
+  const metadata = readMetadata(elf, file.path);
+  const size = file.bytes.length;
+  if (size <= PARSED_MAX_BYTES) {
+    parsed.set(file.sha256, { elf, metadata, size });
+    parsedBytes += size;
+    for (const [key, entry] of parsed) {
+      if (parsed.size <= PARSED_MAX_FILES && parsedBytes <= PARSED_MAX_BYTES) break;
+      parsed.delete(key);
+      parsedBytes -= entry.size;
+    }
+  }
+  return { elf, metadata };
+}
+
+/**
  * Open a plugin in this process.
  *
  * @example Calling the greeter sample
@@ -231,8 +265,7 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
   const file = readPluginFile(path, {
     allowInsecurePermissions: options.allowInsecurePermissions,
   });
-  const elf = readElf(file.bytes, path);
-  const metadata = readMetadata(elf, path);
+  const { elf, metadata } = parseChecked(file);
   for (const name of ["plugboard_entry", "plugboard_take_error"]) {
     try {
       findExported(elf, name, path, "function");
@@ -915,30 +948,30 @@ class LoadedLibrary {
   }
 
   #closeAll(): CloseResult {
-    // The inode that was mapped: the memfd's, or the file's as it was read
-    // (the path may name a newer file by now).
-    const ino = this.mode === "memfd"
-      ? mappedInode(this.loadPath)
-      : this.file.stat.ino === null
-      ? undefined
-      : String(this.file.stat.ino);
     for (const g of this.#groups) g.close();
     this.#groups = [];
     this.#raw.clear();
     this.#entry.close();
-    const stillMapped = ino !== undefined && isInodeMapped(ino);
-    if (stillMapped) {
-      // The library stays (e.g. linked with -z nodelete). Keep the memfd open
-      // for ever, so its number, and with it the path glibc knows the
-      // library by, is never reused for another plugin.
-      return {
-        unloaded: false,
-        reason:
-          "the dynamic linker kept the library mapped after dlclose (linked with -z nodelete, or pinned by another library); its code and state stay in memory",
-      };
+    const kept = this.mode === "memfd" ? keptByLinker(this.elf) : this.#stillMappedByPath();
+    if (kept !== undefined) {
+      // The library stays. Keep its memfd open for ever, so that its number,
+      // and with it the path glibc knows the library by, is never reused for
+      // another plugin.
+      return { unloaded: false, reason: kept };
     }
     if (this.#memfd !== undefined) closeFd(this.#memfd);
     return { unloaded: true };
+  }
+
+  /**
+   * Loaded by path, the file may also be held by a handle outside plugboard:
+   * ask /proc/self/maps whether the inode that was read is still mapped.
+   */
+  #stillMappedByPath(): string | undefined {
+    const ino = this.file.stat.ino;
+    if (ino === null || !isInodeMapped(String(ino))) return undefined;
+    return keptByLinker(this.elf) ??
+      "the dynamic linker kept the library mapped after dlclose: another handle outside plugboard still holds it; its code and state stay in memory";
   }
 }
 
@@ -1003,13 +1036,27 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function mappedInode(path: string): string | undefined {
-  try {
-    return String(Deno.statSync(path).ino);
-  } catch {
-    return undefined;
+/**
+ * Why the dynamic linker will keep a library mapped after its last dlclose,
+ * read from the file: `-z nodelete` (DF_1_NODELETE), or STB_GNU_UNIQUE
+ * symbols (C++ inline statics and templates), which make glibc mark the
+ * library not unloadable.
+ *
+ * @param elf the parsed file
+ * @returns the reason, or undefined when it will unload
+ */
+function keptByLinker(elf: ElfInfo): string | undefined {
+  if ((elf.flags1 & DF_1_NODELETE) !== 0) {
+    return "linked with -z nodelete (DF_1_NODELETE): the dynamic linker never unloads it; its code and state stay in memory until the process exits";
   }
+  const unique = elf.symbols.find((s) => s.defined && s.binding === "unique");
+  if (unique) {
+    return `it defines the STB_GNU_UNIQUE symbol "${unique.name}" (a C++ inline static or template): glibc never unloads such a library; its code and state stay in memory until the process exits`;
+  }
+  return undefined;
 }
+
+const DF_1_NODELETE = 0x8;
 
 function isInodeMapped(ino: string): boolean {
   try {

@@ -93,7 +93,7 @@ export const scenario = defineScenario(import.meta.url, {
       "> await nodelete.close()",
       "{",
       "  unloaded: false,",
-      '  reason: "the dynamic linker kept the library mapped after dlclose (linked with -z nodelete, or pinned by another library); its code and state stay in memory"',
+      '  reason: "linked with -z nodelete (DF_1_NODELETE): the dynamic linker never unloads it; its code and state stay in memory until the process exits"',
       "}",
       "ok: plugboard says the nodelete plugin stayed loaded",
       '> const greeter = await openPlugin("build/greeter.so", { interfaces: [Greeter] })',
