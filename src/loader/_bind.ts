@@ -17,6 +17,7 @@
 
 import type { Signature, TypeName } from "../abi/signature.ts";
 import { CallError } from "../errors/plugin_error.ts";
+import { invalidArgument } from "./_invalid_argument.ts";
 
 /** The state a handle shares with its functions. */
 export interface HandleState {
@@ -100,56 +101,7 @@ const SMALL: bigint[] = [];
 for (let i = 0; i < 65536; i++) SMALL.push(BigInt(i));
 
 function invalid(ctx: BindContext, fn: string, index: number, type: string, value: unknown): never {
-  const shown = typeof value === "string"
-    ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)
-    : typeof value === "bigint"
-    ? `${value}n`
-    : value instanceof Uint8Array
-    ? "a Uint8Array"
-    : String(value);
-  throw new CallError(
-    "INVALID_ARGUMENT",
-    ctx.path,
-    fn,
-    `argument ${index + 1} does not fit ${type}: expected ${
-      describe(type)
-    }, found ${typeof value} ${shown}`,
-    { hint: "pass a value of the declared type" },
-  );
-}
-
-function describe(type: string): string {
-  switch (type) {
-    case "i8":
-      return "an integer from -128 to 127";
-    case "u8":
-      return "an integer from 0 to 255";
-    case "i16":
-      return "an integer from -32768 to 32767";
-    case "u16":
-      return "an integer from 0 to 65535";
-    case "i32":
-      return "an integer from -2147483648 to 2147483647";
-    case "u32":
-      return "an integer from 0 to 4294967295";
-    case "u64":
-    case "usize":
-      return "a non-negative safe integer or a bigint below 2^64";
-    case "i64":
-    case "isize":
-      return "a safe integer or a bigint in the 64-bit signed range";
-    case "bool":
-      return "a boolean";
-    case "f32":
-    case "f64":
-      return "a number";
-    case "cstring":
-      return "a string without NUL characters";
-    case "buffer":
-      return "a Uint8Array";
-    default:
-      return "a pointer or null";
-  }
+  throw invalidArgument(ctx.path, fn, index, type as TypeName, value);
 }
 
 function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {

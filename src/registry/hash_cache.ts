@@ -19,29 +19,10 @@
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./_atomic.ts";
 import { stampOf } from "./_stat.ts";
+import type { PluginIdentity } from "./registry.ts";
 
 /** What is cached about a plugin file: its hash and the metadata the registry compares. */
-export interface CachedPlugin {
-  /** SHA-256 of the file, hex. */
-  readonly sha256: string;
-  /** The plugin's name. */
-  readonly name: string;
-  /** Its version. */
-  readonly version: string;
-  /** Its ABI, `MAJOR.MINOR`. */
-  readonly abi: string;
-  /** Its build id. */
-  readonly buildId: string;
-  /** Its compiler. */
-  readonly compiler: string;
-  /** Its interfaces. */
-  readonly interfaces: readonly {
-    readonly id: string;
-    readonly version: string;
-    readonly hash: string;
-    readonly functions: readonly string[];
-  }[];
-}
+export type CachedPlugin = Omit<PluginIdentity, "path" | "realPath">;
 
 /**
  * What the cache keys a file by: device and inode, and what must not have

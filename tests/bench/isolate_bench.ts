@@ -68,6 +68,26 @@ Deno.bench("in-process: greet (string in, string out)", { group: "greet", baseli
   sink += local.greet("World")!.length;
 });
 
+// The floor under any child-process plugin: the same 16-byte message to a
+// Deno child and back over its stdin/stdout pipes, no plugboard code at all.
+// On this VM the time is dominated by waking an idle vCPU at each hop: it is
+// several times lower while another core is busy.
+const ECHO = `const r = Deno.stdin.readable.getReader();
+const w = Deno.stdout.writable.getWriter();
+for (;;) { const { value, done } = await r.read(); if (done) break; await w.write(value); }`;
+const echo = new Deno.Command(Deno.execPath(), {
+  args: ["eval", ECHO],
+  stdin: "piped",
+  stdout: "piped",
+}).spawn();
+const echoIn = echo.stdin.getWriter();
+const echoOut = echo.stdout.getReader();
+const MESSAGE = new Uint8Array(16);
+Deno.bench("raw Deno pipe echo to a child (no plugboard)", { group: "add" }, async () => {
+  await echoIn.write(MESSAGE);
+  sink += (await echoOut.read()).value!.length;
+});
+
 // ---- throughput: N calls in flight per iteration ---------------------------
 
 for (const n of [1, 8, 64]) {
@@ -111,6 +131,10 @@ async function median(name: string, fn: () => Promise<unknown>): Promise<void> {
   console.error(`plugboard-metric ${JSON.stringify({ name, value, unit: "µs" })}`);
 }
 
+await median("raw Deno pipe echo, median", async () => {
+  await echoIn.write(MESSAGE);
+  await echoOut.read();
+});
 await median("isolated round trip, median: add (i32)", () => remote.add(1, 2));
 await median("isolated round trip, median: upper (1 KiB)", () => remote.upper(KIB, KIB_LEN));
 await median("isolated round trip, median: greet (string)", () => remote.greet("World"));

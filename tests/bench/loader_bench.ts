@@ -46,6 +46,29 @@ function privateCopy(path: string): string {
 const NOOP_COPY = privateCopy(NOOP);
 const WIDE_COPY = privateCopy(WIDE);
 
+// Copies whose bytes were never seen before (a distinct suffix after the ELF
+// data, which the loader ignores): every open of one of them parses the file
+// afresh, as the first open of a new build does.
+const COLD_OPENS = 300;
+function coldCopies(path: string): string[] {
+  const dir = `${BUILD}/bench/cold`;
+  Deno.mkdirSync(dir, { recursive: true });
+  const bytes = Deno.readFileSync(path);
+  const name = path.slice(path.lastIndexOf("/") + 1, -3);
+  const stamp = `${Deno.pid}-${Date.now()}`;
+  return Array.from({ length: COLD_OPENS * 2 }, (_, i) => {
+    const out = `${dir}/${name}-${i}.so`;
+    const data = new Uint8Array(bytes.length + 32);
+    data.set(bytes);
+    data.set(new TextEncoder().encode(`${stamp}-${i}`.padEnd(32).slice(0, 32)), bytes.length);
+    Deno.writeFileSync(`${out}.tmp`, data);
+    Deno.renameSync(`${out}.tmp`, out);
+    return out;
+  });
+}
+const NOOP_COLD = coldCopies(NOOP);
+const WIDE_COLD = coldCopies(WIDE);
+
 const Bench = defineInterface("bench", "1.0", {
   noop: "void noop()",
   add: "i32 add(i32 a, i32 b)",
@@ -457,6 +480,34 @@ Deno.bench({
   fn(b) {
     b.start();
     const p = openPluginSync(WIDE_COPY, { interfaces: [Wide] });
+    b.end();
+    p.close();
+  },
+});
+let noopCold = 0;
+Deno.bench({
+  name: "open noop (4 functions), new bytes: plugboard",
+  n: COLD_OPENS,
+  warmup: 10,
+  group: "open",
+  fn(b) {
+    const path = NOOP_COLD[noopCold++ % NOOP_COLD.length];
+    b.start();
+    const p = openPluginSync(path, { interfaces: [Bench] });
+    b.end();
+    p.close();
+  },
+});
+let wideCold = 0;
+Deno.bench({
+  name: "open wide32 (32 functions), new bytes: plugboard",
+  n: COLD_OPENS,
+  warmup: 10,
+  group: "open",
+  fn(b) {
+    const path = WIDE_COLD[wideCold++ % WIDE_COLD.length];
+    b.start();
+    const p = openPluginSync(path, { interfaces: [Wide] });
     b.end();
     p.close();
   },

@@ -20,9 +20,7 @@ export async function readelf(...args: string[]): Promise<string> {
     .output();
   if (!out.success) {
     throw new Error(
-      `readelf ${args.join(" ")} failed: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
+      `readelf ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
     );
   }
   return new TextDecoder().decode(out.stdout);
@@ -38,9 +36,8 @@ export async function readelf(...args: string[]): Promise<string> {
 export async function plugboardNotes(path: string): Promise<string[]> {
   const notes: string[] = [];
   for (const line of (await readelf("-n", "--wide", path)).split("\n")) {
-    const m =
-      /^\s*plugboard\s+0x([0-9a-f]+)\s.*description data:((?: [0-9a-f]{2})*)/
-        .exec(line);
+    const m = /^\s*plugboard\s+0x([0-9a-f]+)\s.*description data:((?: [0-9a-f]{2})*)/
+      .exec(line);
     if (!m) continue;
     const bytes = m[2].trim().split(" ").map((h) => parseInt(h, 16));
     const size = parseInt(m[1], 16);

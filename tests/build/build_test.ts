@@ -264,9 +264,7 @@ Deno.test("buildPlugin() stamps the build id into the plugin note", async (t) =>
       const result = await buildPlugin({ source, output });
       assert.equal(result.built, true);
       assert.match(result.buildId, /^[0-9a-f]{16}$/);
-      const plugin = (await plugboardNotes(output)).find((n) =>
-        n.startsWith("abi=")
-      );
+      const plugin = (await plugboardNotes(output)).find((n) => n.startsWith("abi="));
       assert.ok(plugin, "no plugin note");
       assert.ok(plugin.includes(`\nbuild_id=${result.buildId}\n`), plugin);
       const fields = noteFields(plugin);
@@ -288,9 +286,7 @@ Deno.test("buildPlugin() stamps the build id into the plugin note", async (t) =>
       });
       assert.equal(result.built, true);
       assert.equal(result.buildId, "feedfacecafe0001");
-      const plugin = (await plugboardNotes(output)).find((n) =>
-        n.startsWith("abi=")
-      );
+      const plugin = (await plugboardNotes(output)).find((n) => n.startsWith("abi="));
       assert.equal(noteFields(plugin ?? "").build_id, "feedfacecafe0001");
       // A new file, not the old one rewritten: a process that has the old
       // file loaded must keep its pages (denoland/deno#20956).
@@ -498,9 +494,7 @@ PLUGBOARD_FALLIBLE_FN(x, pb_f64, div, (pb_f64 a,   pb_f64 b)) {
 }
 `);
     try {
-      const functions = (await plugboardNotes(output)).filter((n) =>
-        n.startsWith("interface=")
-      );
+      const functions = (await plugboardNotes(output)).filter((n) => n.startsWith("interface="));
       assert.deepEqual(functions.sort(), [
         "interface=x\nsignature=pb_f64 div(pb_f64 a, pb_f64 b)\nfallible=1\n",
         "interface=x\nsignature=pb_i32 add(pb_i32 a, pb_i32 b)\nfallible=0\n",

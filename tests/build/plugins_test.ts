@@ -270,15 +270,12 @@ Deno.test("noop.so and wide32.so: the benchmark functions", async () => {
   } finally {
     lib.close();
   }
-  const functions = (await plugboardNotes(path)).filter((n) =>
-    n.startsWith("interface=")
-  );
+  const functions = (await plugboardNotes(path)).filter((n) => n.startsWith("interface="));
   assert.equal(functions.length, 32);
 });
 
 Deno.test("fixtures: descriptors, hooks and interfaces", async (t) => {
-  const fixture = async (name: string) =>
-    join(await outDir(), "fixtures", `${name}.so`);
+  const fixture = async (name: string) => join(await outDir(), "fixtures", `${name}.so`);
   const ENTRY = {
     plugboard_entry: { parameters: [], result: "pointer" },
   } as const;
@@ -300,9 +297,7 @@ Deno.test("fixtures: descriptors, hooks and interfaces", async (t) => {
           [32, major, minor],
           path,
         );
-        const note = (await plugboardNotes(path)).find((n) =>
-          n.startsWith("abi=")
-        );
+        const note = (await plugboardNotes(path)).find((n) => n.startsWith("abi="));
         assert.equal(noteFields(note ?? "").abi, `${major}.${minor}`);
       }
     },
@@ -339,15 +334,11 @@ Deno.test("fixtures: descriptors, hooks and interfaces", async (t) => {
     for (const [name, iface, signatures] of cases) {
       const notes = await plugboardNotes(await fixture(name));
       assert.ok(
-        notes.some((n) =>
-          n.startsWith("symbol=") && n.includes(`\n${iface}\n`)
-        ),
+        notes.some((n) => n.startsWith("symbol=") && n.includes(`\n${iface}\n`)),
         name,
       );
       assert.deepEqual(
-        notes.filter((n) => n.startsWith("interface=")).map((n) =>
-          noteFields(n).signature
-        )
+        notes.filter((n) => n.startsWith("interface=")).map((n) => noteFields(n).signature)
           .sort(),
         signatures,
       );
@@ -387,8 +378,7 @@ Deno.test("fixtures: descriptors, hooks and interfaces", async (t) => {
       assert.equal(lib.symbols.visible(20), 41);
       for (const hidden of ["hidden_fn", "static_fn", "removed_fn"]) {
         assert.throws(
-          () =>
-            Deno.dlopen(path, { [hidden]: { parameters: [], result: "void" } }),
+          () => Deno.dlopen(path, { [hidden]: { parameters: [], result: "void" } }),
           new RegExp(`undefined symbol: ${hidden}`),
         );
       }
@@ -489,9 +479,7 @@ console.log("survived");
     assert.equal(new TextDecoder().decode(out.stdout), "before\n");
     // Its metadata is intact: only running it is fatal.
     assert.ok(
-      (await plugboardNotes(path)).some((n) =>
-        n.includes("signature=pb_i32 ok(")
-      ),
+      (await plugboardNotes(path)).some((n) => n.includes("signature=pb_i32 ok(")),
     );
   });
 
@@ -512,9 +500,7 @@ console.log("returned");
       );
       const status = await Promise.race([
         proc.status,
-        new Promise<"running">((resolve) =>
-          setTimeout(() => resolve("running"), 500)
-        ),
+        new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 500)),
       ]);
       assert.equal(status, "running");
       proc.kill("SIGKILL");

@@ -432,7 +432,10 @@ Deno.test("PluginHost detects a plugin linked with -z nodelete", async () => {
   const result = await host.close();
   assert.equal(result.closed, 1);
   assert.deepEqual(result.kept.map((k) => k.path), [p.path]);
-  assert.match(result.kept[0].reason, /^linked with -z nodelete \(DF_1_NODELETE\): the dynamic linker never unloads it/);
+  assert.match(
+    result.kept[0].reason,
+    /^linked with -z nodelete \(DF_1_NODELETE\): the dynamic linker never unloads it/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
