@@ -566,9 +566,10 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
       ratio: echo === undefined ? undefined : value / echo,
       target: "median ≤ 20 µs",
       status: met ? "met" : "missed",
-      detail: `${measured === undefined ? "figure is deno bench's p75; " : ""}${
-        met ? "" : `${pct(value / 20)} over the target; `
-      }the raw row is a 16-byte echo through a Deno child's pipes with no plugboard code: ` +
+      detail:
+        `${measured === undefined ? "figure is deno bench's p75; " : ""}${
+          met ? "" : `${pct(value / 20)} over the target; `
+        }the raw row is a 16-byte echo through a Deno child's pipes with no plugboard code: ` +
         "on this VM both are dominated by waking an idle vCPU at each hop, and fall to about a " +
         "third while another core is busy (measured: 14 µs for add, 33 µs for the echo)",
     });
@@ -585,6 +586,9 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
     openNoopRow,
     openWideRow,
     openScaleRow,
+    coldNoopRow,
+    coldWideRow,
+    coldScaleRow,
     hashRow,
     metric,
     rawOpen: us(rawOpen),
@@ -729,6 +733,9 @@ interface NoteInput {
   openNoopRow: SummaryRow;
   openWideRow: SummaryRow;
   openScaleRow: SummaryRow;
+  coldNoopRow: SummaryRow;
+  coldWideRow: SummaryRow;
+  coldScaleRow: SummaryRow;
   hashRow: SummaryRow;
   metric: (name: string) => number | undefined;
   rawOpen: number | undefined;
@@ -817,8 +824,11 @@ function targetNotes(n: NoteInput): string[] {
     : "";
   const ownSteps = haveSeq ? noopSeq[3]! + noopSeq[4]! : undefined;
   notes.push(
-    `**Load.** noop: ${verdict(n.openNoopRow)}; wide32: ${verdict(n.openWideRow)}; ` +
-      `wide32 against noop: ${verdict(n.openScaleRow)}. ` +
+    `**Load.** Reopening bytes seen before (a reload of the same build, an open per call, a ` +
+      `host's lazy load after discovery; parsed metadata is kept by SHA-256): noop ` +
+      `${verdict(n.openNoopRow)}; wide32: ${verdict(n.openWideRow)}; wide32 against noop: ` +
+      `${verdict(n.openScaleRow)}. The first open of new bytes: noop ${verdict(n.coldNoopRow)}; ` +
+      `wide32: ${verdict(n.coldWideRow)}; wide32 against noop: ${verdict(n.coldScaleRow)}. ` +
       "Nothing is bound at open nor by use(): a function is compiled and bound to its symbol " +
       "when it is first read (Deno.dlopen compiles a trampoline per symbol, ~60 µs each; " +
       "binding wide32's 32 symbols up front costs the 32-symbol row above). " +
@@ -830,10 +840,10 @@ function targetNotes(n: NoteInput): string[] {
           "which also carry all of wide32's extra cost: the metadata parser spends ~2 µs per " +
           "function signature. "
         : "") +
-      "What would close it: parse only the dynamic symbol table and the notes; parse each " +
-      "function's signature when it is first used; keep parsed metadata in a cache keyed by " +
-      "the file's SHA-256 (which open computes anyway) so a reopen skips both parsers; check " +
-      "each directory's permissions once per process rather than once per open.",
+      "What would close the first-open gap: parse only the dynamic symbol table and the notes " +
+      "(not .symtab, which only the SYMBOL_MISSING explanations need: read it then); parse each " +
+      "function's signature when it is first used; check each directory's permissions once " +
+      "per process rather than once per open.",
   );
   notes.push(
     `**Hashing.** ${verdict(n.hashRow)}. plugboard hashes with node:crypto, native code with ` +

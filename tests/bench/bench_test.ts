@@ -230,7 +230,10 @@ Deno.test("summarize() reads the isolated round trip and lists other files' benc
     const r = row(s.rows, "isolated call");
     assertEquals(r.plugboard, { value: 18, unit: "µs" });
     assertStrictEquals(r.status, "met");
-    assert(r.detail!.startsWith("figure is deno bench's p75; the raw row is a 16-byte echo"), r.detail);
+    assert(
+      r.detail!.startsWith("figure is deno bench's p75; the raw row is a 16-byte echo"),
+      r.detail,
+    );
   });
   await t.step("other files are listed with their group's ratio", () => {
     assertEquals(s.more.map((b) => [b.file, b.name, b.ratio]), [
