@@ -1,16 +1,10 @@
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { runCli } from "../../src/cli/main.ts";
+import { captureCli } from "../_cli.ts";
 import { fixture, plugin, ROOT } from "../_paths.ts";
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    color: false,
-  });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+  const r = await captureCli(args);
+  return { code: r.code, out: r.out.join("\n"), err: r.err.join("\n") };
 }
 
 Deno.test("plugboard call prints the result of MyFunction", async (t) => {

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/main.ts";
+import { captureCli } from "../_cli.ts";
 import { populate, tempDir } from "./_host.ts";
 
-async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    color: false,
-  });
-  return { code, out, err };
-}
+const run = captureCli;
 
 const dir = await populate(await tempDir(), {
   "calc_add.so": { plugin: "calc_add" },

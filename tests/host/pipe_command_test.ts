@@ -4,21 +4,12 @@ import { join } from "node:path";
 import { CallError, PluginError } from "../../src/errors/plugin_error.ts";
 import { PluginHost } from "../../src/host/plugin_host.ts";
 import { CrashError } from "../../src/isolate/crash_error.ts";
-import { runCli } from "../../src/cli/main.ts";
+import { captureCli } from "../_cli.ts";
 import { TextPipeline, TextProcessor } from "../../src/cli/pipe_command.ts";
 import { BUILD, ROOT } from "../_paths.ts";
 import { populate, tempDir } from "./_host.ts";
 
-async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    color: false,
-  });
-  return { code, out, err };
-}
+const run = captureCli;
 
 const samples = await populate(await tempDir(), {
   "text_base64.so": { plugin: "text_base64" },

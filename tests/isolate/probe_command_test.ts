@@ -3,19 +3,10 @@
  * and exit codes.
  */
 import assert from "node:assert/strict";
-import { runCli } from "../../src/cli/main.ts";
+import { captureCli } from "../_cli.ts";
 import { fixture, plugin } from "../_paths.ts";
 
-async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    color: false,
-  });
-  return { code, out, err };
-}
+const cli = captureCli;
 
 async function sandbox(): Promise<
   { dir: string; q: string; [Symbol.asyncDispose](): Promise<void> }

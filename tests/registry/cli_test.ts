@@ -4,20 +4,11 @@
  */
 import { assert, assertEquals, assertStrictEquals } from "../_assert.ts";
 import { inspectPlugin } from "../../mod.ts";
-import { runCli } from "../../src/cli/main.ts";
+import { captureCli } from "../_cli.ts";
 import { fixture, plugin, ROOT } from "../_paths.ts";
 import { copyInto, tamperedCopy, tempDir } from "./_helpers.ts";
 
-async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    color: false,
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => captureCli(args);
 
 const greeter = inspectPlugin(plugin("greeter"));
 const rebuilt = inspectPlugin(fixture("reg_greeter_rebuilt"));
