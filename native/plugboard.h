@@ -177,7 +177,12 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
 #endif
 #endif
 
+/* Exported with C linkage (also from C++ sources) and default visibility. */
+#ifdef __cplusplus
+#define PLUGBOARD_EXPORT extern "C" __attribute__((visibility("default")))
+#else
 #define PLUGBOARD_EXPORT __attribute__((visibility("default")))
+#endif
 #define PB_STR_(x) #x
 #define PB_STR(x) PB_STR_(x)
 #define PB_CAT_(a, b) a##b

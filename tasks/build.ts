@@ -135,6 +135,8 @@ export class BuildError extends Error {
   readonly exitCode: number | undefined;
 
   /**
+   * Make a build error for one source file.
+   *
    * @param summary one line: what failed and why
    * @param options source, compiler output, exit code and cause
    */

@@ -104,7 +104,9 @@ export function readMetadata(
       path,
       what: "no plugboard metadata",
       expected: 'a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...)',
-      found: `an ordinary shared library (${exported} exported symbols, no plugboard note)`,
+      found: `an ordinary shared library (${exported} exported symbol${
+        exported === 1 ? "" : "s"
+      }, no plugboard note)`,
       hint:
         "include native/plugboard.h and declare PLUGBOARD_PLUGIN(name, version); to call an ordinary library, use openLibrary() with declared signatures",
     });

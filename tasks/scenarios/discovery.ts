@@ -49,7 +49,7 @@ export const scenario = defineScenario(import.meta.url, {
       '> const host = new PluginHost({ paths: ["$TMP/plugins"], env: false, interfaces: [CalcOp], log: prettySink(...) })',
       "> await host.discover()",
       'warn  skip    Cannot load plugin "$TMP/plugins/calc_wrongsig.so": function "apply" of interface "calc.op" has another signature: expected fallible f64 apply(f64, f64), found fallible i32 apply(i32, i32) [SIGNATURE_MISMATCH]',
-      'warn  skip    Cannot load plugin "$TMP/plugins/libplain.so": no plugboard metadata: expected a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...), found an ordinary shared library (1 exported symbols, no plugboard note) [NOT_A_PLUGIN]',
+      'warn  skip    Cannot load plugin "$TMP/plugins/libplain.so": no plugboard metadata: expected a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...), found an ordinary shared library (1 exported symbol, no plugboard note) [NOT_A_PLUGIN]',
       'warn  skip    Cannot load plugin "$TMP/plugins/notes.so": not an ELF file: expected an ELF shared library (beginning 7f 45 4c 46), found text beginning "remember" [NOT_ELF]',
       'warn  skip    Cannot load plugin "$TMP/plugins/tool.so": not a shared library: expected a shared library (.so), found a position-independent executable (PIE) [NOT_SHARED_OBJECT]',
       "info  discover found 6 plugin files in 1 search path: 2 loaded, 4 skipped",
