@@ -7,7 +7,8 @@
  * @module
  */
 
-import { PluginError } from "../errors/plugin_error.ts";
+import { dirname, resolve } from "node:path";
+import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { listPluginFiles, scanPlugin } from "./_scan.ts";
 import type { HashCache } from "./hash_cache.ts";
 import { type PluginIdentity, Registry } from "./registry.ts";
@@ -143,5 +144,56 @@ export function verifyFiles(
       errors,
     });
   }
+  // Trusted plugins recorded in the directories (or at the files) that were
+  // verified, whose files are gone: a difference too.
+  const seen = new Set<string>();
+  for (const f of files) {
+    seen.add(resolve(f.path));
+    if (f.realPath) seen.add(f.realPath);
+  }
+  const dirs = new Set<string>();
+  const named = new Set<string>();
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = Deno.statSync(p).isDirectory;
+    } catch {
+      isDir = false;
+    }
+    (isDir ? dirs : named).add(resolve(p));
+  }
+  for (const entry of reg.list()) {
+    const where = reg.pathOf(entry);
+    if (seen.has(where) || !(dirs.has(dirname(where)) || named.has(where))) continue;
+    if (exists(where)) continue;
+    failed++;
+    files.push({
+      path: where,
+      realPath: undefined,
+      viaSymlink: false,
+      status: "failed",
+      identity: undefined,
+      cached: false,
+      errors: [
+        new LoadError("NOT_FOUND", {
+          path: where,
+          what: `trusted plugin "${entry.name}@${entry.version}" is missing`,
+          expected: `the file recorded in the lockfile (SHA-256 ${entry.sha256.slice(0, 12)}…)`,
+          found: "no file",
+          hint:
+            "rebuild it, or delete its entry from the lockfile if the plugin was removed on purpose",
+        }),
+      ],
+    });
+  }
   return { files, ok, failed, skipped };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -75,3 +75,31 @@ Deno.test("verifyFiles() takes a lockfile path", () => {
     }": plugin counter@0.1.0: not trusted: expected an entry counter@0.1.0 in ${dir}/plugboard.lock, found no entry for "counter"`,
   );
 });
+
+Deno.test("verifyFiles() reports a trusted plugin whose file is gone from a verified directory", () => {
+  const dir = tempDir();
+  const kept = copyInto(plugin("greeter"), dir, "greeter.so");
+  const gone = copyInto(plugin("counter"), dir, "counter.so");
+  const elsewhere = tempDir();
+  const other = copyInto(plugin("myfunction"), elsewhere, "myfunction.so");
+  const registry = trusting(kept, gone, other);
+  Deno.removeSync(gone);
+  Deno.removeSync(other);
+  const report = verifyFiles([dir], registry);
+  assertEquals(
+    report.files.map((f) => [f.path, f.status, f.errors.map((e) => e.summary)]),
+    [
+      [kept, "ok", []],
+      [gone, "failed", [
+        `Cannot load plugin "${gone}": trusted plugin "counter@0.1.0" is missing: expected the file recorded in the lockfile (SHA-256 ${
+          registry.get("counter", "0.1.0")!.sha256.slice(0, 12)
+        }…), found no file`,
+      ]],
+    ],
+  );
+  assertEquals(
+    [report.ok, report.failed],
+    [1, 1],
+    "a file gone from another directory is not this verify's business",
+  );
+});
