@@ -5,6 +5,7 @@
  */
 
 import type { LogRecord, LogSink } from "../../src/log/log_record.ts";
+import { fixture, plugin } from "../_paths.ts";
 
 /** A log sink that keeps every record. */
 export function collectLog(): {
@@ -52,4 +53,25 @@ export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return !isAlive(pid);
+}
+
+/**
+ * A temporary directory with greeter, crash_ctor and plain in `plugins/` and
+ * a quarantine file path `q`, removed on dispose.
+ *
+ * @returns the directory and the quarantine path
+ */
+export async function probeSandbox(): Promise<
+  { dir: string; q: string; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "plugboard-probe-cli-test-" });
+  await Deno.mkdir(`${dir}/plugins`);
+  await Deno.copyFile(plugin("greeter"), `${dir}/plugins/greeter.so`);
+  await Deno.copyFile(plugin("crash_ctor"), `${dir}/plugins/crash_ctor.so`);
+  await Deno.copyFile(fixture("plain"), `${dir}/plugins/plain.so`);
+  return {
+    dir,
+    q: `${dir}/q.json`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
 }

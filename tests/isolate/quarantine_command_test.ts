@@ -4,24 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { captureCli } from "../_cli.ts";
-import { fixture, plugin } from "../_paths.ts";
+import { probeSandbox as sandbox } from "./_helpers.ts";
 
 const cli = captureCli;
-
-async function sandbox(): Promise<
-  { dir: string; q: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const dir = await Deno.makeTempDir({ prefix: "plugboard-probe-cli-test-" });
-  await Deno.mkdir(`${dir}/plugins`);
-  await Deno.copyFile(plugin("greeter"), `${dir}/plugins/greeter.so`);
-  await Deno.copyFile(plugin("crash_ctor"), `${dir}/plugins/crash_ctor.so`);
-  await Deno.copyFile(fixture("plain"), `${dir}/plugins/plain.so`);
-  return {
-    dir,
-    q: `${dir}/q.json`,
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
 
 Deno.test("plugboard quarantine list and clear show and forgive quarantined plugins", async () => {
   await using s = await sandbox();
