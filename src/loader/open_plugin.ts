@@ -348,6 +348,7 @@ export class Plugin implements Disposable, AsyncDisposable {
   #lib: LoadedLibrary;
   #state: HandleState = newHandleState();
   #uses = new Map<InterfaceSpec, unknown>();
+  #byName = new Map<string, (...args: unknown[]) => unknown>();
   #closing: Promise<CloseResult> | undefined;
 
   /**
@@ -445,9 +446,14 @@ export class Plugin implements Disposable, AsyncDisposable {
    */
   function(name: string): (...args: unknown[]) => unknown {
     this.#assertOpen(name);
-    const sig = this.metadata.functions.get(name);
-    if (!sig) this.#checkDeclared({ name } as Signature);
-    return this.#bind([sig!])[name] as (...args: unknown[]) => unknown;
+    let fn = this.#byName.get(name);
+    if (fn === undefined) {
+      const sig = this.metadata.functions.get(name);
+      if (!sig) this.#checkDeclared({ name } as Signature);
+      fn = this.#bind([sig!])[name] as (...args: unknown[]) => unknown;
+      this.#byName.set(name, fn);
+    }
+    return fn;
   }
 
   /**

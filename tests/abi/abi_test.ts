@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "../_assert.ts";
 import {
   canonicalSignature,
   defineInterface,
+  type FunctionOf,
   HOST_ABI,
   isAbiCompatible,
   parseSignature,
@@ -56,14 +57,26 @@ Deno.test("defineInterface() checks its declarations", () => {
   assertEquals(assertThrows(() => defineInterface("x", "one", {}), PluginError).code, "USAGE");
   const I = defineInterface("calc.op", "1.2", { apply: "fallible f64 apply(f64 a, f64 b)" });
   assertEquals(I.version, { major: 1, minor: 2 });
-  // Types are derived from the text: this line would not compile with a string argument.
-  const typed: (a: number, b: number) => number = (() => 0) as unknown as ReturnType<
-    typeof useApply
-  >;
-  function useApply(): import("../../mod.ts").FunctionOf<"fallible f64 apply(f64 a, f64 b)"> {
-    return typed;
-  }
-  assertEquals(typeof useApply(), "function");
+});
+
+/** True when A and B are the same type (checked by `deno check`, which the test task runs). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+Deno.test("FunctionOf derives call signatures from signature texts", () => {
+  const cases: [
+    Same<FunctionOf<"fallible f64 apply(f64 a, f64 b)">, (a: number, b: number) => number>,
+    Same<FunctionOf<"pb_cstring greet(pb_cstring name)">, (name: string) => string | null>,
+    Same<
+      FunctionOf<"usize upper(buffer data, usize len)">,
+      (d: Uint8Array, l: number | bigint) => bigint
+    >,
+    Same<FunctionOf<"void noop(void)">, () => void>,
+    Same<FunctionOf<"nonblocking i32 slow(i32 ms)">, (ms: number) => Promise<number>>,
+    Same<FunctionOf<"bool ok(bool x, pointer p)">, (x: boolean, p: Deno.PointerValue) => boolean>,
+  ] = [true, true, true, true, true, true];
+  const wrong: Same<FunctionOf<"i32 add(i32 a, i32 b)">, (a: string, b: number) => number> = false;
+  assertEquals([...cases, wrong], [true, true, true, true, true, true, false]);
 });
 
 Deno.test("the ABI rule in TypeScript matches native/plugboard.h", async () => {

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { CalcOp } from "../../src/cli/calc_command.ts";
 import { join } from "node:path";
 import { defineInterface, openPluginSync, PluginHost } from "../../mod.ts";
 import { TextPipeline, TextProcessor } from "../../src/cli/pipe_command.ts";
@@ -29,10 +30,6 @@ import { plugin } from "../_paths.ts";
 /** Calls (or pipelines) per iteration of the call benchmarks. */
 export const CALLS = 10_000;
 
-const CalcOp = defineInterface("calc.op", "1.0", {
-  name: "cstring name()",
-  apply: "fallible f64 apply(f64 a, f64 b)",
-});
 const Bench = defineInterface("bench", "1.0", { add: "i32 add(i32 a, i32 b)" });
 
 const TEN = [

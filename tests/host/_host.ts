@@ -12,11 +12,8 @@ import type { LogRecord, LogSink } from "../../src/log/log_record.ts";
 import { buildPlugin } from "../../tasks/build.ts";
 import { fixture, plugin, ROOT } from "../_paths.ts";
 
-/** The calculator interface of plugins/calc_*.c. */
-export const CalcOp = defineInterface("calc.op", "1.0", {
-  name: "cstring name()",
-  apply: "fallible f64 apply(f64 a, f64 b)",
-});
+/** The calculator interface of plugins/calc_*.c, as the calc app declares it. */
+export { CalcOp } from "../../src/cli/calc_command.ts";
 
 /** The greeter interface of plugins/greeter.c and most fixtures. */
 export const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });

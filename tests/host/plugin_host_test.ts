@@ -215,7 +215,12 @@ Deno.test("PluginHost.plugins() returns only the plugins that provide an interfa
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("PluginHost runs init hooks in discovery order and shutdown hooks in reverse", async (t) => {
+/**
+ * Two plugins whose hooks append to the file named by
+ * PLUGBOARD_HOST_HOOK_LOG (set here; tests delete it when done), with a
+ * plugin whose init fails between them.
+ */
+async function hookPlugins(): Promise<{ dir: string; hookLog: string }> {
   const dir = await populate(await tempDir(), {
     "hook_1.so": { fixture: "host_hook_a" },
     "hook_2.so": { fixture: "init_fail" },
@@ -224,6 +229,11 @@ Deno.test("PluginHost runs init hooks in discovery order and shutdown hooks in r
   const hookLog = join(dir, "hooks.log");
   await Deno.writeTextFile(hookLog, "");
   Deno.env.set("PLUGBOARD_HOST_HOOK_LOG", hookLog);
+  return { dir, hookLog };
+}
+
+Deno.test("PluginHost runs init hooks in discovery order and shutdown hooks in reverse", async (t) => {
+  const { dir, hookLog } = await hookPlugins();
   try {
     const rec = recorder();
     const host = new PluginHost({ paths: [dir], env: false, log: rec.sink });
@@ -258,14 +268,7 @@ Deno.test("PluginHost runs init hooks in discovery order and shutdown hooks in r
 });
 
 Deno.test("PluginHost in lazy mode loads a plugin on its first use, once", async (t) => {
-  const dir = await populate(await tempDir(), {
-    "hook_1.so": { fixture: "host_hook_a" },
-    "hook_2.so": { fixture: "init_fail" },
-    "hook_3.so": { fixture: "host_hook_b" },
-  });
-  const hookLog = join(dir, "hooks.log");
-  await Deno.writeTextFile(hookLog, "");
-  Deno.env.set("PLUGBOARD_HOST_HOOK_LOG", hookLog);
+  const { dir, hookLog } = await hookPlugins();
   try {
     const rec = recorder();
     await using host = new PluginHost({ paths: [dir], env: false, mode: "lazy", log: rec.sink });
