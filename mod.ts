@@ -1,12 +1,21 @@
 /**
- * plugboard: load native C plugins into Deno safely and fast.
+ * plugboard: load plugins into Deno programs safely and fast.
  *
- * A plugin is a shared library built against `native/plugboard.h`. Its
- * metadata (identity, ABI version, interfaces, signatures, build id,
- * compiler) sits in ELF notes that plugboard reads without running the file;
- * a mismatched build is refused, with expected, found and a fix, before any
- * of its code runs. Calls are typed from the declared signatures, and a call
- * after close throws instead of crashing.
+ * A plugin is a shared library built with plugboard's SDK (`plugboard.h`, or
+ * the Rust or Go SDK; the contract is in docs/abi.md). Its metadata
+ * (identity, ABI version, interfaces, signatures, build id, compiler) is read
+ * without running the file; a mismatched build is refused, with expected,
+ * found and a fix, before any of its code runs. Calls are typed from the
+ * declared signatures, and a call after close throws instead of crashing.
+ * The same handle serves a plugin in this process or in child processes
+ * (`isolation: "process"`), where a crash or a hang cannot take the host
+ * down.
+ *
+ * This entry point is the core: opening, checking and inspecting plugins.
+ * Hosts of many plugins are in `@plugboard/plugboard/host`, the lockfile and
+ * trust policies in `@plugboard/plugboard/registry`, probing and quarantine
+ * in `@plugboard/plugboard/isolate`, the command line in
+ * `@plugboard/plugboard/cli`.
  *
  * @example Calling a plugin through an interface
  * ```ts ignore
@@ -17,30 +26,71 @@
  * console.log(plugin.use(Greeter).greet("World")); // "Hello, World"
  * ```
  *
+ * @example Refusing what is not a plugin, without running it
+ * ```ts
+ * import { checkPlugin, PluginError } from "@plugboard/plugboard";
+ *
+ * try {
+ *   checkPlugin("/nonexistent/plugin.so");
+ * } catch (e) {
+ *   if (e instanceof PluginError) console.log(e.code); // NOT_FOUND
+ * }
+ * ```
+ *
  * @module
  */
 
-export * from "./src/errors/plugin_error.ts";
-export * from "./src/abi/abi_version.ts";
-export * from "./src/abi/signature.ts";
-export * from "./src/abi/read_metadata.ts";
-export * from "./src/abi/define_interface.ts";
-export * from "./src/elf/read_elf.ts";
-export * from "./src/loader/open_plugin.ts";
-export * from "./src/loader/open_library.ts";
-export * from "./src/loader/inspect_plugin.ts";
-export * from "./src/log/log_record.ts";
-export * from "./src/log/sinks.ts";
-export * from "./src/host/plugin_host.ts";
-export * from "./src/host/hosted_plugin.ts";
-export * from "./src/host/host_watcher.ts";
-export * from "./src/registry/lockfile.ts";
-export * from "./src/registry/registry.ts";
-export * from "./src/registry/trust_policy.ts";
-export * from "./src/registry/hash_cache.ts";
-export * from "./src/registry/verify_files.ts";
-export * from "./src/isolate/crash_error.ts";
-export * from "./src/isolate/open_isolated_plugin.ts";
-export * from "./src/isolate/open_exec_plugin.ts";
-export * from "./src/isolate/probe_plugin.ts";
-export * from "./src/isolate/quarantine.ts";
+export {
+  type OpenIsolatedOptions,
+  openPlugin,
+  type OpenPluginOptions,
+  openPluginSync,
+} from "./src/open/open_plugin.ts";
+export {
+  type CallMode,
+  type CloseResult,
+  type CrashInfo,
+  type FunctionByName,
+  type FunctionsIn,
+  type Isolation,
+  type IsolationStatus,
+  Plugin,
+  type PluginVariable,
+  type ProcessesState,
+  type VariableType,
+  type VariableValue,
+} from "./src/handle/plugin.ts";
+export type { IsolationOptions, RestartOptions } from "./src/isolate/isolate_native.ts";
+export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
+export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
+export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
+export { Library, openLibrary, type OpenLibraryOptions } from "./src/loader/open_library.ts";
+export { defineInterface, type InterfaceSpec } from "./src/abi/define_interface.ts";
+export {
+  type ArgumentOf,
+  type AsyncFunctionOf,
+  type AsyncFunctionsOf,
+  type FunctionOf,
+  type FunctionsOf,
+  type ParamTypes,
+  type ResultOf,
+  type Signature,
+  type SignatureParts,
+  type SignatureRecord,
+  type TypeName,
+  type TypeOf,
+} from "./src/abi/signature.ts";
+export type { InterfaceInfo, PluginMetadata } from "./src/abi/read_metadata.ts";
+export type { InterfaceIdentity, PluginIdentity, PluginKind } from "./src/abi/identity.ts";
+export { type AbiVersion, HOST_ABI } from "./src/abi/abi_version.ts";
+export type { ReadFile as PluginFile } from "./src/file/read_file.ts";
+export type { FileStamp } from "./src/file/stamp.ts";
+export {
+  CallError,
+  type ErrorCode,
+  LoadError,
+  type MismatchDetails,
+  PluginError,
+  type PluginErrorOptions,
+} from "./src/errors/plugin_error.ts";
+export { type ChildExit, type CrashDetails, CrashError } from "./src/errors/crash_error.ts";

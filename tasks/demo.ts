@@ -20,7 +20,8 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineInterface, type LogRecord, PluginHost, prettySink } from "../mod.ts";
+import { defineInterface } from "../mod.ts";
+import { type LogRecord, PluginHost, prettySink } from "../src/host/mod.ts";
 import { runCli } from "../src/cli/main.ts";
 import { buildPlugin } from "./build.ts";
 

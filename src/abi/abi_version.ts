@@ -24,7 +24,7 @@ export const HOST_ABI: AbiVersion = Object.freeze({ major: 1, minor: 0 });
  *
  * @example
  * ```ts
- * import { isAbiCompatible } from "@plugboard/plugboard";
+ * import { isAbiCompatible } from "./abi_version.ts";
  *
  * console.log(isAbiCompatible({ major: 1, minor: 2 }, { major: 1, minor: 0 })); // true
  * console.log(isAbiCompatible({ major: 1, minor: 0 }, { major: 1, minor: 1 })); // false
@@ -43,7 +43,7 @@ export function isAbiCompatible(host: AbiVersion, plugin: AbiVersion): boolean {
  *
  * @example
  * ```ts
- * import { parseVersionPair } from "@plugboard/plugboard";
+ * import { parseVersionPair } from "./abi_version.ts";
  *
  * console.log(parseVersionPair("1.0")); // { major: 1, minor: 0 }
  * console.log(parseVersionPair("x")); // undefined
@@ -62,7 +62,7 @@ export function parseVersionPair(text: string): AbiVersion | undefined {
  *
  * @example
  * ```ts
- * import { formatVersionPair } from "@plugboard/plugboard";
+ * import { formatVersionPair } from "./abi_version.ts";
  *
  * console.log(formatVersionPair({ major: 1, minor: 0 })); // "1.0"
  * ```

@@ -72,7 +72,7 @@ export function defineInterface<const F extends SignatureRecord>(
  *
  * @example
  * ```ts
- * import { parseDeclarations } from "@plugboard/plugboard";
+ * import { parseDeclarations } from "./define_interface.ts";
  *
  * const sigs = parseDeclarations({ add: "i32 add(i32, i32)" });
  * console.log(sigs.get("add")?.result); // i32
@@ -113,7 +113,10 @@ export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<st
  *
  * @example
  * ```ts ignore
- * import { checkInterface, defineInterface, readElf, readMetadata } from "@plugboard/plugboard";
+ * import { checkInterface } from "./define_interface.ts";
+ * import { defineInterface } from "@plugboard/plugboard";
+ * import { readElf } from "../elf/read_elf.ts";
+ * import { readMetadata } from "./read_metadata.ts";
  *
  * const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
  * const meta = readMetadata(readElf(Deno.readFileSync("build/greeter.so"), "greeter.so"), "greeter.so");

@@ -1,5 +1,8 @@
 /**
- * Decode the plugboard metadata notes of an ELF file, without running it.
+ * Decode plugboard's metadata records, without running the plugin. The
+ * records are the same whatever the kind of plugin: ELF notes of a shared
+ * library, the `plugboard` custom section of a WebAssembly module, or the
+ * records of an executable's metadata sidecar.
  *
  * Checks run in PostgreSQL's order: the ABI version first (nothing else is
  * interpreted when it does not match), then the rest field by field.
@@ -8,7 +11,6 @@
  */
 
 import { createHash } from "node:crypto";
-import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import {
   type AbiVersion,
@@ -17,7 +19,24 @@ import {
   isAbiCompatible,
   parseVersionPair,
 } from "./abi_version.ts";
+import { parseSemVer } from "./semver.ts";
 import { canonicalSignature, parseSignature, type Signature } from "./signature.ts";
+
+/** One metadata record: an ELF note's owner, type and bytes (WASM records have the same form). */
+export interface MetadataNote {
+  /** The owner name; plugboard's records have {@linkcode NOTE_OWNER}. */
+  readonly owner: string;
+  /** The record type. */
+  readonly type: number;
+  /** The record's bytes: `key=value` lines ending in NUL. */
+  readonly desc: Uint8Array;
+}
+
+/** Where metadata is read from: a file's records. */
+export interface MetadataSource {
+  /** The records, of any owner (others are ignored). */
+  readonly notes: readonly MetadataNote[];
+}
 
 /** The owner name of plugboard's ELF notes. */
 export const NOTE_OWNER = "plugboard";
@@ -68,47 +87,59 @@ export interface PluginMetadata {
 export interface ReadMetadataOptions {
   /** The ABI version of the host. @default HOST_ABI */
   hostAbi?: AbiVersion;
+  /**
+   * Where this kind of file keeps its records, for the `NOT_A_PLUGIN` message.
+   * @default "the plugin record written by PLUGBOARD_PLUGIN(...)"
+   */
+  metadataPlace?: string;
+  /**
+   * What the file is when it has no plugboard records, for the
+   * `NOT_A_PLUGIN` message.
+   * @default "a file without plugboard metadata"
+   */
+  withoutMetadata?: string;
 }
 
-const HEADER_HINT = "rebuild the plugin with native/plugboard.h";
+const HEADER_HINT =
+  "rebuild the plugin with plugboard's SDK (plugboard.h, or the Rust or Go SDK); the records are specified in docs/abi.md";
+
+/** What a plugin name may contain. */
+const NAME = /^[a-z0-9._-]{1,128}$/;
 
 /**
- * Decode and check a plugin's metadata from its parsed ELF file.
+ * Decode and check a plugin's metadata from its records.
  *
- * @example Reading a plugin's identity
- * ```ts ignore
- * import { readElf, readMetadata } from "@plugboard/plugboard";
+ * @example Reading records
+ * ```ts
+ * import { readMetadata } from "./read_metadata.ts";
  *
- * const bytes = Deno.readFileSync("build/greeter.so");
- * const meta = readMetadata(readElf(bytes, "build/greeter.so"), "build/greeter.so");
- * console.log(meta.name, meta.version, meta.interfaces.map((i) => i.id));
+ * const text = new TextEncoder().encode("abi=1.0\nname=demo\nversion=0.1.0\n\0");
+ * const meta = readMetadata({ notes: [{ owner: "plugboard", type: 1, desc: text }] }, "demo.so");
+ * console.log(meta.name, meta.version); // demo 0.1.0
  * ```
  *
- * @param elf the parsed file
+ * @param source the file's records (a parsed ELF or WASM file has them)
  * @param path the file's path, for messages
  * @param options the host's ABI version
  * @returns the metadata
  * @throws {LoadError} `NOT_A_PLUGIN`, `ABI_MISMATCH` or `BAD_METADATA`
  */
 export function readMetadata(
-  elf: ElfInfo,
+  source: MetadataSource,
   path: string,
   options: ReadMetadataOptions = {},
 ): PluginMetadata {
   const hostAbi = options.hostAbi ?? HOST_ABI;
-  const notes = elf.notes.filter((n) => n.owner === NOTE_OWNER);
+  const notes = source.notes.filter((n) => n.owner === NOTE_OWNER);
   const plugin = notes.filter((n) => n.type === NOTE_PLUGIN);
   if (plugin.length === 0) {
-    const exported = elf.symbols.filter((s) => s.defined && s.binding !== "local").length;
     throw new LoadError("NOT_A_PLUGIN", {
       path,
       what: "no plugboard metadata",
-      expected: 'a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...)',
-      found: `an ordinary shared library (${exported} exported symbol${
-        exported === 1 ? "" : "s"
-      }, no plugboard note)`,
+      expected: options.metadataPlace ?? "the plugin record written by PLUGBOARD_PLUGIN(...)",
+      found: options.withoutMetadata ?? "a file without plugboard metadata",
       hint:
-        "include native/plugboard.h and declare PLUGBOARD_PLUGIN(name, version); to call an ordinary library, use openLibrary() with declared signatures",
+        "declare the plugin with PLUGBOARD_PLUGIN(name, version) from plugboard.h (docs/abi.md for other languages); to call an ordinary library, use openLibrary() with declared signatures",
     });
   }
   if (plugin.length > 1) {
@@ -137,7 +168,21 @@ export function readMetadata(
     });
   }
   const name = required(identity, "name", path);
+  if (!NAME.test(name)) {
+    throw badMetadata(
+      path,
+      "a plugin name of 1 to 128 characters from [a-z0-9._-]",
+      JSON.stringify(name),
+    );
+  }
   const version = required(identity, "version", path);
+  if (!parseSemVer(version) || !/^\d/.test(version) || version.trim() !== version) {
+    throw badMetadata(
+      path,
+      "a semantic version MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], each number a safe integer",
+      JSON.stringify(version.length > 60 ? version.slice(0, 60) + "…" : version),
+    );
+  }
   const buildId = identity.get("build_id") ?? "";
   const compiler = identity.get("compiler") ?? "unknown";
 
@@ -208,7 +253,8 @@ export function readMetadata(
  *
  * @example
  * ```ts
- * import { interfaceHash, parseSignature } from "@plugboard/plugboard";
+ * import { interfaceHash } from "./read_metadata.ts";
+ * import { parseSignature } from "./signature.ts";
  *
  * const h = interfaceHash("greeter", { major: 1, minor: 0 }, [
  *   parseSignature("cstring greet(cstring name)"),
@@ -233,11 +279,16 @@ export function interfaceHash(
   return createHash("sha256").update(lines.join("\n")).digest("hex");
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: false });
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function fields(desc: Uint8Array, path: string): Map<string, string> {
   const end = desc.indexOf(0);
-  const text = decoder.decode(end === -1 ? desc : desc.subarray(0, end));
+  let text: string;
+  try {
+    text = decoder.decode(end === -1 ? desc : desc.subarray(0, end));
+  } catch (e) {
+    throw badMetadata(path, "records in UTF-8", "invalid UTF-8 bytes", e);
+  }
   const out = new Map<string, string>();
   for (const line of text.split("\n")) {
     if (line === "") continue;

@@ -67,6 +67,8 @@ export interface Signature {
   readonly result: TypeName;
   /** The parameter types, in order. */
   readonly parameters: readonly TypeName[];
+  /** The parameter names as declared (`""` where a parameter has none). */
+  readonly parameterNames: readonly string[];
   /** Whether the function reports errors through `pb_fail`. */
   readonly fallible: boolean;
   /** Whether the host calls it on Deno's blocking thread pool (host-side only). */
@@ -80,7 +82,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * @example
  * ```ts
- * import { parseSignature } from "@plugboard/plugboard";
+ * import { parseSignature } from "./signature.ts";
  *
  * const sig = parseSignature("pb_i32 add(pb_i32 a, pb_i32 b)");
  * console.log(sig.name, sig.result, sig.parameters); // add i32 ["i32", "i32"]
@@ -108,6 +110,7 @@ export function parseSignature(text: string): Signature {
   const result = typeName(m[1], text);
   const inner = m[3].trim();
   const parameters: TypeName[] = [];
+  const parameterNames: string[] = [];
   if (inner !== "" && inner !== "void") {
     for (const part of inner.split(",")) {
       const words = part.trim().split(" ");
@@ -117,6 +120,7 @@ export function parseSignature(text: string): Signature {
       const t = typeName(words[0], text);
       if (t === "void") throw bad(text, "a parameter cannot be void");
       parameters.push(t);
+      parameterNames.push(words[1] ?? "");
     }
   }
   if (result === "buffer") {
@@ -126,6 +130,7 @@ export function parseSignature(text: string): Signature {
     name: m[2],
     result,
     parameters: Object.freeze(parameters),
+    parameterNames: Object.freeze(parameterNames),
     fallible,
     nonblocking,
   });
@@ -139,7 +144,7 @@ export function parseSignature(text: string): Signature {
  *
  * @example
  * ```ts
- * import { canonicalSignature, parseSignature } from "@plugboard/plugboard";
+ * import { canonicalSignature, parseSignature } from "./signature.ts";
  *
  * console.log(canonicalSignature(parseSignature("pb_i32 add(pb_i32 a, pb_i32 b)")));
  * // "i32 add(i32, i32)"
@@ -152,6 +157,30 @@ export function canonicalSignature(sig: Signature): string {
   return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${
     sig.parameters.join(", ")
   })`;
+}
+
+/**
+ * A signature as declared, with its parameter names (the form `inspect` shows
+ * and `bindgen` writes): `fallible f64 apply(f64 a, f64 b)`. Types have no
+ * `pb_` prefix; `nonblocking` is dropped.
+ *
+ * @example
+ * ```ts
+ * import { declaredSignature, parseSignature } from "./signature.ts";
+ *
+ * console.log(declaredSignature(parseSignature("pb_i32 add(pb_i32 a, pb_i32 b)")));
+ * // "i32 add(i32 a, i32 b)"
+ * ```
+ *
+ * @param sig the signature
+ * @returns the text
+ */
+export function declaredSignature(sig: Signature): string {
+  const params = sig.parameters.map((t, i) => {
+    const name = sig.parameterNames?.[i];
+    return name ? `${t} ${name}` : t;
+  });
+  return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${params.join(", ")})`;
 }
 
 function typeName(word: string, text: string): TypeName {
@@ -176,32 +205,34 @@ function bad(text: string, detail: string): PluginError {
 // Type-level parsing: the call signature is derived from the literal text.
 // ---------------------------------------------------------------------------
 
-/** `S` without leading and trailing spaces. */
-export type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R>
-  : S extends `${infer R} ` ? Trim<R>
-  : S;
-/** A type name without the C SDK's `pb_` prefix. */
-export type StripPb<T extends string> = T extends `pb_${infer R}` ? R : T;
-/** The type of one parameter text (`pb_i32 a` is `i32`). */
-export type ParamType<P extends string> = Trim<P> extends `${infer T} ${string}` ? StripPb<T>
-  : StripPb<Trim<P>>;
-/** The types of a parameter list text, as a tuple. */
-export type ParamList<S extends string> = Trim<S> extends "" | "void" ? []
-  : S extends `${infer A},${infer B}` ? [ParamType<A>, ...ParamList<B>]
-  : [ParamType<S>];
-/** A signature text without its `fallible` / `nonblocking` prefixes. */
-export type Flags<S extends string> = Trim<S> extends `fallible ${infer R}` ? Flags<R>
-  : Trim<S> extends `nonblocking ${infer R}` ? Flags<R>
-  : Trim<S>;
-/** Whether a signature text is `nonblocking`. */
-export type IsNonblocking<S extends string> = Trim<S> extends `nonblocking ${string}` ? true
-  : Trim<S> extends `fallible ${infer R}` ? IsNonblocking<R>
-  : false;
+/**
+ * The type name of one parameter text: `"pb_i32 a"` and `" i32 "` are
+ * `"i32"` (spaces around it and a `pb_` prefix dropped, the name ignored).
+ */
+export type TypeOf<P extends string> = P extends ` ${infer R}` ? TypeOf<R>
+  : P extends `${infer R} ` ? TypeOf<R>
+  : P extends `${infer T} ${string}` ? TypeOf<T>
+  : P extends `pb_${infer R}` ? R
+  : P;
 
-/** The parameter and result types of a signature text, as `[params, result]`. */
-export type ParsedTypes<S extends string> = Flags<S> extends `${infer Pre}(${infer Params})`
-  ? Trim<Pre> extends `${infer Ret} ${string}` ? [ParamList<Params>, StripPb<Ret>]
-  : never
+/** The type names of a parameter list text, as a tuple: `"i32 a, f64 b"` is `["i32", "f64"]`. */
+export type ParamTypes<S extends string> = S extends ` ${infer R}` ? ParamTypes<R>
+  : S extends `${infer R} ` ? ParamTypes<R>
+  : S extends "" | "void" ? []
+  : S extends `${infer A},${infer B}` ? [TypeOf<A>, ...ParamTypes<B>]
+  : [TypeOf<S>];
+
+/**
+ * A signature text taken apart: `[parameter type names, result type name,
+ * whether it is nonblocking]`; `fallible` and `nonblocking` prefixes are
+ * read in either order.
+ */
+export type SignatureParts<S extends string, NB extends boolean = false> = S extends ` ${infer R}`
+  ? SignatureParts<R, NB>
+  : S extends `fallible ${infer R}` ? SignatureParts<R, NB>
+  : S extends `nonblocking ${infer R}` ? SignatureParts<R, true>
+  : S extends `${infer Pre}(${infer Params})${string}`
+    ? Pre extends `${infer Ret} ${string}` ? [ParamTypes<Params>, TypeOf<Ret>, NB] : never
   : never;
 
 /** The TypeScript type accepted for an argument of a signature type. */
@@ -222,17 +253,15 @@ export type ResultOf<T> = T extends "void" ? void
   : T extends TypeName ? number
   : never;
 
-/** The TypeScript argument types of a tuple of type names. */
-export type Arguments<P> = { [K in keyof P]: ArgumentOf<P[K]> };
-
 /**
  * The function type of a signature text: `FunctionOf<"i32 add(i32 a, i32 b)">`
  * is `(a: number, b: number) => number`; a `nonblocking` signature returns a
  * Promise.
  */
-export type FunctionOf<S extends string> = ParsedTypes<S> extends [infer P, infer R] ? (
-    ...args: Arguments<P> extends infer A extends unknown[] ? A : never
-  ) => IsNonblocking<S> extends true ? Promise<ResultOf<R>> : ResultOf<R>
+export type FunctionOf<S extends string> = SignatureParts<S> extends [infer P, infer R, infer NB]
+  ? (
+    ...args: { [K in keyof P]: ArgumentOf<P[K]> } extends infer A extends unknown[] ? A : never
+  ) => NB extends true ? Promise<ResultOf<R>> : ResultOf<R>
   : never;
 
 /** A record of function names to signature texts. */

@@ -6,7 +6,7 @@
  */
 
 import type { TypeName } from "../abi/signature.ts";
-import { openPlugin } from "../loader/open_plugin.ts";
+import { openPlugin } from "../open/open_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { EXIT_OK, type Io, splitArgs, toJson, UsageError } from "./_output.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { formatVersionPair, HOST_ABI } from "../abi/abi_version.ts";
-import { inspectPlugin } from "../loader/inspect_plugin.ts";
+import { inspectPlugin } from "../check/inspect_plugin.ts";
 import { EXIT_OK, type Io, splitArgs, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard inspect`. */

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
-import { listPluginFiles } from "../registry/_scan.ts";
+import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */

@@ -6,8 +6,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
-import { listPluginFiles, type ScannedPlugin, scanPlugin } from "../registry/_scan.ts";
+import { LoadError, type PluginError, quote } from "../errors/plugin_error.ts";
+import type { PluginIdentity } from "../abi/identity.ts";
+import { examinePlugin } from "../check/check_plugin.ts";
+import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { Registry, type TrustChange } from "../registry/registry.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
@@ -44,23 +46,22 @@ export function trustCommand(args: readonly string[], io: Io): number {
     throw new UsageError("trust needs at least one FILE or DIR", TRUST_USAGE);
   }
   const lock = opts.lock ?? DEFAULT_LOCKFILE;
-  const registry = Registry.fromLockfile(lock, { create: true });
-  const changes: { change: TrustChange; file: ScannedPlugin }[] = [];
+  type Scanned = PluginIdentity & { viaSymlink: boolean };
+  const files: Scanned[] = [];
   const skipped: { path: string; error: PluginError }[] = [];
   const errors: PluginError[] = [];
-  const seen = new Map<string, ScannedPlugin>();
+  const seen = new Map<string, Scanned>();
   const secureDirectories = new Set<string>();
   for (const listed of listPluginFiles(opts.positionals)) {
-    let file: ScannedPlugin;
-    try {
-      file = scanPlugin(listed.path, { secureDirectories });
-    } catch (e) {
-      if (!(e instanceof PluginError)) throw e;
+    const result = examinePlugin(listed.path, { secureDirectories, listed });
+    if (!result.identity) {
+      const e = result.errors[0];
       if (listed.fromDirectory && e.code === "NOT_A_PLUGIN") {
         skipped.push({ path: listed.path, error: e });
       } else errors.push(e);
       continue;
     }
+    const file: Scanned = { ...result.identity, viaSymlink: result.viaSymlink };
     const key = `${file.name}@${file.version}`;
     const earlier = seen.get(key);
     if (earlier && earlier.sha256 !== file.sha256) {
@@ -77,11 +78,23 @@ export function trustCommand(args: readonly string[], io: Io): number {
       continue;
     }
     seen.set(key, file);
-    changes.push({ change: registry.trust(file), file });
+    files.push(file);
   }
-  const written = errors.length === 0 &&
-    (changes.some((c) => c.change.kind !== "unchanged") || !exists(lock));
-  if (written) registry.save();
+  // The lockfile is read, changed and written under a lock, so concurrent
+  // trust runs lose nothing; when a file failed, nothing is written and the
+  // changes are only shown.
+  const changes: { change: TrustChange; file: Scanned }[] = [];
+  const trustAll = (registry: Registry) => {
+    for (const file of files) changes.push({ change: registry.trust(file), file });
+  };
+  let written = false;
+  if (errors.length === 0) {
+    const existed = exists(lock);
+    Registry.edit(lock, {}, trustAll);
+    written = changes.some((c) => c.change.kind !== "unchanged") || !existed;
+  } else {
+    trustAll(Registry.fromLockfile(lock, { create: true }));
+  }
 
   if (opts.json) {
     io.out(toJson({

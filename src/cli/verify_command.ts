@@ -6,10 +6,10 @@
  */
 
 import { join } from "node:path";
+import { verifyFiles } from "../check/verify_files.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { HashCache } from "../registry/hash_cache.ts";
 import { Registry } from "../registry/registry.ts";
-import { verifyFiles } from "../registry/verify_files.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 import { describePath, errorJson, parseCommandArgs, printError } from "./trust_command.ts";
 
@@ -58,7 +58,7 @@ export function verifyCommand(args: readonly string[], io: Io): number {
   const cachePath = opts.noCache ? undefined : opts.cache ?? defaultCachePath();
   const cache = cachePath === undefined ? undefined : HashCache.load(cachePath);
   if (cache?.ignored) io.err(`warning: ignoring hash cache ${cachePath}: ${cache.ignored}`);
-  const report = verifyFiles(opts.positionals, registry, { cache });
+  const report = verifyFiles(opts.positionals, { registry, cache });
   try {
     cache?.save();
   } catch (e) {

@@ -12,7 +12,8 @@
  *
  * @example Refusing a file that is not a library
  * ```ts
- * import { LoadError, readElf } from "@plugboard/plugboard";
+ * import { LoadError } from "@plugboard/plugboard";
+ * import { readElf } from "./read_elf.ts";
  *
  * try {
  *   readElf(new TextEncoder().encode("hello world\n"), "plugins/hello.so");
@@ -46,7 +47,7 @@ import {
  *
  * @example Deciding whether a symbol is a function a host can call
  * ```ts
- * import type { ElfSymbol } from "@plugboard/plugboard";
+ * import type { ElfSymbol } from "./read_elf.ts";
  *
  * const symbol: ElfSymbol = {
  *   name: "greet",
@@ -92,7 +93,7 @@ export interface ElfSymbol {
  *
  * @example Reading a text descriptor
  * ```ts
- * import type { ElfNote } from "@plugboard/plugboard";
+ * import type { ElfNote } from "./read_elf.ts";
  *
  * const note: ElfNote = {
  *   owner: "plugboard",
@@ -126,7 +127,7 @@ export interface ElfNote {
  *
  * @example Checking what a library needs before loading it
  * ```ts ignore
- * import { readElf } from "@plugboard/plugboard";
+ * import { readElf } from "./read_elf.ts";
  *
  * const info = readElf(await Deno.readFile("build/greeter.so"), "build/greeter.so");
  * console.log(info.machine, info.soname, info.buildId, info.needed);
@@ -166,7 +167,7 @@ export interface ElfInfo {
  *
  * @example Reading an aarch64 library on an x86_64 machine
  * ```ts ignore
- * import { readElf, type ReadElfOptions } from "@plugboard/plugboard";
+ * import { readElf, type ReadElfOptions } from "./read_elf.ts";
  *
  * const options: ReadElfOptions = { machine: "aarch64", requireSharedObject: false };
  * const info = readElf(await Deno.readFile("build/arm64/greeter.so"), "greeter.so", options);
@@ -204,7 +205,8 @@ export interface ReadElfOptions {
  *
  * @example Refusing a 32-bit library
  * ```ts
- * import { LoadError, readElf } from "@plugboard/plugboard";
+ * import { LoadError } from "@plugboard/plugboard";
+ * import { readElf } from "./read_elf.ts";
  *
  * // An ELF header whose class byte says ELFCLASS32.
  * const header = new Uint8Array(52);
@@ -220,7 +222,7 @@ export interface ReadElfOptions {
  *
  * @example Listing what a library exports
  * ```ts ignore
- * import { readElf } from "@plugboard/plugboard";
+ * import { readElf } from "./read_elf.ts";
  *
  * const path = "build/greeter.so";
  * const info = readElf(await Deno.readFile(path), path);

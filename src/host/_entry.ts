@@ -10,18 +10,21 @@ import { checkInterface, type InterfaceSpec } from "../abi/define_interface.ts";
 import { formatVersionPair } from "../abi/abi_version.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
-import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
-import type { LogLevel, LogRecord, LogSink } from "../log/log_record.ts";
-import type { IsolatedPlugin, OpenIsolatedPluginOptions } from "../isolate/open_isolated_plugin.ts";
-import { sha256Hex } from "../loader/_preflight.ts";
 import {
-  type CloseResult,
-  openPlugin,
-  type OpenPluginOptions,
-  openPluginSync,
-  Plugin,
+  asPluginError,
+  examinePlugin,
+  formatOf,
   type PluginCandidate,
-} from "../loader/open_plugin.ts";
+} from "../check/check_plugin.ts";
+import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
+import { readFile } from "../file/read_file.ts";
+import type { CloseResult, Plugin } from "../handle/plugin.ts";
+import type { LogLevel, LogRecord, LogSink } from "../log/log_record.ts";
+import {
+  openCandidate,
+  type OpenIsolatedOptions,
+  type OpenPluginOptions,
+} from "../open/open_plugin.ts";
 import type { Candidate } from "./_discover.ts";
 import {
   type AnyFunction,
@@ -30,7 +33,9 @@ import {
   type RouteHooks,
   type Slot,
 } from "./_route.ts";
-import { checkHostInterfaces, type InterfaceRef, isNodelete, provides } from "./_select.ts";
+import { type InterfaceRef, isNodelete, provides } from "./_select.ts";
+
+export { asPluginError };
 
 /** Where a host runs its plugins: in this process, or each in child processes. */
 export type HostIsolation = "none" | "process";
@@ -43,7 +48,7 @@ export type HostIsolation = "none" | "process";
  */
 export type HostLoadOptions<I extends HostIsolation = HostIsolation> =
   & Omit<OpenPluginOptions, "interfaces" | "init" | "isolation">
-  & (I extends "process" ? Omit<OpenIsolatedPluginOptions, "interfaces" | "init"> : unknown)
+  & (I extends "process" ? Omit<OpenIsolatedOptions, "interfaces" | "init" | "isolation"> : unknown)
   & {
     /**
      * `"process"`: every plugin runs in child processes (a crash or hang
@@ -54,7 +59,7 @@ export type HostLoadOptions<I extends HostIsolation = HostIsolation> =
   };
 
 /** A loaded build: in this process, or in child processes. */
-export type Handle = Plugin | IsolatedPlugin;
+export type Handle = Plugin<"sync"> | Plugin<"async">;
 
 /** Where a hosted plugin is in its life. */
 export type HostedState = "lazy" | "loaded" | "failed" | "closed";
@@ -96,116 +101,66 @@ export interface ReplaceOutcome {
 }
 
 /**
- * Read and check a plugin file without loading it: every check openPlugin
- * makes before mapping a file (file, permissions, ELF, metadata with the ABI
- * first, the plugboard runtime symbols, the registry, the caller's verify
- * hook), then the host's interfaces. Nothing of the file runs.
- *
- * It runs openPlugin's own checks, stopping in the verify step (the last
- * one before the library is mapped), so the checks are exactly the
- * loader's, whatever options it grows.
+ * Check a plugin file as the host takes it, without loading it: the one
+ * pipeline's checks with the host's load options (registry, policy, verify
+ * hook, permissions) and the host's interfaces, of which the plugin must
+ * provide at least one, matching each it claims. Nothing of the file runs.
  *
  * @param path the plugin file
  * @param ctx the host
- * @returns the metadata, hash and nodelete flag
- * @throws {LoadError} as openPlugin would for these checks
+ * @returns the checked candidate
+ * @throws {LoadError} with the code of the first check that failed
  */
-export function precheck(path: string, ctx: HostContext): Checked {
-  let checked: Checked | undefined;
-  const verify = ctx.loadOptions.verify;
-  try {
-    const plugin = openPluginSync(path, {
-      ...ctx.loadOptions as OpenPluginOptions,
-      isolation: "none",
-      verify(candidate) {
-        verify?.(candidate);
-        checkHostInterfaces(candidate.metadata, candidate.elf, ctx.interfaces, path);
-        checked = {
-          metadata: candidate.metadata,
-          sha256: candidate.file.sha256,
-          nodelete: isNodelete(candidate.elf) && ctx.loadOptions.isolation !== "process",
-        };
-        throw STOP;
-      },
-    });
-    // Only reached if the loader skipped the verify step: do not keep it open.
-    void plugin.close();
-  } catch (e) {
-    if (e !== STOP) throw e;
-  }
-  if (!checked) {
-    throw new PluginError(
-      "LOAD_FAILED",
-      `Cannot check plugin ${JSON.stringify(path)}: the loader did not run its verify step`,
-      {
-        path,
-      },
-    );
-  }
-  return checked;
+export function precheck(path: string, ctx: HostContext): PluginCandidate {
+  const result = examinePlugin(path, {
+    ...ctx.loadOptions,
+    interfaces: ctx.interfaces,
+    interfaceRule: "any",
+  });
+  if (result.errors.length > 0) throw result.errors[0];
+  return result.candidate!;
 }
 
-/** Thrown by precheck's verify step to stop the loader before it maps the file. */
-const STOP = Symbol("plugboard.host.precheck");
+/** What the checks before a load found. */
+function checkedOf(candidate: PluginCandidate, ctx: HostContext): Checked {
+  return {
+    metadata: candidate.metadata,
+    sha256: candidate.file.sha256,
+    // A build in child processes leaves nothing mapped here, whatever its flags.
+    nodelete: formatOf(candidate).elf !== undefined && isNodelete(formatOf(candidate).elf!) &&
+      ctx.loadOptions.isolation !== "process",
+  };
+}
 
 /**
- * Open a plugin with the host's checks in the verify step, so a plugin the
- * host would not take is refused before it is mapped.
+ * Check a plugin as the host takes it, then open it, so a plugin the host
+ * would not take is refused before it is mapped.
  */
 async function openChecked(
   path: string,
   ctx: HostContext,
 ): Promise<{ plugin: Handle; nodelete: boolean }> {
-  let nodelete = false;
-  const verify = ctx.loadOptions.verify;
-  const hostVerify = (candidate: PluginCandidate) => {
-    verify?.(candidate);
-    checkHostInterfaces(candidate.metadata, candidate.elf, ctx.interfaces, path);
-    // A build in child processes leaves nothing mapped here, whatever its flags.
-    nodelete = isNodelete(candidate.elf) && ctx.loadOptions.isolation !== "process";
-  };
+  const candidate = precheck(path, ctx);
   const options = ctx.loadOptions;
   const plugin = options.isolation === "process"
-    ? await openPlugin(path, {
-      ...options as OpenIsolatedPluginOptions,
+    ? await openCandidate(candidate, {
+      ...options as OpenIsolatedOptions,
       isolation: "process",
-      log: (options as OpenIsolatedPluginOptions).log ?? ctx.sink,
-      verify: hostVerify,
-    })
-    : await openPlugin(path, {
-      ...options as OpenPluginOptions,
-      isolation: "none",
-      verify: hostVerify,
-    });
-  return { plugin, nodelete };
+      log: (options as OpenIsolatedOptions).log ?? ctx.sink,
+    }, path)
+    : await openCandidate(candidate, { ...options as OpenPluginOptions, isolation: "none" }, path);
+  return { plugin, nodelete: checkedOf(candidate, ctx).nodelete };
 }
 
 /**
- * The functions of an interface, from either kind of build.
+ * The functions of an interface of a build.
  *
  * @param handle the build
  * @param spec the interface
  * @returns its functions, by name
  */
 function useHandle(handle: Handle, spec: InterfaceSpec): Record<string, AnyFunction> {
-  const fns = handle instanceof Plugin ? handle.use(spec) : handle.use(spec);
-  return fns as unknown as Record<string, AnyFunction>;
-}
-
-/**
- * Turn anything thrown by a load into a PluginError.
- *
- * @param e what was thrown
- * @param path the file
- * @returns the error
- */
-export function asPluginError(e: unknown, path: string): PluginError {
-  if (e instanceof PluginError) return e;
-  return new PluginError(
-    "LOAD_FAILED",
-    `Cannot load plugin ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`,
-    { path, cause: e },
-  );
+  return handle.use(spec) as unknown as Record<string, AnyFunction>;
 }
 
 /**
@@ -292,7 +247,7 @@ export class PluginEntry {
    * @throws {PluginError} when a check fails
    */
   static check(c: Candidate, ctx: HostContext): PluginEntry {
-    const entry = new PluginEntry(c, ctx, precheck(c.path, ctx));
+    const entry = new PluginEntry(c, ctx, checkedOf(precheck(c.path, ctx), ctx));
     entry.#announce = () =>
       ctx.log("debug", "defer", `checked ${entry.#label()}; it loads on first use`, entry.fields());
     return entry;
@@ -511,7 +466,7 @@ export class PluginEntry {
       `loaded ${this.#label()}${note}`,
       fields,
     );
-    const shared = this.plugin instanceof Plugin && this.plugin.shared;
+    const shared = this.plugin?.shared ?? false;
     if (this.metadata.hooks.init && !shared) {
       this.#ctx.log("info", "init", `init hook of ${this.#label()} returned 0`, this.fields());
     }
@@ -527,7 +482,7 @@ export class PluginEntry {
       const slot: Slot = { fn: current[name] };
       slots.set(name, slot);
       fns[name] = routeFunction(sig, slot, this.#hooks, {
-        async: !(this.plugin instanceof Plugin),
+        async: this.plugin!.calls === "async",
       });
     }
     const route: Route = { fns: Object.freeze(fns), slots };
@@ -560,7 +515,7 @@ export class PluginEntry {
   #recheck(): ReplaceOutcome {
     let checked: Checked;
     try {
-      checked = precheck(this.path, this.#ctx);
+      checked = checkedOf(precheck(this.path, this.#ctx), this.#ctx);
     } catch (e) {
       const err = asPluginError(e, this.path);
       this.state = "failed";
@@ -606,7 +561,9 @@ export class PluginEntry {
     };
     let sha: string;
     try {
-      sha = sha256Hex(Deno.readFileSync(this.path));
+      sha = readFile(this.path, {
+        allowInsecurePermissions: this.#ctx.loadOptions.allowInsecurePermissions,
+      }).sha256;
     } catch (e) {
       return refuse(e);
     }
@@ -705,7 +662,7 @@ export class PluginEntry {
       "close",
       result.unloaded
         ? `closed ${meta.name} ${meta.version} (${reason}, ${
-          plugin instanceof Plugin ? "unloaded" : "child processes stopped"
+          plugin.calls === "sync" ? "unloaded" : "child processes stopped"
         })`
         : `closed ${meta.name} ${meta.version} (${reason}), still mapped: ${result.reason}`,
       {

@@ -16,7 +16,8 @@
  *
  * @example Hosting every calculator operation of a directory
  * ```ts ignore
- * import { defineInterface, PluginHost, prettySink } from "@plugboard/plugboard";
+ * import { defineInterface } from "@plugboard/plugboard";
+ * import { PluginHost, prettySink } from "@plugboard/plugboard/host";
  *
  * const CalcOp = defineInterface("calc.op", "1.0", {
  *   name: "cstring name()",
@@ -50,7 +51,8 @@ import {
   PluginEntry,
   skipMessage,
 } from "./_entry.ts";
-import { interfaceRef, isForOtherInterfaces } from "./_select.ts";
+import { isForOtherInterfaces } from "../check/check_plugin.ts";
+import { interfaceRef } from "./_select.ts";
 import { HostedPlugin } from "./hosted_plugin.ts";
 import { HostWatcher, type WatchOptions } from "./host_watcher.ts";
 
@@ -171,7 +173,7 @@ type Slot =
  *
  * @example A lazy host over PLUGBOARD_PATH
  * ```ts ignore
- * import { PluginHost } from "@plugboard/plugboard";
+ * import { PluginHost } from "@plugboard/plugboard/host";
  *
  * await using host = new PluginHost({ mode: "lazy" }); // PLUGBOARD_PATH=build:plugins
  * const summary = await host.discover(); // checks every file; nothing runs yet

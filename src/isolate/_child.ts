@@ -20,7 +20,9 @@
  * @module
  */
 
-import { openPluginSync, type Plugin } from "../loader/open_plugin.ts";
+import { checkPlugin } from "../check/check_plugin.ts";
+import type { Plugin } from "../handle/plugin.ts";
+import { loadNative } from "../loader/open_native.ts";
 import { parseSignature, type TypeName } from "../abi/signature.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 import {
@@ -112,9 +114,7 @@ function closePlugin(): void {
 function handleLoad(id: number, payload: Uint8Array): void {
   const req = parseJson(payload) as LoadRequest;
   try {
-    plugin = openPluginSync(req.path, {
-      load: req.load,
-      init: req.init,
+    const candidate = checkPlugin(req.path, {
       allowInsecurePermissions: req.allowInsecurePermissions,
       verify: ({ file }) => {
         if (file.sha256 !== req.sha256) {
@@ -128,6 +128,7 @@ function handleLoad(id: number, payload: Uint8Array): void {
         }
       },
     });
+    plugin = loadNative(candidate, { load: req.load, init: req.init }, req.path);
     const start = out.begin(id, Kind.OK);
     out.end(start);
   } catch (e) {

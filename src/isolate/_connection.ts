@@ -12,10 +12,11 @@
  * @module
  */
 
-import { canonicalSignature, type Signature, type TypeName } from "../abi/signature.ts";
+import { canonicalSignature, type TypeName } from "../abi/signature.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
-import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
+import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { resolve } from "node:path";
+import type { PoolConnection, PoolFunction } from "./_pool.ts";
 import {
   Cursor,
   type ErrorData,
@@ -44,14 +45,7 @@ export const STDERR_TAIL_LINES = 20;
 const DRAIN_MS = 500;
 
 /** A function bound in the child, as the host calls it. */
-export interface BoundFunction {
-  /** Its index in the child's table. */
-  readonly index: number;
-  /** Its signature. */
-  readonly sig: Signature;
-  /** Indexes of its buffer parameters, copied back after the call. */
-  readonly buffers: readonly number[];
-}
+export type BoundFunction = PoolFunction;
 
 /** Why the host stopped a child, when it did. */
 type Cause =
@@ -165,10 +159,12 @@ export interface ConnectionOptions extends ChildCommand {
   path: string;
   /** Handshake and load must be done within this. */
   startTimeoutMs: number;
+  /** What the child loads once it has shaken hands. */
+  load: LoadRequest;
   /** Called for each stderr line. */
   onStderr: (line: string, pid: number) => void;
   /** Called once when the child is gone, after every pending request was settled. */
-  onEnd: (conn: ChildConnection, end: ConnectionEnd) => void;
+  onEnd: (conn: PoolConnection, end: ConnectionEnd) => void;
 }
 
 const decoder = new TextDecoder();
@@ -176,7 +172,7 @@ const decoder = new TextDecoder();
 /**
  * One child process speaking the isolation protocol.
  */
-export class ChildConnection {
+export class ChildConnection implements PoolConnection {
   /** The child's process id. */
   readonly pid: number;
   /** Resolves once the child is gone and every request is settled. */
@@ -238,12 +234,12 @@ export class ChildConnection {
   /**
    * Wait for the handshake, then load the plugin; all within the start timeout.
    *
-   * @param load what to load
    * @returns when the plugin is loaded (its init hook has run)
    * @throws {LoadError} `HANDSHAKE_FAILED`, `PLUGIN_TIMEOUT` or what the child's loader threw
    * @throws {CrashError} when the child dies while loading
    */
-  async start(load: LoadRequest): Promise<void> {
+  async start(): Promise<void> {
+    const load = this.#opts.load;
     const ms = this.#opts.startTimeoutMs;
     const startedAt = performance.now();
     this.#startTimer = setTimeout(() => {

@@ -418,54 +418,7 @@ export function readValue(c: Cursor, t: TypeName): unknown {
 // Argument checks on the host (the same rules as the in-process wrappers).
 // ---------------------------------------------------------------------------
 
-const MAX_U64 = (1n << 64n) - 1n;
-const MIN_I64 = -(1n << 63n);
-const MAX_I64 = (1n << 63n) - 1n;
-
-export { invalidArgument } from "../loader/_invalid_argument.ts";
-
-/**
- * Whether a value fits a parameter type, by the in-process wrappers' rules.
- *
- * @param t the type
- * @param v the value
- * @returns whether it fits
- */
-export function fits(t: TypeName, v: unknown): boolean {
-  switch (t) {
-    case "i8":
-      return typeof v === "number" && ((v << 24) >> 24) === v;
-    case "u8":
-      return typeof v === "number" && (v & 0xff) === v;
-    case "i16":
-      return typeof v === "number" && ((v << 16) >> 16) === v;
-    case "u16":
-      return typeof v === "number" && (v & 0xffff) === v;
-    case "i32":
-      return typeof v === "number" && (v | 0) === v;
-    case "u32":
-      return typeof v === "number" && (v >>> 0) === v;
-    case "f32":
-    case "f64":
-      return typeof v === "number";
-    case "bool":
-      return typeof v === "boolean";
-    case "u64":
-    case "usize":
-      return typeof v === "bigint"
-        ? v >= 0n && v <= MAX_U64
-        : Number.isSafeInteger(v) && (v as number) >= 0;
-    case "i64":
-    case "isize":
-      return typeof v === "bigint" ? v >= MIN_I64 && v <= MAX_I64 : Number.isSafeInteger(v);
-    case "cstring":
-      return typeof v === "string" && v.indexOf("\0") === -1;
-    case "buffer":
-      return v instanceof Uint8Array;
-    default:
-      return false;
-  }
-}
+export { fits, invalidArgument } from "../handle/arguments.ts";
 
 /**
  * Refuse a signature whose values cannot cross a process boundary.

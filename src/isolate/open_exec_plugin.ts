@@ -19,7 +19,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { CallError, LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { type LogLevel, logRecord, type LogSink } from "../log/log_record.ts";
-import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
+import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
 
 /** Interfaces an exec plugin can implement. */
 export type ExecInterface = "text.processor/1";
@@ -106,7 +106,7 @@ let startExec: (p: ExecPlugin, ms: number) => Promise<void>;
  *
  * @example Shouting with the shell-script sample
  * ```ts ignore
- * import { openExecPlugin } from "@plugboard/plugboard";
+ * import { openExecPlugin } from "./open_exec_plugin.ts";
  *
  * await using shout = await openExecPlugin("plugins/text_shout.sh");
  * console.log(await shout.name()); // "shout"

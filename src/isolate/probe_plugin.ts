@@ -11,11 +11,9 @@
  */
 
 import { resolve } from "node:path";
-import { checkInterface, type InterfaceSpec } from "../abi/define_interface.ts";
-import { type PluginMetadata, readMetadata } from "../abi/read_metadata.ts";
-import { readElf } from "../elf/read_elf.ts";
+import type { PluginMetadata } from "../abi/read_metadata.ts";
+import { type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
-import { readPluginFile } from "../loader/_preflight.ts";
 import { logRecord, type LogSink } from "../log/log_record.ts";
 import { childCommand, ChildConnection, type ConnectionEnd } from "./_connection.ts";
 import {
@@ -26,8 +24,8 @@ import {
   type QuarantineRecord,
 } from "./quarantine.ts";
 
-/** Options of {@linkcode probePlugin}. */
-export interface ProbePluginOptions {
+/** Options of {@linkcode probePlugin}: the checks of openPlugin, and the probe's own. */
+export interface ProbePluginOptions extends CheckOptions {
   /**
    * The quarantine list to consult and to add crashing or hanging plugins
    * to: a {@linkcode Quarantine}, a file path, or `false` for none.
@@ -46,17 +44,6 @@ export interface ProbePluginOptions {
    * @default false
    */
   force?: boolean;
-  /**
-   * Interfaces the plugin must provide, checked from its metadata before a
-   * child starts.
-   * @default []
-   */
-  interfaces?: readonly InterfaceSpec[];
-  /**
-   * Accept a file writable by group or others, as openPlugin's option does.
-   * @default false
-   */
-  allowInsecurePermissions?: boolean;
   /**
    * Where the child's stderr lines go (event `stderr`).
    * @default nowhere (they are kept in the result's `stderrTail`)
@@ -97,7 +84,8 @@ export interface ProbeResult {
  *
  * @example Loading only plugins that survive a probe
  * ```ts ignore
- * import { openPlugin, probePlugin } from "@plugboard/plugboard";
+ * import { openPlugin } from "@plugboard/plugboard";
+ * import { probePlugin } from "@plugboard/plugboard/isolate";
  *
  * for (const entry of Deno.readDirSync("plugins")) {
  *   const path = `plugins/${entry.name}`;
@@ -139,13 +127,10 @@ export async function probePlugin(
   let realPath: string;
   let metadata: PluginMetadata;
   try {
-    const file = readPluginFile(path, {
-      allowInsecurePermissions: options.allowInsecurePermissions,
-    });
-    sha256 = file.sha256;
-    realPath = file.realPath;
-    metadata = readMetadata(readElf(file.bytes, path), path);
-    for (const spec of options.interfaces ?? []) checkInterface(metadata, spec, path);
+    const candidate = checkPlugin(path, options);
+    sha256 = candidate.file.sha256;
+    realPath = candidate.file.realPath;
+    metadata = candidate.metadata;
   } catch (e) {
     if (e instanceof PluginError) return result("refused", { error: e });
     throw e;
@@ -171,6 +156,13 @@ export async function probePlugin(
   const conn = new ChildConnection({
     ...childCommand(path, realPath),
     path,
+    load: {
+      path,
+      sha256,
+      load: "memfd",
+      init: true,
+      allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+    },
     startTimeoutMs: timeoutMs,
     onStderr: (line, pid) =>
       log?.(logRecord("info", "stderr", line, {
@@ -186,13 +178,7 @@ export async function probePlugin(
   let error: PluginError | undefined;
   let end: ConnectionEnd;
   try {
-    await conn.start({
-      path,
-      sha256,
-      load: "memfd",
-      init: true,
-      allowInsecurePermissions: options.allowInsecurePermissions ?? false,
-    });
+    await conn.start();
     phase = "shutdown";
     end = await conn.shutdown(timeoutMs);
     error = end.error;

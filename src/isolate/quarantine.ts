@@ -16,8 +16,8 @@
 
 import { dirname, join, resolve } from "node:path";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
-import { readPluginFile } from "../loader/_preflight.ts";
-import { writeFileAtomic } from "../registry/_atomic.ts";
+import { readFile } from "../file/read_file.ts";
+import { withFileLock, writeFileAtomic } from "../file/write_file.ts";
 
 /** Why a plugin was quarantined. */
 export interface QuarantineReason {
@@ -77,7 +77,7 @@ export interface QuarantineEnv {
  *
  * @example
  * ```ts
- * import { defaultQuarantinePath } from "@plugboard/plugboard";
+ * import { defaultQuarantinePath } from "@plugboard/plugboard/isolate";
  *
  * console.log(defaultQuarantinePath({ HOME: "/home/ada" }));
  * // "/home/ada/.local/state/plugboard/quarantine.json"
@@ -115,7 +115,7 @@ function processEnv(): QuarantineEnv {
  *
  * @example Refusing a quarantined plugin
  * ```ts ignore
- * import { openQuarantine } from "@plugboard/plugboard";
+ * import { openQuarantine } from "@plugboard/plugboard/isolate";
  *
  * const quarantine = openQuarantine();
  * quarantine.check("plugins/untrusted.so"); // throws QUARANTINED, with the reason
@@ -185,9 +185,10 @@ export class Quarantine {
    * @param record the record
    */
   add(record: QuarantineRecord): void {
-    const data = this.#read();
-    data.plugins[record.sha256] = record;
-    this.#write(data);
+    this.#edit((data) => {
+      data.plugins[record.sha256] = record;
+      return true;
+    });
   }
 
   /**
@@ -197,15 +198,16 @@ export class Quarantine {
    * @returns how many records were removed
    */
   remove(sha256s: readonly string[]): number {
-    const data = this.#read();
     let n = 0;
-    for (const h of sha256s) {
-      if (h in data.plugins) {
-        delete data.plugins[h];
-        n++;
+    this.#edit((data) => {
+      for (const h of sha256s) {
+        if (h in data.plugins) {
+          delete data.plugins[h];
+          n++;
+        }
       }
-    }
-    if (n > 0) this.#write(data);
+      return n > 0;
+    });
     return n;
   }
 
@@ -215,9 +217,12 @@ export class Quarantine {
    * @returns how many records were removed
    */
   clear(): number {
-    const data = this.#read();
-    const n = Object.keys(data.plugins).length;
-    if (n > 0) this.#write({ version: 1, plugins: {} });
+    let n = 0;
+    this.#edit((data) => {
+      n = Object.keys(data.plugins).length;
+      data.plugins = {};
+      return n > 0;
+    });
     return n;
   }
 
@@ -241,12 +246,21 @@ export class Quarantine {
   #read(): QuarantineFile {
     let text: string;
     try {
-      text = Deno.readTextFileSync(this.path);
+      // Not a trust decision (it only keeps plugins from running), so no permission rule.
+      const file = readFile(this.path, {
+        subject: "quarantine list",
+        maxBytes: MAX_QUARANTINE_BYTES,
+        allowInsecurePermissions: true,
+        hash: false,
+      });
+      text = new TextDecoder().decode(file.bytes);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return { version: 1, plugins: {} };
+      if (e instanceof PluginError && e.code === "NOT_FOUND") return { version: 1, plugins: {} };
       throw new PluginError(
         "QUARANTINE_INVALID",
-        `Cannot read the quarantine list ${quote(this.path)}: ${(e as Error).message}`,
+        `Cannot read the quarantine list ${quote(this.path)}: ${
+          e instanceof PluginError ? e.summary : (e as Error).message
+        }`,
         {
           path: this.path,
           hint:
@@ -271,9 +285,13 @@ export class Quarantine {
     return d as QuarantineFile;
   }
 
-  #write(data: QuarantineFile): void {
+  /** Read, change and write the list under a lock, so concurrent probes lose nothing. */
+  #edit(change: (data: QuarantineFile) => boolean): void {
     Deno.mkdirSync(dirname(this.path), { recursive: true });
-    writeFileAtomic(this.path, JSON.stringify(data, null, 2) + "\n");
+    withFileLock(this.path, () => {
+      const data = this.#read();
+      if (change(data)) writeFileAtomic(this.path, JSON.stringify(data, null, 2) + "\n");
+    });
   }
 }
 
@@ -302,7 +320,7 @@ export function quarantinedError(path: string, record: QuarantineRecord): LoadEr
  *
  * @example
  * ```ts
- * import { describeQuarantineReason } from "@plugboard/plugboard";
+ * import { describeQuarantineReason } from "@plugboard/plugboard/isolate";
  *
  * console.log(describeQuarantineReason({
  *   kind: "timeout",
@@ -339,11 +357,14 @@ function describeReason(reason: QuarantineReason): string {
 
 function fileHash(path: string): string | undefined {
   try {
-    return readPluginFile(path, { allowInsecurePermissions: true }).sha256;
+    return readFile(path, { allowInsecurePermissions: true }).sha256;
   } catch {
     return undefined;
   }
 }
+
+/** The largest quarantine list read. */
+const MAX_QUARANTINE_BYTES = 16 << 20;
 
 function invalid(path: string, expected: string, found: string, cause?: unknown): PluginError {
   return new PluginError(

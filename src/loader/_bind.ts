@@ -15,31 +15,11 @@
  * @module
  */
 
+import { ERROR_RECORD } from "../abi/layout.ts";
 import type { Signature, TypeName } from "../abi/signature.ts";
+import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
-import { invalidArgument } from "./_invalid_argument.ts";
-
-/** The state a handle shares with its functions. */
-export interface HandleState {
-  /** Set by close(): every call throws CLOSED from then on. */
-  closed: boolean;
-}
-
-/**
- * A new handle state, open. Each is an instance of a class of its own, so
- * each has a hidden class of its own: V8 treats a field that was never
- * written after creation as a constant of its hidden class, and with one
- * class per handle, closing other handles leaves this handle's `closed`
- * check foldable in the callers' optimized code (with a shared class, the
- * first close anywhere made every check a real load, ~0.5 ns per call).
- *
- * @returns the state
- */
-export function newHandleState(): HandleState {
-  return new (class HandleFlag {
-    closed = false;
-  })();
-}
+import { invalidArgument } from "../handle/arguments.ts";
 
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
@@ -220,8 +200,8 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
 
 function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
   const view = new Deno.UnsafePointerView(e);
-  const code = view.getInt32(0);
-  const message = view.getCString(8);
+  const code = view.getInt32(ERROR_RECORD.code);
+  const message = view.getCString(ERROR_RECORD.message);
   throw new CallError("CALL_FAILED", ctx.path, fn, message, {
     pluginCode: code,
     hint: "the plugin reported this error; check the arguments or the plugin's documentation",
@@ -290,24 +270,45 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     const a = `a${i}`;
     args.push(a);
     switch (t) {
+      // Integers: a number (not a bigint or a symbol, which the bit
+      // operations would throw on) in range; -0 is passed as 0, which Deno's
+      // FFI would otherwise refuse with a TypeError.
       case "i8":
-        body.push(`if (((${a} << 24) >> 24) !== ${a}) invalid(ctx, FN, ${i}, "i8", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || ((${a} << 24) >> 24) !== ${a}) invalid(ctx, FN, ${i}, "i8", ${a});`,
+        );
+        passed.push(`${a} | 0`);
+        return;
       case "u8":
-        body.push(`if ((${a} & 0xff) !== ${a}) invalid(ctx, FN, ${i}, "u8", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || (${a} & 0xff) !== ${a}) invalid(ctx, FN, ${i}, "u8", ${a});`,
+        );
+        passed.push(`${a} | 0`);
+        return;
       case "i16":
-        body.push(`if (((${a} << 16) >> 16) !== ${a}) invalid(ctx, FN, ${i}, "i16", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || ((${a} << 16) >> 16) !== ${a}) invalid(ctx, FN, ${i}, "i16", ${a});`,
+        );
+        passed.push(`${a} | 0`);
+        return;
       case "u16":
-        body.push(`if ((${a} & 0xffff) !== ${a}) invalid(ctx, FN, ${i}, "u16", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || (${a} & 0xffff) !== ${a}) invalid(ctx, FN, ${i}, "u16", ${a});`,
+        );
+        passed.push(`${a} | 0`);
+        return;
       case "i32":
-        body.push(`if ((${a} | 0) !== ${a}) invalid(ctx, FN, ${i}, "i32", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || (${a} | 0) !== ${a}) invalid(ctx, FN, ${i}, "i32", ${a});`,
+        );
+        passed.push(`${a} | 0`);
+        return;
       case "u32":
-        body.push(`if ((${a} >>> 0) !== ${a}) invalid(ctx, FN, ${i}, "u32", ${a});`);
-        break;
+        body.push(
+          `if (typeof ${a} !== "number" || (${a} >>> 0) !== ${a}) invalid(ctx, FN, ${i}, "u32", ${a});`,
+        );
+        passed.push(`${a} >>> 0`);
+        return;
       case "f32":
       case "f64":
         body.push(`if (typeof ${a} !== "number") invalid(ctx, FN, ${i}, "${t}", ${a});`);

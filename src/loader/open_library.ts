@@ -10,10 +10,11 @@
 
 import { parseDeclarations } from "../abi/define_interface.ts";
 import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
-import { type ElfInfo, readElf } from "../elf/read_elf.ts";
-import { ffiDeclaration, type HandleState, makeWrapper } from "./_bind.ts";
-import { readPluginFile } from "./_preflight.ts";
-import { dlopenError, findExported } from "./_symbols.ts";
+import { checkLibrary } from "../check/check_plugin.ts";
+import { dlopenError } from "../check/symbols.ts";
+import type { ElfInfo } from "../elf/read_elf.ts";
+import type { CloseResult, HandleState } from "../handle/plugin.ts";
+import { ffiDeclaration, makeWrapper } from "./_bind.ts";
 
 /**
  * An open ordinary library with typed functions. After
@@ -28,8 +29,8 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
   #lib: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
   #handle: HandleState = { closed: false };
   #state = { inflight: 0, drained: () => this.#finish() };
-  #done: (() => void) | undefined;
-  #closing: Promise<void> | undefined;
+  #done: ((r: CloseResult) => void) | undefined;
+  #closing: Promise<CloseResult> | undefined;
 
   /**
    * Libraries are made by {@linkcode openLibrary}.
@@ -43,10 +44,7 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
     this.path = path;
     const sigs = parseDeclarations(declarations);
     const decls: Record<string, Deno.ForeignFunction> = {};
-    for (const sig of sigs.values()) {
-      if (elf) findExported(elf, sig.name, path, "function");
-      decls[sig.name] = ffiDeclaration(sig);
-    }
+    for (const sig of sigs.values()) decls[sig.name] = ffiDeclaration(sig);
     try {
       this.#lib = Deno.dlopen(path, decls);
     } catch (e) {
@@ -74,10 +72,10 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
    *
    * @returns when the library is unloaded
    */
-  close(): Promise<void> {
+  close(): Promise<CloseResult> {
     if (this.#closing) return this.#closing;
     this.#handle.closed = true;
-    this.#closing = new Promise<void>((resolve) => this.#done = resolve);
+    this.#closing = new Promise<CloseResult>((resolve) => this.#done = resolve);
     this.#finish();
     return this.#closing;
   }
@@ -97,7 +95,7 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
     const done = this.#done;
     this.#done = undefined;
     this.#lib.close();
-    done();
+    done({ unloaded: true });
   }
 }
 
@@ -136,12 +134,8 @@ export function openLibrary<const F extends SignatureRecord>(
   declarations: F,
   options: OpenLibraryOptions = {},
 ): Library<F> {
-  let elf: ElfInfo | undefined;
-  if (path.includes("/")) {
-    const file = readPluginFile(path, {
-      allowInsecurePermissions: options.allowInsecurePermissions,
-    });
-    elf = readElf(file.bytes, path);
-  }
+  const elf = path.includes("/")
+    ? checkLibrary(path, Object.keys(declarations), options).elf
+    : undefined;
   return new Library(path, declarations, elf);
 }

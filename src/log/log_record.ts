@@ -45,7 +45,7 @@ export type LogSink = (record: LogRecord) => void;
  *
  * @example
  * ```ts
- * import { logRecord } from "@plugboard/plugboard";
+ * import { logRecord } from "@plugboard/plugboard/host";
  *
  * const r = logRecord("info", "load", "loaded greeter 0.1.0", { plugin: "greeter" });
  * console.log(r.event, r.plugin); // load greeter

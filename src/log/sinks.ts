@@ -17,7 +17,7 @@ import type { LogLevel, LogSink } from "./log_record.ts";
  *
  * @example Collecting records as JSON lines
  * ```ts
- * import { jsonLinesSink, logRecord } from "@plugboard/plugboard";
+ * import { jsonLinesSink, logRecord } from "@plugboard/plugboard/host";
  *
  * const lines: string[] = [];
  * const sink = jsonLinesSink((line) => lines.push(line));
@@ -58,7 +58,7 @@ export interface PrettySinkOptions {
  *
  * @example Printing records for people
  * ```ts
- * import { logRecord, prettySink } from "@plugboard/plugboard";
+ * import { logRecord, prettySink } from "@plugboard/plugboard/host";
  *
  * const sink = prettySink((line) => console.log(line), { color: false, time: false });
  * sink(logRecord("warn", "skip", 'skipped "notes.so"', { code: "NOT_ELF", path: "notes.so" }));
@@ -102,7 +102,7 @@ export function prettySink(
  *
  * @example Durations for people
  * ```ts
- * import { formatMs } from "@plugboard/plugboard";
+ * import { formatMs } from "./sinks.ts";
  *
  * console.log(formatMs(0.4123)); // "0.41 ms"
  * console.log(formatMs(1250)); // "1.25 s"

@@ -17,42 +17,16 @@
  */
 
 import { dirname } from "node:path";
-import { writeFileAtomic } from "./_atomic.ts";
-import { stampOf } from "./_stat.ts";
-import type { PluginIdentity } from "./registry.ts";
+import type { PluginIdentity } from "../abi/identity.ts";
+import { PluginError } from "../errors/plugin_error.ts";
+import { readFile } from "../file/read_file.ts";
+import { type FileStamp, stampOf } from "../file/stamp.ts";
+import { writeFileAtomic } from "../file/write_file.ts";
+
+export type { FileStamp };
 
 /** What is cached about a plugin file: its hash and the metadata the registry compares. */
 export type CachedPlugin = Omit<PluginIdentity, "path" | "realPath">;
-
-/**
- * What the cache keys a file by: device and inode, and what must not have
- * changed: size, modification and change times. `verifyFiles()` takes it
- * with `statx(2)` when it may (nanosecond times); {@linkcode HashCache.lookup}
- * and {@linkcode HashCache.store} also take a `Deno.FileInfo`. Fill and read
- * a cache through the same kind of stat.
- */
-export interface FileStamp {
-  /** Device number. */
-  readonly dev: number;
-  /** Inode number. */
-  readonly ino: number;
-  /** Size in bytes. */
-  readonly size: number;
-  /** Permission bits and file type. */
-  readonly mode: number;
-  /** Owner. */
-  readonly uid: number;
-  /** Last modification, in milliseconds since the epoch (may have a fraction). */
-  readonly mtimeMs: number;
-  /** Last status change, in milliseconds since the epoch (may have a fraction). */
-  readonly ctimeMs: number;
-  /** A regular file. */
-  readonly isFile: boolean;
-  /** A symbolic link. */
-  readonly isSymlink: boolean;
-  /** A directory. */
-  readonly isDirectory: boolean;
-}
 
 /** Options of {@linkcode HashCache.store}. */
 export interface StoreOptions {
@@ -67,6 +41,9 @@ export const HASH_CACHE_VERSION = 1;
 
 /** A file modified this close to being hashed is hashed again next time. */
 export const RACY_WINDOW_MS = 20;
+
+/** The largest cache file read; a larger one is ignored (and rebuilt). */
+export const MAX_CACHE_BYTES = 256 << 20;
 
 /** The most entries kept when saving; the least recently hashed go first. */
 export const MAX_CACHE_ENTRIES = 100_000;
@@ -93,7 +70,7 @@ interface Entry {
  *
  * @example Verify a directory twice; the second time reads no file
  * ```ts ignore
- * import { HashCache, verifyFiles } from "@plugboard/plugboard";
+ * import { HashCache, verifyFiles } from "@plugboard/plugboard/registry";
  *
  * const cache = HashCache.load(".cache/plugboard-hashes.json");
  * verifyFiles(["build/"], "plugboard.lock", { cache });
@@ -132,7 +109,7 @@ export class HashCache {
    *
    * @example
    * ```ts
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * const cache = HashCache.load("/nonexistent/hashes.json");
    * console.log(cache.size, cache.ignored); // 0 undefined
@@ -144,13 +121,15 @@ export class HashCache {
   static load(path: string): HashCache {
     let text: string;
     try {
-      const st = Deno.statSync(path);
-      const problem = insecure(st);
-      if (problem) return new HashCache(path, problem);
-      text = Deno.readTextFileSync(path);
+      const file = readFile(path, {
+        subject: "hash cache",
+        maxBytes: MAX_CACHE_BYTES,
+        hash: false,
+      });
+      text = new TextDecoder().decode(file.bytes);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return new HashCache(path);
-      return new HashCache(path, e instanceof Error ? e.message : String(e));
+      if (e instanceof PluginError && e.code === "NOT_FOUND") return new HashCache(path);
+      return new HashCache(path, e instanceof PluginError ? e.summary : String(e));
     }
     let data: unknown;
     try {
@@ -201,7 +180,7 @@ export class HashCache {
    *
    * @example
    * ```ts
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * const cache = new HashCache();
    * console.log(cache.lookup(Deno.statSync(Deno.execPath()))); // undefined
@@ -229,7 +208,7 @@ export class HashCache {
    *
    * @example
    * ```ts ignore
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * const cache = new HashCache();
    * const stat = Deno.statSync("build/greeter.so");
@@ -270,7 +249,7 @@ export class HashCache {
    *
    * @example
    * ```ts
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * console.log(new HashCache().lookupListing(Deno.statSync("."))); // undefined
    * ```
@@ -292,7 +271,7 @@ export class HashCache {
    *
    * @example
    * ```ts
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * const cache = new HashCache();
    * cache.storeListing(Deno.statSync("."), ["a.so"], { listedAtMs: Date.now() });
@@ -325,7 +304,7 @@ export class HashCache {
    *
    * @example
    * ```ts ignore
-   * import { HashCache } from "@plugboard/plugboard";
+   * import { HashCache } from "@plugboard/plugboard/registry";
    *
    * const cache = HashCache.load(".cache/plugboard-hashes.json");
    * cache.save();
@@ -373,24 +352,6 @@ export class HashCache {
 
 function toStamp(stat: FileStamp | Deno.FileInfo): FileStamp {
   return "mtimeMs" in stat ? stat : stampOf(stat);
-}
-
-function insecure(st: Deno.FileInfo): string | undefined {
-  if (st.mode !== null && (st.mode & 0o022)) {
-    return `the cache file is writable by group or others (mode 0${(st.mode & 0o777).toString(8)})`;
-  }
-  let uid: number | null = null;
-  try {
-    if (Deno.permissions.querySync({ name: "sys", kind: "uid" }).state === "granted") {
-      uid = Deno.uid();
-    }
-  } catch {
-    // not allowed to ask: ownership is not checked
-  }
-  if (uid !== null && st.uid !== null && st.uid !== uid && st.uid !== 0) {
-    return `the cache file is owned by another user (uid ${st.uid})`;
-  }
-  return undefined;
 }
 
 function parseListing(v: unknown): Listing | undefined {
@@ -448,6 +409,7 @@ function parseEntry(v: unknown): Entry | undefined {
     ctimeMs: e.ctimeMs as number,
     hashedAtMs: e.hashedAtMs as number,
     plugin: Object.freeze({
+      kind: e.kind === "wasm" || e.kind === "executable" ? e.kind : "native",
       sha256: e.sha256 as string,
       name: e.name as string,
       version: e.version as string,

@@ -34,13 +34,16 @@
  * @module
  */
 
-import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
-import { checkPermissions } from "../loader/_preflight.ts";
-import { writeFileAtomic } from "./_atomic.ts";
-import { compareEntries } from "./_semver.ts";
+import { PluginError, quote } from "../errors/plugin_error.ts";
+import { readFile } from "../file/read_file.ts";
+import { writeFileAtomic } from "../file/write_file.ts";
+import { compareEntries } from "../abi/semver.ts";
 
 /** The format version this plugboard reads and writes. */
 export const LOCKFILE_VERSION = 1;
+
+/** The largest lockfile read (64 MiB: about 100,000 entries). */
+export const MAX_LOCKFILE_BYTES = 64 << 20;
 
 /** The lockfile's default name, looked up in the current directory. */
 export const DEFAULT_LOCKFILE = "plugboard.lock";
@@ -119,7 +122,7 @@ const PAIR = /^\d{1,5}\.\d{1,5}$/;
  *
  * @example
  * ```ts ignore
- * import { readLockfile } from "@plugboard/plugboard";
+ * import { readLockfile } from "@plugboard/plugboard/registry";
  *
  * const lock = readLockfile("plugboard.lock");
  * console.log(Object.keys(lock.plugins)); // ["greeter@0.1.0", ...]
@@ -133,39 +136,17 @@ const PAIR = /^\d{1,5}\.\d{1,5}$/;
  *   others could change it, `LOCKFILE_INVALID` when it is not a valid lockfile
  */
 export function readLockfile(path: string, options: ReadLockfileOptions = {}): Lockfile {
+  const file = readFile(path, {
+    subject: "lockfile",
+    maxBytes: MAX_LOCKFILE_BYTES,
+    allowInsecurePermissions: options.allowInsecurePermissions,
+    hash: false,
+  });
   let text: string;
   try {
-    if (!options.allowInsecurePermissions) secureLockfile(path);
-    text = Deno.readTextFileSync(path);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(file.bytes);
   } catch (e) {
-    if (e instanceof PluginError) throw e;
-    if (e instanceof Deno.errors.NotFound) {
-      throw new PluginError(
-        "NOT_FOUND",
-        `Cannot read lockfile ${quote(path)}: no such file`,
-        {
-          path,
-          hint: "create it by trusting plugins: plugboard trust FILE|DIR... --lock " +
-            path,
-          cause: e,
-        },
-      );
-    }
-    if (
-      e instanceof Deno.errors.PermissionDenied ||
-      e instanceof Deno.errors.NotCapable
-    ) {
-      throw new PluginError(
-        "PERMISSION_DENIED",
-        `Cannot read lockfile ${quote(path)}: ${(e as Error).message}`,
-        { path, hint: "grant read access to the lockfile", cause: e },
-      );
-    }
-    throw new PluginError(
-      "LOCKFILE_INVALID",
-      `Cannot read lockfile ${quote(path)}: ${e instanceof Error ? e.message : String(e)}`,
-      { path, cause: e },
-    );
+    throw invalid(path, "the file", "UTF-8 text", "invalid UTF-8 bytes", e);
   }
   return parseLockfile(text, { path });
 }
@@ -175,7 +156,7 @@ export function readLockfile(path: string, options: ReadLockfileOptions = {}): L
  *
  * @example
  * ```ts
- * import { parseLockfile } from "@plugboard/plugboard";
+ * import { parseLockfile } from "@plugboard/plugboard/registry";
  *
  * const lock = parseLockfile('{ "version": 1, "plugins": {} }');
  * console.log(lock.version, Object.keys(lock.plugins).length); // 1 0
@@ -244,7 +225,7 @@ export function parseLockfile(
  *
  * @example
  * ```ts
- * import { formatLockfile } from "@plugboard/plugboard";
+ * import { formatLockfile } from "@plugboard/plugboard/registry";
  *
  * console.log(formatLockfile({ version: 1, plugins: {} }));
  * // {
@@ -289,7 +270,7 @@ export function formatLockfile(lock: Lockfile): string {
  *
  * @example
  * ```ts ignore
- * import { readLockfile, writeLockfile } from "@plugboard/plugboard";
+ * import { readLockfile, writeLockfile } from "@plugboard/plugboard/registry";
  *
  * writeLockfile("plugboard.lock", readLockfile("plugboard.lock"));
  * ```
@@ -384,22 +365,6 @@ function onlyKeys(
     if (!keys.includes(k)) {
       throw invalid(path, `${where}.${k}`, `one of ${keys.join(", ")}`, "an unknown field");
     }
-  }
-}
-
-/** The loader's permission rule, applied to the lockfile. */
-function secureLockfile(path: string): void {
-  const realPath = Deno.realPathSync(path);
-  try {
-    checkPermissions({ path, realPath, stat: Deno.statSync(realPath) });
-  } catch (e) {
-    if (!(e instanceof LoadError)) throw e;
-    const prefix = `Cannot load plugin ${quote(path)}: `;
-    throw new PluginError(
-      "INSECURE_PERMISSIONS",
-      `Cannot read lockfile ${quote(path)}: ${e.summary.slice(prefix.length)}`,
-      { path, hint: e.hint, cause: e },
-    );
   }
 }
 

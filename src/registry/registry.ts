@@ -11,10 +11,9 @@
  */
 
 import { dirname, isAbsolute, relative, resolve as resolvePath } from "node:path";
-import { formatVersionPair } from "../abi/abi_version.ts";
-import { canonicalSignature } from "../abi/signature.ts";
+import type { PluginIdentity } from "../abi/identity.ts";
 import { type LoadError, PluginError, quote } from "../errors/plugin_error.ts";
-import type { PluginCandidate } from "../loader/open_plugin.ts";
+import { withFileLock } from "../file/write_file.ts";
 import {
   differences,
   type Fingerprint,
@@ -22,7 +21,13 @@ import {
   resolvePolicy,
   shortHashes,
 } from "./_check.ts";
-import { compareEntries, compareSemVer, parseRange, parseSemVer, satisfies } from "./_semver.ts";
+import {
+  compareEntries,
+  compareSemVer,
+  parseRange,
+  parseSemVer,
+  satisfies,
+} from "../abi/semver.ts";
 import {
   DEFAULT_LOCKFILE,
   type LockedInterface,
@@ -34,38 +39,7 @@ import {
 } from "./lockfile.ts";
 import type { TrustPolicy } from "./trust_policy.ts";
 
-/**
- * A plugin as the registry sees it: what `inspectPlugin()` reports (a
- * {@linkcode PluginReport} is one) or what `verifyFiles()` read.
- */
-export interface PluginIdentity {
-  /** The file, as given. */
-  readonly path: string;
-  /** The file with symlinks resolved, when known. */
-  readonly realPath?: string;
-  /** SHA-256 of the file, hex. */
-  readonly sha256: string;
-  /** The plugin's name. */
-  readonly name: string;
-  /** Its version. */
-  readonly version: string;
-  /** Its ABI, `MAJOR.MINOR`. */
-  readonly abi: string;
-  /** Its build id. */
-  readonly buildId: string;
-  /** The compiler that built it. */
-  readonly compiler: string;
-  /** Its interfaces with versions, shape hashes and canonical signatures. */
-  readonly interfaces: readonly {
-    readonly id: string;
-    readonly version: string;
-    readonly hash: string;
-    readonly functions: readonly string[];
-  }[];
-}
-
-/** What the registry can trust or check: the loader's candidate, or an identity. */
-export type TrustSubject = PluginCandidate | PluginIdentity;
+export type { PluginIdentity };
 
 /** One field of an entry that {@linkcode Registry.trust} changed. */
 export interface FieldChange {
@@ -121,7 +95,8 @@ export interface FromLockfileOptions {
  *
  * @example Trust a plugin, then load it only if it still matches
  * ```ts ignore
- * import { inspectPlugin, openPlugin, Registry } from "@plugboard/plugboard";
+ * import { inspectPlugin, openPlugin } from "@plugboard/plugboard";
+ * import { Registry } from "@plugboard/plugboard/registry";
  *
  * const registry = Registry.fromLockfile("plugboard.lock", { create: true });
  * console.log(registry.trust(inspectPlugin("build/greeter.so")).kind); // "added"
@@ -131,7 +106,8 @@ export interface FromLockfileOptions {
  *
  * @example Side by side versions
  * ```ts ignore
- * import { openPlugin, Registry } from "@plugboard/plugboard";
+ * import { openPlugin } from "@plugboard/plugboard";
+ * import { Registry } from "@plugboard/plugboard/registry";
  *
  * const registry = Registry.fromLockfile("plugboard.lock");
  * const entry = registry.resolve("greeter@^0.2");
@@ -162,7 +138,7 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const registry = Registry.fromLockfile("plugboard.lock");
    * console.log(registry.list().map((e) => `${e.name}@${e.version}`));
@@ -187,6 +163,47 @@ export class Registry {
     return new Registry(Object.values(lock.plugins), { lockfile: path });
   }
 
+  /**
+   * Change a lockfile safely against concurrent writers: take an exclusive
+   * advisory lock (a sidecar `.NAME.lock` beside it), read it (an empty
+   * registry when it does not exist yet), run `fn`, save it when `fn` changed
+   * it or it did not exist, release the lock. Twenty processes trusting plugins into one
+   * lockfile at once lose nothing.
+   *
+   * @example Trusting a plugin from a script
+   * ```ts ignore
+   * import { inspectPlugin, Registry } from "@plugboard/plugboard/registry";
+   *
+   * Registry.edit("plugboard.lock", {}, (registry) => registry.trust(inspectPlugin("build/greeter.so")));
+   * ```
+   *
+   * @param path the lockfile
+   * @param options the permission check of the lockfile
+   * @param fn the change
+   * @returns what `fn` returns
+   * @throws {PluginError} as {@linkcode Registry.fromLockfile}, and the errors of writing it
+   */
+  static edit<T>(
+    path: string,
+    options: Omit<FromLockfileOptions, "create">,
+    fn: (registry: Registry) => T,
+  ): T {
+    return withFileLock(path, () => {
+      let registry: Registry;
+      let before: string | undefined;
+      try {
+        registry = Registry.fromLockfile(path, options);
+        before = JSON.stringify(registry.toLockfile());
+      } catch (e) {
+        if (!(e instanceof PluginError && e.code === "NOT_FOUND")) throw e;
+        registry = new Registry([], { lockfile: path });
+      }
+      const result = fn(registry);
+      if (JSON.stringify(registry.toLockfile()) !== before) registry.save();
+      return result;
+    });
+  }
+
   /** How many plugins are trusted. */
   get size(): number {
     return this.#entries.size;
@@ -197,7 +214,7 @@ export class Registry {
    *
    * @example
    * ```ts
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * console.log(new Registry().get("greeter", "0.1.0")); // undefined
    * ```
@@ -215,7 +232,7 @@ export class Registry {
    *
    * @example
    * ```ts
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * console.log(new Registry().list().length); // 0
    * ```
@@ -233,7 +250,7 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const entry = Registry.fromLockfile("plugboard.lock").resolve("greeter@^0.2");
    * console.log(entry?.version); // "0.2.0"
@@ -269,7 +286,7 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const registry = Registry.fromLockfile("plugboard.lock");
    * console.log(registry.pathOf(registry.resolve("greeter")!)); // /…/build/greeter.so
@@ -290,7 +307,8 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   * import { inspectPlugin } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const registry = new Registry();
    * const change = registry.trust(inspectPlugin("build/greeter.so"));
@@ -300,7 +318,7 @@ export class Registry {
    * @param subject the plugin, as inspected or as the loader saw it
    * @returns what changed
    */
-  trust(subject: TrustSubject): TrustChange {
+  trust(subject: PluginIdentity): TrustChange {
     const { path, fingerprint: fp } = normalize(subject);
     const key = `${fp.name}@${fp.version}`;
     const entry: LockEntry = Object.freeze({ ...fp, path: this.#entryPath(path) });
@@ -324,7 +342,8 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   * import { inspectPlugin } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const registry = Registry.fromLockfile("plugboard.lock");
    * registry.check(inspectPlugin("build/greeter.so"), { pinToolchain: true });
@@ -336,7 +355,7 @@ export class Registry {
    *   `INTERFACE_MISMATCH`, `TOOLCHAIN_MISMATCH`, `BUILD_ID_MISMATCH` or
    *   `CHECKSUM_MISMATCH`, checked in that order
    */
-  check(subject: TrustSubject, policy: TrustPolicy = {}): void {
+  check(subject: PluginIdentity, policy: TrustPolicy = {}): void {
     const errors = this.differences(subject, policy);
     if (errors.length) throw errors[0];
   }
@@ -347,7 +366,8 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { inspectPlugin, Registry } from "@plugboard/plugboard";
+   * import { inspectPlugin } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * const registry = Registry.fromLockfile("plugboard.lock");
    * for (const e of registry.differences(inspectPlugin("build/greeter.so"))) console.log(e.code);
@@ -357,7 +377,7 @@ export class Registry {
    * @param policy what the host requires
    * @returns the errors, empty when the plugin is accepted
    */
-  differences(subject: TrustSubject, policy: TrustPolicy = {}): LoadError[] {
+  differences(subject: PluginIdentity, policy: TrustPolicy = {}): LoadError[] {
     const { path, fingerprint: fp } = normalize(subject);
     const entry = this.get(fp.name, fp.version);
     const otherVersions = entry ? [] : this.list()
@@ -376,7 +396,7 @@ export class Registry {
    *
    * @example
    * ```ts
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * console.log(new Registry().toLockfile()); // { version: 1, plugins: {} }
    * ```
@@ -394,7 +414,7 @@ export class Registry {
    *
    * @example
    * ```ts ignore
-   * import { Registry } from "@plugboard/plugboard";
+   * import { Registry } from "@plugboard/plugboard/registry";
    *
    * Registry.fromLockfile("plugboard.lock", { create: true }).save();
    * ```
@@ -430,35 +450,12 @@ export class Registry {
 const byId = new WeakMap<object, Readonly<Record<string, LockedInterface>>>();
 
 /**
- * The fingerprint of a plugin, from the loader's candidate or an identity.
+ * The fingerprint of a plugin's identity: its interfaces keyed by id.
  *
  * @param subject the plugin
  * @returns its path and fingerprint
  */
-function normalize(subject: TrustSubject): { path: string; fingerprint: Fingerprint } {
-  if ("metadata" in subject) {
-    const m = subject.metadata;
-    const interfaces: Record<string, LockedInterface> = {};
-    for (const i of m.interfaces) {
-      interfaces[i.id] = Object.freeze({
-        version: formatVersionPair(i.version),
-        hash: i.hash,
-        functions: Object.freeze(i.functions.map(canonicalSignature)),
-      });
-    }
-    return {
-      path: subject.file.path,
-      fingerprint: {
-        name: m.name,
-        version: m.version,
-        abi: formatVersionPair(m.abi),
-        interfaces: Object.freeze(interfaces),
-        compiler: m.compiler,
-        buildId: m.buildId,
-        sha256: subject.file.sha256,
-      },
-    };
-  }
+function normalize(subject: PluginIdentity): { path: string; fingerprint: Fingerprint } {
   let interfaces = byId.get(subject.interfaces);
   if (!interfaces) {
     const record: Record<string, LockedInterface> = {};
@@ -470,7 +467,7 @@ function normalize(subject: TrustSubject): { path: string; fingerprint: Fingerpr
       });
     }
     interfaces = Object.freeze(record);
-    // Frozen lists (from the hash cache) are shared by every file with them.
+    // Frozen lists (identities, the hash cache) are shared by every use of them.
     if (Object.isFrozen(subject.interfaces)) byId.set(subject.interfaces, interfaces);
   }
   return {

@@ -26,7 +26,8 @@ export type PinLevel = "checksum" | "build-id" | "interfaces";
  *
  * @example Allow compatible rebuilds of trusted plugins, built by gcc 12
  * ```ts ignore
- * import { openPlugin, type TrustPolicy } from "@plugboard/plugboard";
+ * import { openPlugin } from "@plugboard/plugboard";
+ * import { type TrustPolicy } from "@plugboard/plugboard/registry";
  *
  * const policy: TrustPolicy = { pin: "interfaces", pinToolchain: "gcc 12" };
  * await using plugin = await openPlugin("build/greeter.so", { registry: "plugboard.lock", policy });

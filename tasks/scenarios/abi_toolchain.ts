@@ -7,7 +7,8 @@
  * @module
  */
 
-import { defineInterface, inspectPlugin, LoadError, openPlugin, Registry } from "../../mod.ts";
+import { defineInterface, inspectPlugin, LoadError, openPlugin } from "../../mod.ts";
+import { Registry } from "../../src/registry/mod.ts";
 import { buildPlugin } from "../build.ts";
 import {
   build,

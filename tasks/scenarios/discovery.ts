@@ -5,7 +5,8 @@
  * @module
  */
 
-import { defineInterface, PluginHost, prettySink } from "../../mod.ts";
+import { defineInterface } from "../../mod.ts";
+import { PluginHost, prettySink } from "../../src/host/mod.ts";
 import { build, check, code, heading, say, shell, tempDir, writeFile } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 
@@ -55,7 +56,7 @@ export const scenario = defineScenario(import.meta.url, {
       "info  discover found 6 plugin files in 1 search path: 2 loaded, 4 skipped",
       "found 6, loaded 2, skipped 4",
       "skipped calc_wrongsig.so [SIGNATURE_MISMATCH]: hint: host and plugin disagree on calc.op/1; a changed signature needs a new interface major: rebuild the plugin from the same interface definition as the host, or update the host's declaration",
-      /^skipped libplain\.so \[NOT_A_PLUGIN\]: hint: include native\/plugboard\.h/,
+      /^skipped libplain\.so \[NOT_A_PLUGIN\]: hint: declare the plugin with PLUGBOARD_PLUGIN\(name, version\)/,
       /^skipped notes\.so \[NOT_ELF\]: hint: /,
       /^skipped tool\.so \[NOT_SHARED_OBJECT\]: hint: /,
       "calc-add: 6 + 3 = 9",

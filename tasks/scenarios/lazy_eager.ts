@@ -5,7 +5,8 @@
  * @module
  */
 
-import { defineInterface, PluginHost } from "../../mod.ts";
+import { defineInterface } from "../../mod.ts";
+import { PluginHost } from "../../src/host/mod.ts";
 import { check, code, heading, say, tempDir } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { defineInterface, openPlugin, PluginHost } from "../../mod.ts";
+import { defineInterface, openPlugin } from "../../mod.ts";
+import { PluginHost } from "../../src/host/mod.ts";
 import { check, code, heading, runMerged, say, shell, showChild } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 

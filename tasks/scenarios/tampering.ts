@@ -5,7 +5,8 @@
  * @module
  */
 
-import { defineInterface, inspectPlugin, LoadError, openPlugin, Registry } from "../../mod.ts";
+import { defineInterface, inspectPlugin, LoadError, openPlugin } from "../../mod.ts";
+import { Registry } from "../../src/registry/mod.ts";
 import { build, check, code, expectError, heading, say, tempDir, writeFile } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 

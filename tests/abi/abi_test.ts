@@ -1,13 +1,7 @@
 import { assertEquals, assertThrows } from "../_assert.ts";
-import {
-  canonicalSignature,
-  defineInterface,
-  type FunctionOf,
-  HOST_ABI,
-  isAbiCompatible,
-  parseSignature,
-  PluginError,
-} from "../../mod.ts";
+import { defineInterface, type FunctionOf, HOST_ABI, PluginError } from "../../mod.ts";
+import { canonicalSignature, parseSignature } from "../../src/abi/signature.ts";
+import { isAbiCompatible } from "../../src/abi/abi_version.ts";
 import { ROOT } from "../_paths.ts";
 
 Deno.test("parseSignature() reads C and canonical forms alike", async (t) => {

@@ -23,7 +23,8 @@
 
 import { CalcOp } from "../../src/cli/calc_command.ts";
 import { join } from "node:path";
-import { defineInterface, openPluginSync, PluginHost } from "../../mod.ts";
+import { defineInterface, openPluginSync } from "../../mod.ts";
+import { PluginHost } from "../../src/host/mod.ts";
 import { TextPipeline, TextProcessor } from "../../src/cli/pipe_command.ts";
 import { plugin } from "../_paths.ts";
 

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { defineInterface, openIsolatedPlugin, openPluginSync } from "../../mod.ts";
+import { defineInterface, openPlugin, openPluginSync } from "../../mod.ts";
 import { plugin } from "../_paths.ts";
 
 const Bench = defineInterface("bench", "1.0", {
@@ -31,8 +31,17 @@ const Bench = defineInterface("bench", "1.0", {
 
 const NOOP = plugin("noop");
 const local = openPluginSync(NOOP).use(Bench);
-const one = await openIsolatedPlugin(NOOP, { interfaces: [Bench], log: () => {} });
-const pooled = await openIsolatedPlugin(NOOP, { interfaces: [Bench], pool: 2, log: () => {} });
+const one = await openPlugin(NOOP, {
+  isolation: "process",
+  interfaces: [Bench],
+  log: () => {},
+});
+const pooled = await openPlugin(NOOP, {
+  isolation: "process",
+  interfaces: [Bench],
+  pool: 2,
+  log: () => {},
+});
 const remote = one.use(Bench);
 const remotePool = pooled.use(Bench);
 

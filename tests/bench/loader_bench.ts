@@ -21,8 +21,8 @@ import { createHash } from "node:crypto";
 import { defineInterface, openPluginSync } from "../../mod.ts";
 import { readMetadata } from "../../src/abi/read_metadata.ts";
 import { readElf } from "../../src/elf/read_elf.ts";
-import { closeFd, sealedCopy } from "../../src/loader/_libc.ts";
-import { readPluginFile } from "../../src/loader/_preflight.ts";
+import { closeFd, sealedCopy } from "../../src/loader/_memfd.ts";
+import { readFile as readPluginFile } from "../../src/file/read_file.ts";
 import { BUILD, plugin } from "../_paths.ts";
 
 /** Calls per iteration of every call benchmark. */

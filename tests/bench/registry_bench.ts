@@ -9,7 +9,8 @@
  * "Cold" means the hash cache is empty; the files themselves are in the
  * kernel's page cache either way.
  */
-import { HashCache, inspectPlugin, Registry, verifyFiles } from "../../mod.ts";
+import { inspectPlugin } from "../../mod.ts";
+import { HashCache, Registry, verifyFiles } from "../../src/registry/mod.ts";
 import { plugin } from "../_paths.ts";
 
 const FILES = 1000;
@@ -25,7 +26,7 @@ const registry = new Registry();
 registry.trust(inspectPlugin(plugin("greeter")));
 
 function verify(cache?: HashCache): void {
-  const report = verifyFiles([dir], registry, { cache });
+  const report = verifyFiles([dir], { registry, cache });
   if (report.ok !== FILES) throw new Error(`expected ${FILES} files ok, got ${report.ok}`);
 }
 

@@ -21,15 +21,21 @@ Deno.test("every TypeScript example in README.md runs", async (t) => {
   const blocks = tsBlocks(readme);
   assertEquals(blocks.length >= 4, true, `README.md has its examples (found ${blocks.length})`);
   const dir = await Deno.makeTempDir({ prefix: "plugboard-readme-" });
+  // The package's entry points by their JSR names, as deno.json exports them.
+  const { name, exports } = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const imports = Object.fromEntries(
+    Object.entries(exports as Record<string, string>).map(([sub, file]) => [
+      sub === "." ? name : `${name}/${sub.slice(2)}`,
+      new URL(file, `file://${ROOT}/`).href,
+    ]),
+  );
+  await Deno.writeTextFile(`${dir}/import_map.json`, JSON.stringify({ imports }));
   for (const { line, code } of blocks) {
     await t.step(`README.md line ${line}`, async () => {
       const file = `${dir}/example_${line}.ts`;
-      await Deno.writeTextFile(
-        file,
-        code.replaceAll('"@plugboard/plugboard"', JSON.stringify(`${ROOT}/mod.ts`)),
-      );
+      await Deno.writeTextFile(file, code);
       const r = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--quiet", file],
+        args: ["run", "-A", "--quiet", `--import-map=${dir}/import_map.json`, file],
         cwd: ROOT,
         stdout: "piped",
         stderr: "piped",

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CallError, PluginError } from "../../src/errors/plugin_error.ts";
 import { PluginHost } from "../../src/host/plugin_host.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
 import { captureCli } from "../_cli.ts";
 import { TextPipeline, TextProcessor } from "../../src/cli/pipe_command.ts";
 import { BUILD, ROOT } from "../_paths.ts";

@@ -13,16 +13,20 @@
  */
 
 import { defineInterface } from "../../src/abi/define_interface.ts";
-import { openIsolatedPlugin } from "../../src/isolate/open_isolated_plugin.ts";
+import { openPlugin } from "../../src/open/open_plugin.ts";
 
 const Faulty = defineInterface("faulty", "1.0", {
   ok: "i32 ok(i32 x)",
   crash: "i32 crash(i32 x)",
 });
-const plugin = await openIsolatedPlugin(Deno.args[0], { interfaces: [Faulty], log: () => {} });
+const plugin = await openPlugin(Deno.args[0], {
+  isolation: "process",
+  interfaces: [Faulty],
+  log: () => {},
+});
 const { ok, crash } = plugin.use(Faulty);
 await ok(1);
-console.log(JSON.stringify({ pids: plugin.state.pids }));
+console.log(JSON.stringify({ pids: plugin.processes!.pids }));
 if (Deno.args[1] === "hang") {
   void crash(1).catch(() => {});
   setInterval(() => {}, 1000);

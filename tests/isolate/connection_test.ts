@@ -31,11 +31,12 @@ function start(command: string, args: string[], startTimeoutMs = 5000) {
     args,
     env: { [MAGIC_COOKIE_ENV]: MAGIC_COOKIE },
     path: GREETER,
+    load: LOAD,
     startTimeoutMs,
     onStderr: () => {},
     onEnd: () => {},
   });
-  return conn.start(LOAD).then(() => conn, (e) => e);
+  return conn.start().then(() => conn, (e) => e);
 }
 
 Deno.test("ChildConnection.start() refuses a child that does not complete the handshake", async (t) => {

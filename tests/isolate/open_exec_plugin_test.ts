@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { CallError, LoadError } from "../../src/errors/plugin_error.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
 import { openExecPlugin } from "../../src/isolate/open_exec_plugin.ts";
 import { ROOT } from "../_paths.ts";
 import { collectLog, waitGone } from "./_helpers.ts";

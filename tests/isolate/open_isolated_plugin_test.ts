@@ -1,5 +1,5 @@
 /**
- * openIsolatedPlugin() / openPlugin(path, { isolation: "process" }): calls
+ * isolated() / openPlugin(path, { isolation: "process" }): calls
  * cross the process boundary with the same types and results as in-process
  * calls; crashes, aborts, exits and hangs in a plugin reject the pending calls
  * with PLUGIN_CRASHED / PLUGIN_TIMEOUT and leave the host running; restarts,
@@ -8,9 +8,13 @@
 import assert from "node:assert/strict";
 import { defineInterface } from "../../src/abi/define_interface.ts";
 import { CallError, LoadError, PluginError } from "../../src/errors/plugin_error.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
-import { openIsolatedPlugin } from "../../src/isolate/open_isolated_plugin.ts";
-import { openPlugin } from "../../src/loader/open_plugin.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
+import { type OpenIsolatedOptions, openPlugin } from "../../src/open/open_plugin.ts";
+
+/** Open a plugin in child processes. */
+function isolated(path: string, options: Omit<OpenIsolatedOptions, "isolation"> = {}) {
+  return openPlugin(path, { ...options, isolation: "process" });
+}
 import { fixture, plugin, ROOT } from "../_paths.ts";
 import { collectLog, isAlive, waitGone } from "./_helpers.ts";
 
@@ -126,12 +130,12 @@ Deno.test("openPlugin() with isolation: process calls functions with the same re
 });
 
 Deno.test("openIsolatedPlugin() rejects arguments that do not fit, with the in-process message", async (t) => {
-  await using isolated = await openIsolatedPlugin(fixture("iso_types"), {
+  await using remotePlugin = await isolated(fixture("iso_types"), {
     interfaces: [Types],
     ...quiet,
   });
   await using local = await openPlugin(fixture("iso_types"), { interfaces: [Types] });
-  const remote = isolated.use(Types);
+  const remote = remotePlugin.use(Types);
   const here = local.use(Types);
   const cases: [keyof typeof Types.declarations, unknown[]][] = [
     ["neg_i8", [128]],
@@ -181,7 +185,7 @@ Deno.test("openIsolatedPlugin() rejects arguments that do not fit, with the in-p
 });
 
 Deno.test("openIsolatedPlugin() serves text.processor plugins, output buffers included", async () => {
-  await using p = await openIsolatedPlugin(plugin("text_upper"), {
+  await using p = await isolated(plugin("text_upper"), {
     interfaces: [TextProcessor],
     ...quiet,
   });
@@ -194,25 +198,25 @@ Deno.test("openIsolatedPlugin() serves text.processor plugins, output buffers in
 });
 
 Deno.test("openIsolatedPlugin() multiplexes many concurrent calls on one child", async () => {
-  await using p = await openIsolatedPlugin(plugin("noop"), { interfaces: [Bench], ...quiet });
+  await using p = await isolated(plugin("noop"), { interfaces: [Bench], ...quiet });
   const { add, greet, noop } = p.use(Bench);
   const results = await Promise.all(Array.from({ length: 500 }, (_, i) => add(i, 1000)));
   assert.deepEqual(results, Array.from({ length: 500 }, (_, i) => i + 1000));
   const mixed = await Promise.all([greet("a"), noop(), add(1, 2), greet("ü".repeat(300))]);
   assert.deepEqual(mixed, ["Hello, a", undefined, 3, `Hello, ${"ü".repeat(124)}`]);
-  assert.equal(p.state.pending, 0);
-  assert.equal(p.state.pids.length, 1);
+  assert.equal(p.processes!.pending, 0);
+  assert.equal(p.processes!.pids.length, 1);
 });
 
 Deno.test("openIsolatedPlugin() spreads calls over a pool of children, each with its own state", async () => {
-  await using p = await openIsolatedPlugin(plugin("counter"), {
+  await using p = await isolated(plugin("counter"), {
     interfaces: [Counter],
     pool: 2,
     ...quiet,
   });
   const { inc } = p.use(Counter);
-  assert.equal(p.state.pids.length, 2);
-  assert.notEqual(p.state.pids[0], p.state.pids[1]);
+  assert.equal(p.processes!.pids.length, 2);
+  assert.notEqual(p.processes!.pids[0], p.processes!.pids[1]);
   const values = await Promise.all([inc(), inc(), inc(), inc()]);
   assert.deepEqual(values, [1, 1, 2, 2]);
 });
@@ -239,14 +243,14 @@ Deno.test("openIsolatedPlugin() checks the plugin before starting a child", asyn
   for (const [name, path, options, code] of cases) {
     await t.step(name, async () => {
       const log = collectLog();
-      const err = await openIsolatedPlugin(path, { ...options, log: log.sink }).catch((e) => e);
+      const err = await isolated(path, { ...options, log: log.sink }).catch((e) => e);
       assert.ok(err instanceof LoadError, String(err));
       assert.equal(err.code, code);
       assert.deepEqual(log.lines("spawn"), []);
     });
   }
   await t.step("a signature that differs from the plugin's", async () => {
-    await using p = await openIsolatedPlugin(plugin("greeter"), quiet);
+    await using p = await isolated(plugin("greeter"), quiet);
     assert.throws(
       () => p.use(defineInterface("greeter", "1.0", { greet: "i32 greet(cstring name)" })),
       (e: unknown) => e instanceof LoadError && e.code === "SIGNATURE_MISMATCH",
@@ -265,7 +269,7 @@ Deno.test("openIsolatedPlugin() refuses a file that changed after the host check
   try {
     const path = `${dir}/greeter.so`;
     await Deno.copyFile(plugin("greeter"), path);
-    const err = await openIsolatedPlugin(path, {
+    const err = await isolated(path, {
       ...quiet,
       verify: () => {
         // Replace the file (a new inode, as a rebuild does) between the
@@ -287,7 +291,7 @@ Deno.test("openIsolatedPlugin() refuses a file that changed after the host check
 
 Deno.test("openIsolatedPlugin() reports a failing init hook and a crashing constructor", async (t) => {
   await t.step("INIT_FAILED arrives as the in-process LoadError", async () => {
-    const err = await openIsolatedPlugin(fixture("init_fail"), quiet).catch((e) => e);
+    const err = await isolated(fixture("init_fail"), quiet).catch((e) => e);
     assert.ok(err instanceof LoadError);
     assert.equal(err.code, "INIT_FAILED");
     assert.equal(err.found, "7: database not reachable");
@@ -299,7 +303,7 @@ Deno.test("openIsolatedPlugin() reports a failing init hook and a crashing const
     );
   });
   await t.step("a constructor that segfaults rejects the open with PLUGIN_CRASHED", async () => {
-    const err = await openIsolatedPlugin(plugin("crash_ctor"), quiet).catch((e) => e);
+    const err = await isolated(plugin("crash_ctor"), quiet).catch((e) => e);
     assert.ok(err instanceof CrashError, String(err));
     assert.equal(err.code, "PLUGIN_CRASHED");
     assert.equal(err.signal, "SIGSEGV");
@@ -313,7 +317,7 @@ Deno.test("openIsolatedPlugin() reports a failing init hook and a crashing const
     );
   });
   await t.step("a constructor that hangs rejects the open with PLUGIN_TIMEOUT", async () => {
-    const err = await openIsolatedPlugin(fixture("iso_hang_ctor"), {
+    const err = await isolated(fixture("iso_hang_ctor"), {
       startTimeoutMs: 3000,
       ...quiet,
     })
@@ -336,9 +340,9 @@ Deno.test("openIsolatedPlugin() survives crashing plugins: pending calls reject 
     await t.step(name, async () => {
       const log = collectLog();
       const path = plugin(name);
-      await using p = await openIsolatedPlugin(path, { interfaces: [Faulty], log: log.sink });
+      await using p = await isolated(path, { interfaces: [Faulty], log: log.sink });
       const { ok, crash } = p.use(Faulty);
-      const pid = p.state.pids[0];
+      const pid = p.processes!.pids[0];
       assert.equal(await ok(1), 2);
       const [before, crashed, behind] = await Promise.allSettled([ok(2), crash(1), ok(3)]);
       assert.deepEqual(before, { status: "fulfilled", value: 3 });
@@ -372,10 +376,10 @@ Deno.test("openIsolatedPlugin() survives crashing plugins: pending calls reject 
         tail.map((l) => `  stderr: ${l}`).join("\n"),
       );
       // Without restarts, the handle stays crashed and says why.
-      assert.equal(p.state.status, "crashed");
-      assert.equal(p.state.lastCrash?.reason, "crash");
-      assert.equal(p.state.lastCrash?.function, "crash");
-      assert.equal(p.state.lastCrash?.exit.signal, signal);
+      assert.equal(p.processes!.status, "crashed");
+      assert.equal(p.processes!.lastCrash?.reason, "crash");
+      assert.equal(p.processes!.lastCrash?.function, "crash");
+      assert.equal(p.processes!.lastCrash?.exit.signal, signal);
       const after = await ok(4).catch((e) => e);
       assert.ok(after instanceof CrashError);
       assert.equal(
@@ -393,26 +397,26 @@ Deno.test("openIsolatedPlugin() survives crashing plugins: pending calls reject 
 
 Deno.test("openIsolatedPlugin() restarts crashed children with backoff, up to maxRestarts", async () => {
   const log = collectLog();
-  await using p = await openIsolatedPlugin(plugin("crash_call"), {
+  await using p = await isolated(plugin("crash_call"), {
     interfaces: [Faulty],
     restart: { maxRestarts: 2, backoffMs: 20 },
     log: log.sink,
   });
   const { ok, crash } = p.use(Faulty);
-  const first = p.state.pids[0];
+  const first = p.processes!.pids[0];
   assert.equal((await crash(1).catch((e) => e)).code, "PLUGIN_CRASHED");
-  assert.equal(p.state.status, "restarting");
+  assert.equal(p.processes!.status, "restarting");
   // A call made while restarting waits for the new child.
   assert.equal(await ok(10), 11);
-  assert.equal(p.state.status, "ready");
-  assert.equal(p.state.restarts, 1);
-  assert.notEqual(p.state.pids[0], first);
+  assert.equal(p.processes!.status, "ready");
+  assert.equal(p.processes!.restarts, 1);
+  assert.notEqual(p.processes!.pids[0], first);
   assert.equal((await crash(1).catch((e) => e)).code, "PLUGIN_CRASHED");
   assert.equal(await ok(20), 21);
-  assert.equal(p.state.restarts, 2);
+  assert.equal(p.processes!.restarts, 2);
   assert.equal((await crash(1).catch((e) => e)).code, "PLUGIN_CRASHED");
-  assert.equal(p.state.status, "crashed");
-  assert.equal(p.state.restarts, 2);
+  assert.equal(p.processes!.status, "crashed");
+  assert.equal(p.processes!.restarts, 2);
   const err = await ok(30).catch((e) => e);
   assert.ok(err instanceof CrashError);
   assert.match(err.summary, /, and all 2 restart\(s\) are used$/);
@@ -427,14 +431,14 @@ Deno.test("openIsolatedPlugin() times out a hanging call with PLUGIN_TIMEOUT and
   await t.step("with a restart, a fresh child serves the next calls", async () => {
     const log = collectLog();
     const path = plugin("hang_call");
-    await using p = await openIsolatedPlugin(path, {
+    await using p = await isolated(path, {
       interfaces: [Hang],
       timeoutMs: 400,
       restart: { backoffMs: 10 },
       log: log.sink,
     });
     const { ok, crash, sleep_ms } = p.use(Hang);
-    const pid = p.state.pids[0];
+    const pid = p.processes!.pids[0];
     assert.equal(await sleep_ms(50), 50);
     const [hung, behind] = await Promise.allSettled([crash(1), ok(1)]);
     const err = (hung as PromiseRejectedResult).reason;
@@ -453,31 +457,31 @@ Deno.test("openIsolatedPlugin() times out a hanging call with PLUGIN_TIMEOUT and
     );
     assert.equal(await waitGone(pid), true);
     assert.equal(await ok(2), 3);
-    assert.equal(p.state.restarts, 1);
-    assert.equal(p.state.lastCrash?.reason, "timeout");
-    assert.equal(p.state.lastCrash?.exit.signal, "SIGKILL");
+    assert.equal(p.processes!.restarts, 1);
+    assert.equal(p.processes!.lastCrash?.reason, "timeout");
+    assert.equal(p.processes!.lastCrash?.exit.signal, "SIGKILL");
     assert.deepEqual(log.lines("timeout"), [
       `hang_call: a call to crash() timed out; killed the child (pid ${pid})`,
     ]);
   });
   await t.step("without one, the handle is crashed", async () => {
-    await using p = await openIsolatedPlugin(plugin("hang_call"), {
+    await using p = await isolated(plugin("hang_call"), {
       interfaces: [Hang],
       timeoutMs: 300,
       ...quiet,
     });
     const { ok, crash } = p.use(Hang);
     assert.equal((await crash(1).catch((e) => e)).code, "PLUGIN_TIMEOUT");
-    assert.equal(p.state.status, "crashed");
+    assert.equal(p.processes!.status, "crashed");
     assert.equal((await ok(1).catch((e) => e)).code, "PLUGIN_CRASHED");
   });
 });
 
 Deno.test("IsolatedPlugin.close() drains calls, runs the shutdown hook and forwards the plugin's output", async () => {
   const log = collectLog();
-  const p = await openIsolatedPlugin(plugin("counter"), { interfaces: [Counter], log: log.sink });
+  const p = await isolated(plugin("counter"), { interfaces: [Counter], log: log.sink });
   const { inc_slow, get } = p.use(Counter);
-  const pid = p.state.pids[0];
+  const pid = p.processes!.pids[0];
   const slow = inc_slow(100);
   await p.close();
   assert.equal(await slow, 1);
@@ -493,7 +497,7 @@ Deno.test("IsolatedPlugin.close() drains calls, runs the shutdown hook and forwa
     assert.equal(r.path, plugin("counter"));
   }
   assert.equal(isAlive(pid), false);
-  assert.equal(p.state.status, "closed");
+  assert.equal(p.processes!.status, "closed");
   const err = await get().catch((e) => e);
   assert.ok(err instanceof CallError);
   assert.equal(err.code, "CLOSED");
@@ -506,8 +510,8 @@ Deno.test("IsolatedPlugin.close() drains calls, runs the shutdown hook and forwa
 
 Deno.test("IsolatedPlugin.close() kills a child that does not finish within the grace period", async () => {
   const path = plugin("hang_call");
-  const p = await openIsolatedPlugin(path, { interfaces: [Hang], closeGraceMs: 200, ...quiet });
-  const pid = p.state.pids[0];
+  const p = await isolated(path, { interfaces: [Hang], closeGraceMs: 200, ...quiet });
+  const pid = p.processes!.pids[0];
   const hung = p.use(Hang).crash(1);
   await p.close();
   const err = await hung.catch((e) => e);
@@ -581,7 +585,7 @@ Deno.test("openIsolatedPlugin() validates its options", async (t) => {
   ];
   for (const [name, options, summary] of cases) {
     await t.step(name, async () => {
-      const err = await openIsolatedPlugin(plugin("greeter"), options).catch((e) => e);
+      const err = await isolated(plugin("greeter"), options).catch((e) => e);
       assert.ok(err instanceof PluginError);
       assert.equal(err.code, "USAGE");
       assert.equal(err.summary, summary);

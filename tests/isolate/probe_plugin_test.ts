@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { LoadError } from "../../src/errors/plugin_error.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
 import { probePlugin } from "../../src/isolate/probe_plugin.ts";
 import { openQuarantine } from "../../src/isolate/quarantine.ts";
 import { fixture, plugin } from "../_paths.ts";

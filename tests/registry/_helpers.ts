@@ -6,7 +6,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { inspectPlugin, Registry } from "../../mod.ts";
+import { inspectPlugin } from "../../mod.ts";
+import { Registry } from "../../src/registry/mod.ts";
 
 /**
  * A new private directory (mode 0700), removed when the process exits.

@@ -179,7 +179,7 @@ Deno.test("plugboard trust and verify refuse bad command lines with exit 2", asy
     const r = await cli("verify", plugin("greeter"), "--lock", lock);
     assertStrictEquals(r.code, 1);
     assertEquals(r.err, [
-      `error[NOT_FOUND]: Cannot read lockfile "${lock}": no such file`,
+      `error[NOT_FOUND]: Cannot read lockfile "${lock}": no such file: expected an existing file, found nothing at ${lock}`,
       `hint: create it by trusting plugins: plugboard trust FILE|DIR... --lock ${lock}`,
     ]);
   });

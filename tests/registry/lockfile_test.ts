@@ -1,15 +1,14 @@
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_assert.ts";
+import { inspectPlugin, PluginError } from "../../mod.ts";
 import {
   formatLockfile,
-  inspectPlugin,
   type Lockfile,
   LOCKFILE_VERSION,
   parseLockfile,
-  PluginError,
   readLockfile,
   Registry,
   writeLockfile,
-} from "../../mod.ts";
+} from "../../src/registry/mod.ts";
 import { fixture, plugin } from "../_paths.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -137,7 +136,10 @@ Deno.test("readLockfile() reports a missing lockfile as NOT_FOUND with how to cr
   const path = `${tempDir()}/plugboard.lock`;
   const e = assertThrows(() => readLockfile(path), PluginError);
   assertStrictEquals(e.code, "NOT_FOUND");
-  assertStrictEquals(e.summary, `Cannot read lockfile "${path}": no such file`);
+  assertStrictEquals(
+    e.summary,
+    `Cannot read lockfile "${path}": no such file: expected an existing file, found nothing at ${path}`,
+  );
   assertStrictEquals(
     e.hint,
     `create it by trusting plugins: plugboard trust FILE|DIR... --lock ${path}`,

@@ -19,9 +19,8 @@ import {
   openPluginSync,
   type PluginCandidate,
   PluginError,
-  Registry,
-  type TrustPolicy,
 } from "../../mod.ts";
+import { Registry, type TrustPolicy } from "../../src/registry/mod.ts";
 import { fixture, plugin } from "../_paths.ts";
 import { copyInto, sha256Of, tamperedCopy, tempDir, trusting } from "./_helpers.ts";
 

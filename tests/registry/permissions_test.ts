@@ -3,14 +3,8 @@
  * path, that someone else could change is refused with INSECURE_PERMISSIONS.
  */
 import { assertEquals, assertRejects, assertStrictEquals, assertThrows } from "../_assert.ts";
-import {
-  defineInterface,
-  LoadError,
-  openPlugin,
-  PluginError,
-  Registry,
-  verifyFiles,
-} from "../../mod.ts";
+import { defineInterface, LoadError, openPlugin, PluginError } from "../../mod.ts";
+import { Registry, verifyFiles } from "../../src/registry/mod.ts";
 import { plugin } from "../_paths.ts";
 import { copyInto, tempDir, trusting } from "./_helpers.ts";
 
@@ -132,9 +126,9 @@ Deno.test("openPlugin() reports symlinks resolved and checks both the target and
 Deno.test("verifyFiles() applies the same permission check, with the same opt-out", () => {
   const { file } = placed(0o666);
   const registry = trusting(plugin("greeter"));
-  const refused = verifyFiles([file], registry);
+  const refused = verifyFiles([file], { registry });
   assertEquals(refused.files.map((f) => f.errors.map((e) => e.code)), [["INSECURE_PERMISSIONS"]]);
-  const allowed = verifyFiles([file], registry, { allowInsecurePermissions: true });
+  const allowed = verifyFiles([file], { registry, allowInsecurePermissions: true });
   assertEquals(allowed.files.map((f) => f.status), ["ok"]);
   const thrown = assertThrows(() => {
     throw refused.files[0].errors[0];

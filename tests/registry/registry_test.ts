@@ -1,13 +1,11 @@
 import { assertEquals, assertInstanceOf, assertStrictEquals, assertThrows } from "../_assert.ts";
+import { inspectPlugin, LoadError, PluginError } from "../../mod.ts";
 import {
   EXACT_POLICY,
-  inspectPlugin,
-  LoadError,
   type LockEntry,
-  PluginError,
   Registry,
   type TrustPolicy,
-} from "../../mod.ts";
+} from "../../src/registry/mod.ts";
 import { fixture, plugin } from "../_paths.ts";
 import { copyInto, tamperedCopy, tempDir, trusting } from "./_helpers.ts";
 

@@ -5,7 +5,7 @@ import {
   parseRange,
   parseSemVer,
   satisfies,
-} from "../../src/registry/_semver.ts";
+} from "../../src/abi/semver.ts";
 
 Deno.test("parseSemVer() reads full versions and refuses everything else", async (t) => {
   const cases: [string, string | undefined][] = [

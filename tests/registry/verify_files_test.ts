@@ -1,5 +1,5 @@
 import { assertEquals, assertStrictEquals } from "../_assert.ts";
-import { EXACT_POLICY, verifyFiles } from "../../mod.ts";
+import { EXACT_POLICY, verifyFiles } from "../../src/registry/mod.ts";
 import { fixture, plugin } from "../_paths.ts";
 import { copyInto, tamperedCopy, tempDir, trusting } from "./_helpers.ts";
 
@@ -13,7 +13,7 @@ Deno.test("verifyFiles() reports every difference of every file, directories sor
   tamperedCopy(plugin("greeter"), dir, "e-tampered.so");
   copyInto(plugin("counter"), dir, "f-counter.so");
   Deno.writeTextFileSync(`${dir}/notes.txt`, "not listed: not a .so");
-  const report = verifyFiles([fixture("greeter_0_2_0"), dir, `${dir}/missing.so`], registry);
+  const report = verifyFiles([fixture("greeter_0_2_0"), dir, `${dir}/missing.so`], { registry });
   assertEquals(
     report.files.map((f) => [f.path.replace(dir, "DIR"), f.status, f.errors.map((e) => e.code)]),
     [
@@ -36,7 +36,7 @@ Deno.test("verifyFiles() reports every difference of every file, directories sor
 
 Deno.test("verifyFiles() refuses a non-plugin named explicitly, and skips it in a directory", () => {
   const registry = trusting(plugin("greeter"));
-  const explicit = verifyFiles([fixture("plain")], registry);
+  const explicit = verifyFiles([fixture("plain")], { registry });
   assertEquals(explicit.files.map((f) => [f.status, f.errors[0]?.code]), [[
     "failed",
     "NOT_A_PLUGIN",
@@ -47,14 +47,16 @@ Deno.test("verifyFiles() reports symlinks resolved and checks the target", () =>
   const dir = tempDir();
   const target = copyInto(plugin("greeter"), dir, "greeter-0.1.0.so");
   Deno.symlinkSync(target, `${dir}/greeter.so`);
-  const report = verifyFiles([`${dir}/greeter.so`], trusting(plugin("greeter")), {
+  const report = verifyFiles([`${dir}/greeter.so`], {
+    registry: trusting(plugin("greeter")),
     policy: EXACT_POLICY,
   });
   const f = report.files[0];
   assertEquals([f.status, f.viaSymlink, f.realPath], ["ok", true, target]);
   Deno.removeSync(`${dir}/greeter.so`);
   Deno.symlinkSync(fixture("reg_greeter_rebuilt"), `${dir}/greeter.so`);
-  const moved = verifyFiles([`${dir}/greeter.so`], trusting(plugin("greeter"))).files[0];
+  const moved =
+    verifyFiles([`${dir}/greeter.so`], { registry: trusting(plugin("greeter")) }).files[0];
   assertEquals([moved.realPath, moved.errors.map((e) => e.code)], [
     fixture("reg_greeter_rebuilt"),
     ["BUILD_ID_MISMATCH", "CHECKSUM_MISMATCH"],
@@ -66,7 +68,9 @@ Deno.test("verifyFiles() takes a lockfile path", () => {
   const dir = tempDir();
   const registry = trusting(plugin("greeter"));
   registry.save(`${dir}/plugboard.lock`);
-  const report = verifyFiles([plugin("greeter"), plugin("counter")], `${dir}/plugboard.lock`);
+  const report = verifyFiles([plugin("greeter"), plugin("counter")], {
+    registry: `${dir}/plugboard.lock`,
+  });
   assertEquals(report.files.map((f) => f.errors.map((e) => e.code)), [[], ["UNTRUSTED"]]);
   assertStrictEquals(
     report.files[1].errors[0].summary,
@@ -85,7 +89,7 @@ Deno.test("verifyFiles() reports a trusted plugin whose file is gone from a veri
   const registry = trusting(kept, gone, other);
   Deno.removeSync(gone);
   Deno.removeSync(other);
-  const report = verifyFiles([dir], registry);
+  const report = verifyFiles([dir], { registry });
   assertEquals(
     report.files.map((f) => [f.path, f.status, f.errors.map((e) => e.summary)]),
     [

@@ -1,49 +1,57 @@
 /**
- * A file's stat as the hash cache keys it, taken as cheaply as the platform
- * allows. On Linux with glibc and FFI permission, `statx(2)` through Deno's
- * FFI: half the cost of `Deno.lstatSync` (which builds a full `FileInfo`
- * with four `Date`s), and nanosecond times (`Deno.FileInfo.ctime` has whole
- * seconds). Elsewhere, `Deno.lstatSync` / `Deno.statSync`. A cache must be
- * filled and read through the same source; the scanner always uses this one.
+ * A file's stat as plugboard keys caches by it, taken as cheaply as the
+ * platform allows. On Linux with glibc and FFI permission, `statx(2)`
+ * through Deno's FFI: half the cost of `Deno.lstatSync` (which builds a full
+ * `FileInfo` with four `Date`s), and nanosecond times (`Deno.FileInfo.ctime`
+ * has whole seconds). Elsewhere, `Deno.lstatSync` / `Deno.statSync`. A cache
+ * must be filled and read through the same source.
  *
  * @module
  */
 
-import type { FileStamp } from "./hash_cache.ts";
+import {
+  AT_EMPTY_PATH,
+  AT_FDCWD,
+  AT_SYMLINK_NOFOLLOW,
+  type FileCalls,
+  getFileCalls,
+  STATX_BASIC_STATS,
+} from "./libc.ts";
 
-const SYMBOLS = {
-  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-} as const;
+/**
+ * What a cache keys a file by: device and inode, and what must not have
+ * changed: size, modification and change times; and what the permission
+ * check reads: mode and owner.
+ */
+export interface FileStamp {
+  /** Device number. */
+  readonly dev: number;
+  /** Inode number. */
+  readonly ino: number;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Permission bits and file type. */
+  readonly mode: number;
+  /** Owner. */
+  readonly uid: number;
+  /** Last modification, in milliseconds since the epoch (may have a fraction). */
+  readonly mtimeMs: number;
+  /** Last status change, in milliseconds since the epoch (may have a fraction). */
+  readonly ctimeMs: number;
+  /** A regular file. */
+  readonly isFile: boolean;
+  /** A symbolic link. */
+  readonly isSymlink: boolean;
+  /** A directory. */
+  readonly isDirectory: boolean;
+}
 
-const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const STATX_BASIC_STATS = 0x7ff;
 const S_IFMT = 0o170000;
-
-let statx:
-  | ((dirfd: number, path: Uint8Array, flags: number, mask: number, buf: Uint8Array) => number)
-  | null
-  | undefined;
 const buf = new Uint8Array(256);
 const view = new DataView(buf.buffer);
 let pathBuf = new Uint8Array(4096);
 const encoder = new TextEncoder();
-
-function load(): typeof statx {
-  if (statx !== undefined) return statx;
-  statx = null;
-  if (Deno.build.os !== "linux") return statx;
-  try {
-    // Never prompt: without FFI permission, Deno's stat does the job.
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return statx;
-    // Opened once and never closed, so nothing bound here outlives its library.
-    const lib = Deno.dlopen("libc.so.6", SYMBOLS);
-    statx = lib.symbols.statx;
-  } catch {
-    // No FFI permission, or no glibc: Deno's own stat.
-  }
-  return statx;
-}
+const EMPTY = new Uint8Array(1);
 
 /**
  * The stamp of a path, not following a final symlink.
@@ -68,6 +76,18 @@ export function stamp(path: string): FileStamp {
 }
 
 /**
+ * The stamp of an open descriptor (`statx` with `AT_EMPTY_PATH`).
+ *
+ * @param calls the bound file calls
+ * @param fd the descriptor
+ * @returns its stamp, or `undefined` when statx fails
+ */
+export function fdStamp(calls: FileCalls, fd: number): FileStamp | undefined {
+  if (calls.statx(fd, EMPTY, AT_EMPTY_PATH, STATX_BASIC_STATS, buf) !== 0) return undefined;
+  return decode();
+}
+
+/**
  * A stamp from a `Deno.FileInfo`.
  *
  * @param info the stat
@@ -89,12 +109,18 @@ export function stampOf(info: Deno.FileInfo): FileStamp {
 }
 
 function viaStatx(path: string, flags: number): FileStamp | undefined {
-  const call = load();
-  if (!call || path.includes("\0")) return undefined;
+  const calls = getFileCalls();
+  if (!calls || path.includes("\0")) return undefined;
+  // Deno's permission check, which a direct statx would bypass.
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
   if (path.length * 3 + 1 > pathBuf.length) pathBuf = new Uint8Array(path.length * 3 + 1);
   const { written } = encoder.encodeInto(path, pathBuf);
   pathBuf[written] = 0;
-  if (call(AT_FDCWD, pathBuf, flags, STATX_BASIC_STATS, buf) !== 0) return undefined;
+  if (calls.statx(AT_FDCWD, pathBuf, flags, STATX_BASIC_STATS, buf) !== 0) return undefined;
+  return decode();
+}
+
+function decode(): FileStamp {
   const mode = view.getUint16(28, true);
   const type = mode & S_IFMT;
   return {

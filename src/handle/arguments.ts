@@ -1,6 +1,10 @@
 /**
- * The `INVALID_ARGUMENT` error, shared by the in-process wrappers and the
- * isolated handle's host-side checks, so both say the same thing.
+ * The argument contract of every kind of plugin: which values fit which
+ * parameter type, and the `INVALID_ARGUMENT` error for one that does not.
+ * The in-process wrappers (generated code with the same rules), the
+ * isolated and subprocess handles and the WebAssembly marshalling all follow
+ * it, so a value is accepted or refused the same way in every mode. An
+ * integer `-0` is the integer 0.
  *
  * @module
  */
@@ -69,6 +73,8 @@ export function invalidArgument(
     ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)
     : typeof value === "bigint"
     ? `${value}n`
+    : typeof value === "symbol"
+    ? value.toString()
     : value instanceof Uint8Array
     ? "a Uint8Array"
     : String(value);
@@ -81,4 +87,53 @@ export function invalidArgument(
     }, found ${typeof value} ${shown}`,
     { hint: "pass a value of the declared type" },
   );
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+
+/**
+ * Whether a value fits a parameter type.
+ *
+ * @param t the type
+ * @param v the value
+ * @returns whether it fits
+ */
+export function fits(t: TypeName, v: unknown): boolean {
+  switch (t) {
+    case "i8":
+      return typeof v === "number" && ((v << 24) >> 24) === v;
+    case "u8":
+      return typeof v === "number" && (v & 0xff) === v;
+    case "i16":
+      return typeof v === "number" && ((v << 16) >> 16) === v;
+    case "u16":
+      return typeof v === "number" && (v & 0xffff) === v;
+    case "i32":
+      return typeof v === "number" && (v | 0) === v;
+    case "u32":
+      return typeof v === "number" && (v >>> 0) === v;
+    case "f32":
+    case "f64":
+      return typeof v === "number";
+    case "bool":
+      return typeof v === "boolean";
+    case "u64":
+    case "usize":
+      return typeof v === "bigint"
+        ? v >= 0n && v <= MAX_U64
+        : Number.isSafeInteger(v) && (v as number) >= 0;
+    case "i64":
+    case "isize":
+      return typeof v === "bigint" ? v >= MIN_I64 && v <= MAX_I64 : Number.isSafeInteger(v);
+    case "cstring":
+      return typeof v === "string" && v.indexOf("\0") === -1;
+    case "buffer":
+      return v instanceof Uint8Array;
+    case "pointer":
+      return v === null || (typeof v === "object" && v !== null);
+    default:
+      return false;
+  }
 }

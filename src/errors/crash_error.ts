@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PluginError, quote } from "../errors/plugin_error.ts";
+import { PluginError, quote } from "./plugin_error.ts";
 
 /** How a child process ended. */
 export interface ChildExit {
@@ -42,7 +42,7 @@ export interface CrashDetails extends ChildExit {
  *
  * @example
  * ```ts
- * import { describeChildExit } from "@plugboard/plugboard";
+ * import { describeChildExit } from "./crash_error.ts";
  *
  * const text = describeChildExit({
  *   pid: 42,

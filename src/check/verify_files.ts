@@ -1,36 +1,32 @@
 /**
- * `verifyFiles()`: check plugin files against a lockfile without running
- * them, reporting every difference of every file. With a
- * {@linkcode HashCache}, a file unchanged since it was last hashed is not
- * read again.
+ * `verifyFiles()`: check plugin files against a registry without running
+ * them, reporting every difference of every file. A directory stands for its
+ * plugin files. With a {@linkcode HashCache}, a file unchanged since it was
+ * last read is not read again.
  *
  * @module
  */
 
 import { dirname, resolve } from "node:path";
-import { LoadError, PluginError } from "../errors/plugin_error.ts";
-import { listPluginFiles, scanPlugin } from "./_scan.ts";
-import type { HashCache } from "./hash_cache.ts";
-import { type PluginIdentity, Registry } from "./registry.ts";
-import { EXACT_POLICY, type TrustPolicy } from "./trust_policy.ts";
+import type { PluginIdentity } from "../abi/identity.ts";
+import { LoadError, type PluginError } from "../errors/plugin_error.ts";
+import type { HashCache } from "../registry/hash_cache.ts";
+import { EXACT_POLICY } from "../registry/trust_policy.ts";
+import { type CheckOptions, examinePlugin, resolveRegistry } from "./check_plugin.ts";
+import { listPluginFiles } from "./list_plugin_files.ts";
 
 /** Options of {@linkcode verifyFiles}. */
-export interface VerifyFilesOptions {
+export interface VerifyFilesOptions extends CheckOptions {
   /**
    * What counts as a difference.
-   * @default EXACT_POLICY (every difference from the lockfile)
+   * @default EXACT_POLICY when `registry` is given (every difference from the lockfile)
    */
-  policy?: TrustPolicy;
+  policy?: CheckOptions["policy"];
   /**
    * Hashes and metadata of files seen before; unchanged files are not read.
    * @default undefined (every file is read and hashed)
    */
   cache?: HashCache;
-  /**
-   * Accept files, or directories above them, that others can write to.
-   * @default false
-   */
-  allowInsecurePermissions?: boolean;
 }
 
 /** The verdict on one file. */
@@ -64,14 +60,16 @@ export interface VerifyReport {
 }
 
 /**
- * Check files against a registry; a directory stands for its `*.so` files
- * (not recursive, sorted by name). Nothing in the files is executed.
+ * Check files against a registry; a directory stands for its plugin files
+ * (not recursive, sorted by name). Nothing in the files is executed. Every
+ * file goes through the same checks as `openPlugin`, collecting every
+ * difference instead of stopping at the first.
  *
  * @example Verify the built plugins
  * ```ts ignore
- * import { verifyFiles } from "@plugboard/plugboard";
+ * import { verifyFiles } from "@plugboard/plugboard/registry";
  *
- * const report = verifyFiles(["build/"], "plugboard.lock");
+ * const report = verifyFiles(["build/"], { registry: "plugboard.lock" });
  * for (const f of report.files) {
  *   for (const e of f.errors) console.log(`error[${e.code}]: ${e.summary}`);
  * }
@@ -79,73 +77,68 @@ export interface VerifyReport {
  * ```
  *
  * @param paths files and directories
- * @param registry the registry, or the path of its lockfile
- * @param options policy, cache and permission check
+ * @param options registry (a lockfile path or a Registry), policy, cache,
+ *   permission check, interfaces, verify hook
  * @returns a verdict per file
- * @throws {PluginError} `NOT_FOUND` or `LOCKFILE_INVALID` for the lockfile
+ * @throws {PluginError} `NOT_FOUND`, `INSECURE_PERMISSIONS` or `LOCKFILE_INVALID` for the lockfile
  */
 export function verifyFiles(
   paths: readonly string[],
-  registry: Registry | string,
   options: VerifyFilesOptions = {},
 ): VerifyReport {
-  const reg = typeof registry === "string"
-    ? Registry.fromLockfile(registry, {
-      allowInsecurePermissions: options.allowInsecurePermissions,
-    })
-    : registry;
-  const policy = options.policy ?? EXACT_POLICY;
-  const scan = {
-    cache: options.cache,
+  // Against a registry, every difference counts unless the caller says otherwise.
+  const policy = options.policy ?? (options.registry !== undefined ? EXACT_POLICY : undefined);
+  const registry = resolveRegistry(options.registry, {
+    policy,
     allowInsecurePermissions: options.allowInsecurePermissions,
-    secureDirectories: new Set<string>(),
-  };
+  });
+  const secureDirectories = new Set<string>();
   const files: FileVerdict[] = [];
   let ok = 0;
   let failed = 0;
   let skipped = 0;
   for (const listed of listPluginFiles(paths, options.cache)) {
-    let identity;
-    try {
-      identity = scanPlugin(listed, scan);
-    } catch (e) {
-      const err = e instanceof PluginError ? e : new PluginError(
-        "NOT_A_FILE",
-        `Cannot read ${JSON.stringify(listed.path)}: ${String(e)}`,
-        {
-          path: listed.path,
-          cause: e,
-        },
-      );
-      const skip = listed.fromDirectory && err.code === "NOT_A_PLUGIN";
-      if (skip) skipped++;
-      else failed++;
-      files.push({
-        path: listed.path,
-        realPath: undefined,
-        viaSymlink: false,
-        status: skip ? "skipped" : "failed",
-        identity: undefined,
-        cached: false,
-        errors: [err],
-      });
-      continue;
-    }
-    const errors = reg.differences(identity, policy);
-    if (errors.length) failed++;
+    const result = examinePlugin(listed.path, {
+      ...options,
+      policy,
+      registry: undefined,
+      resolvedRegistry: registry,
+      listed,
+      secureDirectories,
+    });
+    const skip = result.identity === undefined && listed.fromDirectory &&
+      result.errors[0]?.code === "NOT_A_PLUGIN";
+    if (skip) skipped++;
+    else if (result.errors.length) failed++;
     else ok++;
     files.push({
       path: listed.path,
-      realPath: identity.realPath,
-      viaSymlink: identity.viaSymlink,
-      status: errors.length ? "failed" : "ok",
-      identity,
-      cached: identity.cached,
-      errors,
+      realPath: result.realPath,
+      viaSymlink: result.viaSymlink,
+      status: skip ? "skipped" : result.errors.length ? "failed" : "ok",
+      identity: result.identity,
+      cached: result.cached,
+      errors: result.errors,
     });
   }
-  // Trusted plugins recorded in the directories (or at the files) that were
-  // verified, whose files are gone: a difference too.
+  if (registry) {
+    for (const missing of missingTrusted(paths, files, registry)) {
+      failed++;
+      files.push(missing);
+    }
+  }
+  return { files, ok, failed, skipped };
+}
+
+/**
+ * Trusted plugins recorded in the directories (or at the files) that were
+ * verified, whose files are gone: a difference too.
+ */
+function missingTrusted(
+  paths: readonly string[],
+  files: readonly FileVerdict[],
+  registry: NonNullable<ReturnType<typeof resolveRegistry>>,
+): FileVerdict[] {
   const seen = new Set<string>();
   for (const f of files) {
     seen.add(resolve(f.path));
@@ -162,12 +155,12 @@ export function verifyFiles(
     }
     (isDir ? dirs : named).add(resolve(p));
   }
-  for (const entry of reg.list()) {
-    const where = reg.pathOf(entry);
+  const out: FileVerdict[] = [];
+  for (const entry of registry.list()) {
+    const where = registry.pathOf(entry);
     if (seen.has(where) || !(dirs.has(dirname(where)) || named.has(where))) continue;
     if (exists(where)) continue;
-    failed++;
-    files.push({
+    out.push({
       path: where,
       realPath: undefined,
       viaSymlink: false,
@@ -186,12 +179,12 @@ export function verifyFiles(
       ],
     });
   }
-  return { files, ok, failed, skipped };
+  return out;
 }
 
 function exists(path: string): boolean {
   try {
-    Deno.statSync(path);
+    Deno.lstatSync(path);
     return true;
   } catch {
     return false;

@@ -1,0 +1,110 @@
+/**
+ * The C library calls plugboard makes through Deno's FFI, in small groups
+ * bound on first use: each group is one `Deno.dlopen` of `libc.so.6`, paid
+ * only by the code path that needs it (reading a file through a descriptor,
+ * making a sealed memfd, comparing strings). A group is never closed, so
+ * nothing bound here can be used after a dlclose.
+ *
+ * Every group is bound only when Deno grants FFI without a prompt; callers
+ * fall back to Deno's own APIs when it is not.
+ *
+ * @module
+ */
+
+const FILE_CALLS = {
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+/** The file calls: `open`, `read`, `close`, `statx` and errno. */
+export type FileCalls = Deno.DynamicLibrary<typeof FILE_CALLS>["symbols"];
+
+let fileCalls: FileCalls | null | undefined;
+
+/**
+ * Whether Deno grants FFI without a prompt (an unrestricted `--allow-ffi`).
+ *
+ * @returns whether libc may be called
+ */
+export function ffiGranted(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file calls, or `null` where libc cannot be called (no FFI permission,
+ * not glibc).
+ *
+ * @returns the bound calls
+ */
+export function getFileCalls(): FileCalls | null {
+  if (fileCalls !== undefined) return fileCalls;
+  fileCalls = null;
+  if (Deno.build.os !== "linux" || !ffiGranted()) return fileCalls;
+  try {
+    fileCalls = Deno.dlopen("libc.so.6", FILE_CALLS).symbols;
+  } catch {
+    fileCalls = null;
+  }
+  return fileCalls;
+}
+
+/**
+ * The calling thread's errno, read through the file calls.
+ *
+ * @param calls the bound file calls
+ * @returns errno
+ */
+export function errnoOf(calls: FileCalls): number {
+  const p = calls.__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  4: "EINTR",
+  5: "EIO",
+  6: "ENXIO",
+  9: "EBADF",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  24: "EMFILE",
+  36: "ENAMETOOLONG",
+  40: "ELOOP",
+};
+
+/**
+ * A short name for an errno value, e.g. `ENOENT`.
+ *
+ * @param errno the value
+ * @returns its name, or `errno N`
+ */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+/** `open(2)` flags. */
+export const O_RDONLY = 0;
+/** Do not block opening a FIFO or a device. */
+export const O_NONBLOCK = 0o4000;
+/** Close on exec. */
+export const O_CLOEXEC = 0o2000000;
+/** `statx(2)`: the path is empty, stat the descriptor itself. */
+export const AT_EMPTY_PATH = 0x1000;
+/** `statx(2)`: do not follow a final symlink. */
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+/** `statx(2)`: relative to the current directory. */
+export const AT_FDCWD = -100;
+/** `statx(2)`: every basic field. */
+export const STATX_BASIC_STATS = 0x7ff;

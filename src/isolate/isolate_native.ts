@@ -1,0 +1,268 @@
+/**
+ * `isolateNative()`: run a checked native plugin in child processes, so that
+ * a segfault, an `abort()`, an `exit()` or a hang in it cannot take the host
+ * down. `openPlugin(path, { isolation: "process" })` comes here after the
+ * one check pipeline has accepted the file.
+ *
+ * Each child is a Deno process with `--allow-ffi`, read access to the plugin
+ * and one environment variable; it checks the file again with the same
+ * pipeline, refuses bytes whose SHA-256 differs from what the host checked,
+ * loads them with the in-process loader and serves calls over its stdin and
+ * stdout in a compact binary protocol (docs/isolation.md). The handle's
+ * functions have the same types as in-process ones, except that each
+ * returns a Promise.
+ *
+ * @module
+ */
+
+import type { Signature } from "../abi/signature.ts";
+import type { PluginCandidate } from "../check/check_plugin.ts";
+import { PluginError } from "../errors/plugin_error.ts";
+import {
+  type CloseResult,
+  type HandleState,
+  Plugin,
+  type PluginBackend,
+  type ProcessesState,
+} from "../handle/plugin.ts";
+import { CallError } from "../errors/plugin_error.ts";
+import type { LogRecord, LogSink } from "../log/log_record.ts";
+import { childCommand, ChildConnection } from "./_connection.ts";
+import { type PoolFunction, ProcessPool, type RestartOptions } from "./_pool.ts";
+import { assertIsolatable } from "./_protocol.ts";
+
+export type { RestartOptions };
+
+/** Options of a plugin isolated in child processes. */
+export interface IsolationOptions {
+  /**
+   * The longest a call may wait for its reply, queueing in the child
+   * included. A call that takes longer rejects with `PLUGIN_TIMEOUT`, and its
+   * process is killed (and restarted, if `restart` is set).
+   * @default Infinity
+   */
+  timeoutMs?: number;
+  /**
+   * Starting a process (start-up, the handshake, loading the plugin and its
+   * init hook) must be done within this; otherwise `HANDSHAKE_FAILED` (no
+   * handshake) or `PLUGIN_TIMEOUT` (the load hangs).
+   * @default 10000
+   */
+  startTimeoutMs?: number;
+  /**
+   * How long close() waits for a process to finish its calls and shutdown
+   * hook before killing it.
+   * @default 2000
+   */
+  closeGraceMs?: number;
+  /**
+   * Replace a process that crashed or timed out: `true` for the defaults of
+   * {@linkcode RestartOptions}, `false` to leave the handle crashed.
+   * @default false
+   */
+  restart?: boolean | RestartOptions;
+  /**
+   * How many processes serve the plugin; calls go to the least busy one.
+   * Each loads its own copy of the plugin (its own globals).
+   * @default 1
+   */
+  pool?: number;
+  /**
+   * Where the processes' stderr lines (event `stderr`) and the lifecycle
+   * records (`spawn`, `crash`, `timeout`, `restart`, `close`) go.
+   * @default writes stderr lines, warnings and errors to the host's stderr
+   */
+  log?: LogSink;
+}
+
+/** The resolved options of an isolated plugin, shared by every kind that runs in processes. */
+export interface ResolvedIsolation {
+  /** Call deadline. */
+  timeoutMs: number;
+  /** Start deadline. */
+  startTimeoutMs: number;
+  /** Grace period on close. */
+  graceMs: number;
+  /** Pool size. */
+  pool: number;
+  /** Restart policy. */
+  restart: Required<RestartOptions> | undefined;
+  /** Log sink. */
+  log: LogSink;
+}
+
+/**
+ * Check and fill in the isolation options.
+ *
+ * @param o the options
+ * @returns every field set
+ * @throws {PluginError} `USAGE` for a value out of range
+ */
+export function resolveIsolation(o: IsolationOptions): ResolvedIsolation {
+  const pool = positive(o.pool, 1, "pool");
+  if (!Number.isInteger(pool)) throw usage("pool", o.pool);
+  const r = o.restart === true ? {} : o.restart || undefined;
+  return {
+    timeoutMs: positive(o.timeoutMs, Infinity, "timeoutMs"),
+    startTimeoutMs: positive(o.startTimeoutMs, 10_000, "startTimeoutMs"),
+    graceMs: positive(o.closeGraceMs, 2_000, "closeGraceMs", true),
+    pool,
+    restart: r && {
+      maxRestarts: positive(r.maxRestarts, 5, "restart.maxRestarts", true),
+      backoffMs: positive(r.backoffMs, 100, "restart.backoffMs", true),
+      maxBackoffMs: positive(r.maxBackoffMs, 5_000, "restart.maxBackoffMs", true),
+    },
+    log: o.log ?? defaultLog,
+  };
+}
+
+/**
+ * Start a checked native plugin in child processes.
+ *
+ * The host needs `--allow-read` for the plugin (and for Deno's executable)
+ * and `--allow-run` for Deno's executable (`Deno.execPath()`).
+ *
+ * @param candidate what `checkPlugin` returned for the file
+ * @param options the child's load mode and init, timeouts, restarts, pool, log
+ * @param path the path as the caller gave it
+ * @returns the handle, once every child has loaded the plugin
+ * @throws {LoadError} `HANDSHAKE_FAILED`, `PLUGIN_TIMEOUT`, or what the child's checks threw
+ * @throws {CrashError} `PLUGIN_CRASHED` when the plugin crashes while loading
+ */
+export async function isolateNative(
+  candidate: PluginCandidate,
+  options: IsolationOptions & {
+    load?: "memfd" | "path";
+    init?: boolean;
+    allowInsecurePermissions?: boolean;
+  },
+  path: string = candidate.file.path,
+): Promise<Plugin<"async">> {
+  const o = resolveIsolation(options);
+  const command = childCommand(path, candidate.file.realPath);
+  const load = {
+    path,
+    sha256: candidate.file.sha256,
+    load: options.load ?? "memfd",
+    init: options.init ?? true,
+    allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+  };
+  const pool = new ProcessPool({
+    path,
+    plugin: { ...candidate.metadata, sha256: candidate.file.sha256 },
+    size: o.pool,
+    timeoutMs: o.timeoutMs,
+    graceMs: o.graceMs,
+    restart: o.restart,
+    log: o.log,
+    connect: (onEnd, onStderr) =>
+      new ChildConnection({
+        ...command,
+        path,
+        load,
+        startTimeoutMs: o.startTimeoutMs,
+        onStderr,
+        onEnd,
+      }),
+  });
+  await pool.start();
+  return new Plugin({
+    candidate,
+    backend: new PooledBackend(pool, path),
+    calls: "async",
+    isolation: "process",
+    path,
+  });
+}
+
+/**
+ * A plugin served by a pool of processes, as its handle sees it: each
+ * function is bound once per canonical signature (in every process), and a
+ * call is a request to the least busy process.
+ */
+export class PooledBackend implements PluginBackend {
+  #pool: ProcessPool;
+  #path: string;
+  #binds = new Map<string, PoolFunction>();
+
+  /**
+   * @param pool the processes
+   * @param path the plugin, for messages
+   */
+  constructor(pool: ProcessPool, path: string) {
+    this.#pool = pool;
+    this.#path = path;
+  }
+
+  /** Values that cannot cross a process boundary are refused before anything is bound. */
+  checkBindable(sigs: readonly Signature[], path: string): void {
+    for (const sig of sigs) assertIsolatable(sig, path);
+  }
+
+  bind(sigs: readonly Signature[], state: HandleState): Record<string, unknown> {
+    const fresh: PoolFunction[] = [];
+    const out: Record<string, unknown> = {};
+    const path = this.#path;
+    const pool = this.#pool;
+    for (const sig of sigs) {
+      const key = signatureKey(sig);
+      let f = this.#binds.get(key);
+      if (!f) {
+        const buffers: number[] = [];
+        sig.parameters.forEach((t, i) => t === "buffer" && buffers.push(i));
+        f = Object.freeze({ index: this.#binds.size, sig, buffers });
+        this.#binds.set(key, f);
+        fresh.push(f);
+      }
+      const bound = f;
+      out[sig.name] = Object.defineProperty(
+        (...args: unknown[]) =>
+          state.closed
+            ? Promise.reject(
+              new CallError("CLOSED", path, sig.name, "the plugin handle is closed", {
+                hint: "open the plugin again; functions of a closed handle cannot be called",
+              }),
+            )
+            : pool.call(bound, args),
+        "name",
+        { value: sig.name },
+      );
+    }
+    if (fresh.length > 0) pool.bind(fresh);
+    return Object.freeze(out);
+  }
+
+  async close(): Promise<CloseResult> {
+    await this.#pool.close();
+    return { unloaded: true };
+  }
+
+  processes(): ProcessesState {
+    return this.#pool.state();
+  }
+}
+
+function signatureKey(sig: Signature): string {
+  return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${sig.parameters.join(",")})`;
+}
+
+function defaultLog(r: LogRecord): void {
+  if (r.event === "stderr") console.error(`[${r.plugin} ${r.pid}] ${r.message}`);
+  else if (r.level === "warn" || r.level === "error") console.error(`plugboard: ${r.message}`);
+}
+
+function positive(v: number | undefined, fallback: number, name: string, zeroOk = false): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) {
+    throw usage(name, v);
+  }
+  return v;
+}
+
+function usage(name: string, v: unknown): PluginError {
+  return new PluginError(
+    "USAGE",
+    `Invalid option ${name}: expected a positive number, found ${String(v)}`,
+    { hint: `pass ${name} as a positive number, or leave it out for the default` },
+  );
+}

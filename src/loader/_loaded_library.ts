@@ -1,0 +1,442 @@
+/**
+ * One native library loaded in this process, shared by every handle on the
+ * same file and bytes: the sealed memfd copy, the entry point, the
+ * cross-check of the loaded object against the checked file, the
+ * descriptor, the init and shutdown hooks, symbols bound one at a time, and
+ * the unload once the last handle is closed and no call is in flight.
+ *
+ * @module
+ */
+
+import { DESCRIPTOR, ERROR_RECORD } from "../abi/layout.ts";
+import type { PluginMetadata } from "../abi/read_metadata.ts";
+import type { Signature } from "../abi/signature.ts";
+import { dlopenError } from "../check/symbols.ts";
+import type { ElfInfo } from "../elf/read_elf.ts";
+import { LoadError, PluginError } from "../errors/plugin_error.ts";
+import type { ReadFile } from "../file/read_file.ts";
+import type { CloseResult } from "../handle/plugin.ts";
+import { type BoundRaw, ffiDeclaration, type LibraryState } from "./_bind.ts";
+import { closeFd, objectBase, sealedCopy } from "./_memfd.ts";
+
+/** How a plugin's bytes are mapped. */
+export type LoadMode = "memfd" | "path";
+
+/** The libraries loaded now, by real path and SHA-256. */
+export const loadedLibraries: Map<string, LoadedLibrary> = new Map();
+
+/**
+ * The key of a file in {@linkcode loadedLibraries}.
+ *
+ * @param file the file
+ * @returns its key
+ */
+export function libraryKey(file: { realPath: string; sha256: string }): string {
+  return `${file.realPath}\0${file.sha256}`;
+}
+
+/** One loaded library, shared by every handle on the same file and bytes. */
+export class LoadedLibrary {
+  readonly state: LibraryState = {
+    inflight: 0,
+    drained: (): void => this.#maybeUnload(),
+  };
+  leases = 0;
+  takeError: (() => Deno.PointerValue) | undefined;
+  /** Wrapper code compiled for this library's functions, shared by its handles. */
+  readonly code: Map<string, string> = new Map();
+  #entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
+  #groups: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>[] = [];
+  #raw = new Map<string, BoundRaw["raw"]>();
+  #base: bigint;
+  #descriptor: Deno.PointerObject;
+  #memfd: number | undefined;
+  #initialized = false;
+  #unloading: { resolve: (r: CloseResult) => void; promise: Promise<CloseResult> } | undefined;
+
+  private constructor(
+    readonly file: ReadFile,
+    readonly elf: ElfInfo,
+    readonly metadata: PluginMetadata,
+    readonly mode: LoadMode,
+    readonly loadPath: string,
+    entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>,
+    base: bigint,
+    descriptor: Deno.PointerObject,
+    memfd: number | undefined,
+  ) {
+    this.#entry = entry;
+    this.#base = base;
+    this.#descriptor = descriptor;
+    this.#memfd = memfd;
+  }
+
+  static load(
+    file: ReadFile,
+    elf: ElfInfo,
+    metadata: PluginMetadata,
+    mode: LoadMode,
+    runInit: boolean,
+  ): LoadedLibrary {
+    const path = file.path;
+    let memfd: number | undefined;
+    let loadPath = file.realPath;
+    if (mode === "memfd") {
+      try {
+        const copy = sealedCopy(metadata.name, file.bytes);
+        memfd = copy.fd;
+        loadPath = copy.path;
+      } catch (e) {
+        throw new LoadError("LOAD_FAILED", {
+          path,
+          what: "could not make a sealed in-memory copy",
+          expected: "memfd_create, write and F_ADD_SEALS to succeed",
+          found: (e as Error).message,
+          hint: 'load with { load: "path" } on systems without memfd_create',
+          cause: e,
+        });
+      }
+    }
+    let entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
+    try {
+      entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } } as const);
+    } catch (e) {
+      if (memfd !== undefined) closeFd(memfd);
+      throw dlopenError(e, path, loadPath, elf);
+    }
+    const fail = (err: PluginError): never => {
+      entry.close();
+      if (memfd !== undefined) closeFd(memfd);
+      throw err;
+    };
+    const entrySym = elf.symbols.find((s) => s.name === "plugboard_entry")!;
+    const entryAddr = Deno.UnsafePointer.value(entry.symbols.plugboard_entry);
+    const base = BigInt(entryAddr) - BigInt(entrySym.value);
+    // Before reading any plugin memory at addresses computed from the file,
+    // make sure the loaded object has the file's layout: the dynamic linker
+    // may have handed back another library loaded earlier from the same path,
+    // and reading it at the file's offsets could touch unmapped memory.
+    if (!sameLayout(entry.symbols.plugboard_entry!, base, file.bytes)) {
+      fail(
+        new LoadError("METADATA_MISMATCH", {
+          path,
+          what: "the library in memory is not the file that was checked",
+          expected: `the layout of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
+          found:
+            "another layout in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
+          hint:
+            'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+        }),
+      );
+    }
+    // Cross-check: the notes in memory must be the notes in the file. Notes
+    // that follow each other in the file and in memory are compared as one
+    // range (one view instead of one per note).
+    for (const note of noteRanges(elf)) {
+      const mem = new Uint8Array(
+        Deno.UnsafePointerView.getArrayBuffer(
+          Deno.UnsafePointer.create(base + BigInt(note.vaddr))!,
+          note.size,
+        ),
+      );
+      const disk = file.bytes.subarray(note.offset, note.offset + note.size);
+      if (!equalBytes(mem, disk)) {
+        fail(
+          new LoadError("METADATA_MISMATCH", {
+            path,
+            what: "the library in memory is not the file that was checked",
+            expected: `the ${note.owner} note of the file (SHA-256 ${file.sha256.slice(0, 12)})`,
+            found:
+              "different bytes in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path",
+            hint:
+              'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+          }),
+        );
+      }
+    }
+    // The descriptor, through the entry function.
+    const descriptor = callNoArgs(entry.symbols.plugboard_entry!, "pointer");
+    if (descriptor === null) {
+      fail(badDescriptor(path, "a descriptor", "plugboard_entry() returned NULL"));
+    }
+    const view = new Deno.UnsafePointerView(descriptor!);
+    const size = view.getUint32(DESCRIPTOR.size);
+    const major = view.getUint16(DESCRIPTOR.abiMajor);
+    const minor = view.getUint16(DESCRIPTOR.abiMinor);
+    if (size < DESCRIPTOR.bytes) {
+      fail(
+        badDescriptor(path, `a descriptor of at least ${DESCRIPTOR.bytes} bytes`, `${size} bytes`),
+      );
+    }
+    if (major !== metadata.abi.major || minor !== metadata.abi.minor) {
+      fail(
+        badDescriptor(
+          path,
+          `ABI ${metadata.abi.major}.${metadata.abi.minor} (as in the file's note)`,
+          `ABI ${major}.${minor} in the loaded descriptor`,
+        ),
+      );
+    }
+    const lib = new LoadedLibrary(
+      file,
+      elf,
+      metadata,
+      mode,
+      loadPath,
+      entry,
+      base,
+      descriptor!,
+      memfd,
+    );
+    if (runInit && metadata.hooks.init) {
+      const init = view.getPointer(DESCRIPTOR.init);
+      if (init !== null) {
+        const status = callNoArgs(init, "i32");
+        if (status !== 0) {
+          const message = lib.#takeErrorSlow() ?? `init returned ${status}`;
+          lib.#closeAll();
+          throw new LoadError("INIT_FAILED", {
+            path,
+            what: `the plugin's init hook failed`,
+            expected: "init to return 0",
+            found: `${status}: ${message}`,
+            hint: "the plugin refused to start; fix what its message says, then load it again",
+          });
+        }
+      }
+    }
+    // Shutdown runs whenever the host ran (or would have run) init, hook or not.
+    lib.#initialized = runInit;
+    return lib;
+  }
+
+  /** The address of a file virtual address in the loaded library. */
+  address(vaddr: number): Deno.PointerObject {
+    return Deno.UnsafePointer.create(this.#base + BigInt(vaddr))!;
+  }
+
+  /**
+   * Check that every signature can be bound (without binding any): a
+   * fallible function reports its error in the calling thread's storage, so
+   * it cannot run on Deno's thread pool.
+   */
+  checkBindable(sigs: readonly Signature[], path: string): void {
+    for (const sig of sigs) {
+      if (sig.fallible && sig.nonblocking) {
+        throw new PluginError(
+          "USAGE",
+          `Function ${JSON.stringify(sig.name)} is fallible and cannot be called nonblocking`,
+          {
+            path,
+            hint:
+              "a fallible function reports errors in thread-local storage of the calling thread; call it synchronously, or isolate the plugin in a child process",
+          },
+        );
+      }
+    }
+  }
+
+  /** The raw function of a signature if it is bound already. */
+  bound(sig: Signature): BoundRaw | undefined {
+    const raw = this.#raw.get(rawKey(sig));
+    if (raw === undefined || (sig.fallible && !this.takeError)) return undefined;
+    return { raw, takeError: sig.fallible ? this.takeError : undefined };
+  }
+
+  /**
+   * Bind one signature (and `plugboard_take_error` with the first fallible
+   * one), in one Deno.dlopen; already bound ones come from the cache.
+   */
+  bindRaw(sig: Signature, path: string): BoundRaw {
+    const ready = this.bound(sig);
+    if (ready) return ready;
+    const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
+    if (!this.#raw.has(rawKey(sig))) {
+      decls[rawKey(sig)] = { name: sig.name, ...ffiDeclaration(sig) };
+    }
+    if (sig.fallible && !this.takeError) {
+      decls.__plugboard_take_error = {
+        name: "plugboard_take_error",
+        parameters: [],
+        result: "pointer",
+      };
+    }
+    let group: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
+    try {
+      group = Deno.dlopen(this.loadPath, decls);
+    } catch (e) {
+      throw dlopenError(e, path, this.loadPath, this.elf);
+    }
+    this.#groups.push(group);
+    for (const [k, f] of Object.entries(group.symbols)) {
+      if (k === "__plugboard_take_error") {
+        this.takeError = f as () => Deno.PointerValue;
+      } else this.#raw.set(k, f as BoundRaw["raw"]);
+    }
+    return this.bound(sig)!;
+  }
+
+  /** One handle is done with the library. */
+  release(): Promise<CloseResult> {
+    this.leases--;
+    if (this.leases > 0) {
+      return Promise.resolve({
+        unloaded: false,
+        reason: `${this.leases} other handle(s) still open`,
+      });
+    }
+    let resolve!: (r: CloseResult) => void;
+    const promise = new Promise<CloseResult>((r) => resolve = r);
+    this.#unloading = { resolve, promise };
+    loadedLibraries.delete(libraryKey(this.file));
+    this.#maybeUnload();
+    return promise;
+  }
+
+  #maybeUnload(): void {
+    if (!this.#unloading || this.state.inflight > 0) return;
+    const unloading = this.#unloading;
+    this.#unloading = undefined;
+    if (this.#initialized && this.metadata.hooks.shutdown) {
+      const fn = new Deno.UnsafePointerView(this.#descriptor).getPointer(DESCRIPTOR.shutdown);
+      if (fn !== null) {
+        callNoArgs(fn, "void");
+      }
+    }
+    unloading.resolve(this.#closeAll());
+  }
+
+  #takeErrorSlow(): string | undefined {
+    const fn = new Deno.UnsafePointerView(this.#descriptor).getPointer(DESCRIPTOR.takeError);
+    if (fn === null) return undefined;
+    const e = callNoArgs(fn, "pointer");
+    return e === null ? undefined : new Deno.UnsafePointerView(e).getCString(ERROR_RECORD.message);
+  }
+
+  #closeAll(): CloseResult {
+    for (const g of this.#groups) g.close();
+    this.#groups = [];
+    this.#raw.clear();
+    this.#entry.close();
+    const kept = this.mode === "memfd" ? keptByLinker(this.elf) : this.#stillMappedByPath();
+    if (kept !== undefined) {
+      // The library stays. Keep its memfd open for ever, so that its number,
+      // and with it the path glibc knows the library by, is never reused for
+      // another plugin.
+      return { unloaded: false, reason: kept };
+    }
+    if (this.#memfd !== undefined) closeFd(this.#memfd);
+    return { unloaded: true };
+  }
+
+  /**
+   * Loaded by path, the file may also be held by a handle outside plugboard:
+   * ask /proc/self/maps whether the inode that was read is still mapped.
+   */
+  #stillMappedByPath(): string | undefined {
+    const ino = this.file.stat.ino;
+    if (ino < 0 || !isInodeMapped(String(ino))) return undefined;
+    return keptByLinker(this.elf) ??
+      "the dynamic linker kept the library mapped after dlclose: another handle outside plugboard still holds it; its code and state stay in memory";
+  }
+}
+
+/** Call a `T f(void)` function pointer (slow path; used for hooks only). */
+function callNoArgs<R extends "void" | "i32" | "pointer">(
+  fn: Deno.PointerObject,
+  result: R,
+): Deno.StaticForeignSymbolReturnType<{ parameters: []; result: R }> {
+  const def = { parameters: [], result } as { parameters: []; result: R };
+  return new Deno.UnsafeFnPointer(fn as Deno.PointerObject<typeof def>, def).call();
+}
+
+function badDescriptor(path: string, expected: string, found: string): LoadError {
+  return new LoadError("METADATA_MISMATCH", {
+    path,
+    what: "the loaded descriptor disagrees with the file's metadata",
+    expected,
+    found,
+    hint: "rebuild the plugin with native/plugboard.h; do not edit the plugboard notes",
+  });
+}
+
+/** The plugboard and GNU notes to compare, adjacent ones merged into one range. */
+function noteRanges(
+  elf: ElfInfo,
+): { owner: string; vaddr: number; offset: number; size: number }[] {
+  const out: { owner: string; vaddr: number; offset: number; size: number }[] = [];
+  for (const note of elf.notes) {
+    if (note.vaddr < 0 || (note.owner !== "plugboard" && note.owner !== "GNU")) continue;
+    const last = out[out.length - 1];
+    if (
+      last && last.owner === note.owner && note.offset === last.offset + last.size &&
+      note.vaddr === last.vaddr + last.size
+    ) {
+      last.size += note.size;
+    } else {
+      out.push({ owner: note.owner, vaddr: note.vaddr, offset: note.offset, size: note.size });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the object loaded at `base` (as dladdr reports it for the entry
+ * point) starts with the file's ELF header and program headers. Only the
+ * start of the object's mapping is read, which is always mapped.
+ */
+function sameLayout(entryPtr: Deno.PointerObject, base: bigint, bytes: Uint8Array): boolean {
+  if (objectBase(entryPtr) !== base) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const phEnd = Number(dv.getBigUint64(32, true)) + dv.getUint16(54, true) * dv.getUint16(56, true);
+  const n = phEnd <= 4096 && phEnd <= bytes.length ? phEnd : 64;
+  const mem = new Uint8Array(
+    Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(base)!, n),
+  );
+  return equalBytes(mem, bytes.subarray(0, n));
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Why the dynamic linker will keep a library mapped after its last dlclose,
+ * read from the file: `-z nodelete` (DF_1_NODELETE), or STB_GNU_UNIQUE
+ * symbols (C++ inline statics and templates), which make glibc mark the
+ * library not unloadable.
+ *
+ * @param elf the parsed file
+ * @returns the reason, or undefined when it will unload
+ */
+function keptByLinker(elf: ElfInfo): string | undefined {
+  if ((elf.flags1 & DF_1_NODELETE) !== 0) {
+    return "linked with -z nodelete (DF_1_NODELETE): the dynamic linker never unloads it; its code and state stay in memory until the process exits";
+  }
+  const unique = elf.symbols.find((s) => s.defined && s.binding === "unique");
+  if (unique) {
+    return `it defines the STB_GNU_UNIQUE symbol "${unique.name}" (a C++ inline static or template): glibc never unloads such a library; its code and state stay in memory until the process exits`;
+  }
+  return undefined;
+}
+
+const DF_1_NODELETE = 0x8;
+
+function isInodeMapped(ino: string): boolean {
+  try {
+    const maps = Deno.readTextFileSync("/proc/self/maps");
+    for (const line of maps.split("\n")) {
+      const cols = line.split(/\s+/);
+      if (cols[4] === ino && cols[5]) return true;
+    }
+  } catch {
+    // No /proc: assume unloaded.
+  }
+  return false;
+}
+
+function rawKey(sig: Signature): string {
+  return sig.nonblocking ? `${sig.name}__nonblocking` : sig.name;
+}

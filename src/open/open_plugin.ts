@@ -1,0 +1,135 @@
+/**
+ * `openPlugin()`: the one door to a plugin. The file goes through the check
+ * pipeline (`checkPlugin`: file, format, metadata with the ABI first,
+ * registry and policy, the `verify` hook, interfaces and the functions they
+ * need; nothing of it runs), then, by its kind and the isolation asked for,
+ * to the loader that runs it: in this process, or in child processes.
+ *
+ * @module
+ */
+
+import type { CheckOptions, PluginCandidate } from "../check/check_plugin.ts";
+import { checkPlugin } from "../check/check_plugin.ts";
+import { PluginError } from "../errors/plugin_error.ts";
+import type { Plugin } from "../handle/plugin.ts";
+import { isolateNative, type IsolationOptions } from "../isolate/isolate_native.ts";
+import { loadNative, type NativeLoadOptions } from "../loader/open_native.ts";
+
+/** Options of {@linkcode openPlugin} for a plugin in this process. */
+export interface OpenPluginOptions extends CheckOptions, NativeLoadOptions {
+  /**
+   * Where the plugin runs: `"none"`, in this process (calls are synchronous
+   * and cost nanoseconds; a crash in the plugin is a crash of the host).
+   * @default "none"
+   */
+  isolation?: "none";
+}
+
+/** Options of {@linkcode openPlugin} for a plugin in child processes. */
+export interface OpenIsolatedOptions extends CheckOptions, NativeLoadOptions, IsolationOptions {
+  /**
+   * `"process"`: in child processes, so that a crash or a hang cannot take
+   * the host down. Every function returns a Promise.
+   */
+  isolation: "process";
+}
+
+/**
+ * Open a plugin in this process.
+ *
+ * @example Calling the greeter sample
+ * ```ts ignore
+ * import { defineInterface, openPlugin } from "@plugboard/plugboard";
+ *
+ * const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
+ * await using plugin = await openPlugin("build/greeter.so", { interfaces: [Greeter] });
+ * console.log(plugin.use(Greeter).greet("World")); // "Hello, World"
+ * ```
+ *
+ * @param path the plugin file
+ * @param options the checks (interfaces, registry, policy, verify, permissions), load mode, init
+ * @returns the open plugin
+ * @throws {LoadError} with a code saying which check failed
+ */
+export function openPlugin(path: string, options?: OpenPluginOptions): Promise<Plugin<"sync">>;
+/**
+ * Open a plugin in child processes, so that a crash or a hang in it cannot
+ * take the host down. Its functions have the same types as in-process ones,
+ * but return Promises.
+ *
+ * @example Isolating a plugin
+ * ```ts ignore
+ * import { defineInterface, openPlugin } from "@plugboard/plugboard";
+ *
+ * const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
+ * await using plugin = await openPlugin("build/greeter.so", {
+ *   isolation: "process",
+ *   interfaces: [Greeter],
+ *   timeoutMs: 1000,
+ * });
+ * console.log(await plugin.use(Greeter).greet("World")); // "Hello, World"
+ * ```
+ *
+ * @param path the plugin file
+ * @param options `isolation: "process"`, the checks, and timeouts, restarts, pool, log
+ * @returns the isolated plugin
+ * @throws {LoadError} with a code saying which check failed (before any child starts)
+ * @throws {CrashError} `PLUGIN_CRASHED` when the plugin crashes while loading
+ */
+export function openPlugin(path: string, options: OpenIsolatedOptions): Promise<Plugin<"async">>;
+export async function openPlugin(
+  path: string,
+  options: OpenPluginOptions | OpenIsolatedOptions = {},
+): Promise<Plugin<"sync"> | Plugin<"async">> {
+  return await openCandidate(checkPlugin(path, options), options, path);
+}
+
+/**
+ * Open a plugin in this process, synchronously. Same checks as
+ * {@linkcode openPlugin}.
+ *
+ * @example
+ * ```ts ignore
+ * import { openPluginSync } from "@plugboard/plugboard";
+ *
+ * using plugin = openPluginSync("build/greeter.so");
+ * console.log(plugin.metadata.version);
+ * ```
+ *
+ * @param path the plugin file
+ * @param options the checks, load mode, init
+ * @returns the open plugin
+ * @throws {LoadError} with a code saying which check failed
+ */
+export function openPluginSync(path: string, options: OpenPluginOptions = {}): Plugin<"sync"> {
+  if ((options as { isolation?: string }).isolation === "process") {
+    throw new PluginError(
+      "USAGE",
+      `Cannot open plugin ${JSON.stringify(path)} synchronously in a child process`,
+      { path, hint: 'use await openPlugin(path, { isolation: "process" })' },
+    );
+  }
+  return loadNative(checkPlugin(path, options), options, path);
+}
+
+/**
+ * Run a plugin the pipeline has checked: the loader of its kind, in this
+ * process or isolated as the options say.
+ *
+ * @param candidate what `checkPlugin` returned
+ * @param options load and isolation options
+ * @param path the path as the caller gave it
+ * @returns the handle
+ */
+export function openCandidate(
+  candidate: PluginCandidate,
+  options: OpenPluginOptions | OpenIsolatedOptions,
+  path: string = candidate.file.path,
+): Promise<Plugin<"sync"> | Plugin<"async">> {
+  if (options.isolation === "process") return isolateNative(candidate, options, path);
+  try {
+    return Promise.resolve(loadNative(candidate, options, path));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
