@@ -10,7 +10,6 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-env-changed=PLUGBOARD_COMPILER");
     println!("cargo:rerun-if-env-changed=PLUGBOARD_BUILD_ID");
-    println!("cargo:rerun-if-changed=build.rs");
     if std::env::var_os("PLUGBOARD_COMPILER").is_some() {
         return;
     }

@@ -125,6 +125,11 @@ macro_rules! __pb_ty {
     (pointer) => { *mut ::core::ffi::c_void }; (pb_pointer) => { *mut ::core::ffi::c_void };
     (buffer) => { *mut u8 }; (pb_buffer) => { *mut u8 };
     (cstring) => { *const ::core::ffi::c_char }; (pb_cstring) => { *const ::core::ffi::c_char };
+    ($other:tt) => {
+        compile_error!(concat!("unknown type `", stringify!($other), "`: use one of void, bool, ",
+            "i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, f32, f64, pointer, buffer, cstring ",
+            "(or the same with pb_)"))
+    };
 }
 pub(crate) use __pb_ty;
 
