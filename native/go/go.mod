@@ -1,3 +1,3 @@
 module plugboard/native/go
 
-go 1.22
+go 1.19

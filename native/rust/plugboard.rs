@@ -386,7 +386,10 @@ impl core::fmt::Write for SlotWriter {
 #[doc(hidden)]
 pub fn fail_args(code: i32, args: core::fmt::Arguments<'_>) -> Failed {
     SLOT.with(|slot| {
-        let mut w = SlotWriter { slot: slot.get(), len: 0 };
+        let mut w = SlotWriter {
+            slot: slot.get(),
+            len: 0,
+        };
         let _ = core::fmt::write(&mut w, args);
         let code = if code == 0 { -1 } else { code };
         // SAFETY: as above.
@@ -464,7 +467,9 @@ pub struct CStrBuf<const N: usize> {
 impl<const N: usize> CStrBuf<N> {
     /// An empty buffer.
     pub const fn new() -> Self {
-        CStrBuf { bytes: UnsafeCell::new([0; N]) }
+        CStrBuf {
+            bytes: UnsafeCell::new([0; N]),
+        }
     }
 
     /// Copy `s` (cut to N - 1 bytes on a character boundary) and return it
@@ -543,7 +548,9 @@ pub(crate) use plugin;
 
 #[doc(hidden)]
 macro_rules! __pb_init {
-    () => { None };
+    () => {
+        None
+    };
     ($f:path) => {{
         unsafe extern "C" fn init() -> i32 {
             let f: fn() -> ::core::result::Result<(), $crate::plugboard::Failed> = $f;
@@ -559,7 +566,9 @@ pub(crate) use __pb_init;
 
 #[doc(hidden)]
 macro_rules! __pb_shutdown {
-    () => { None };
+    () => {
+        None
+    };
     ($f:path) => {{
         unsafe extern "C" fn shutdown() {
             let f: fn() = $f;
@@ -577,11 +586,24 @@ macro_rules! interface {
     ($cname:ident, $id:literal, $major:literal, $minor:literal) => {
         #[allow(non_camel_case_types, dead_code)]
         pub struct $cname;
-        const _: () = assert!($crate::plugboard::valid_id($id), "interface id: use [a-z0-9._-]");
-        $crate::plugboard::__pb_note!($crate::plugboard::NOTE_INTERFACE, [
-            "symbol=", stringify!($cname), "\nid=", $id,
-            "\nversion=", stringify!($major), ".", stringify!($minor), "\n",
-        ]);
+        const _: () = assert!(
+            $crate::plugboard::valid_id($id),
+            "interface id: use [a-z0-9._-]"
+        );
+        $crate::plugboard::__pb_note!(
+            $crate::plugboard::NOTE_INTERFACE,
+            [
+                "symbol=",
+                stringify!($cname),
+                "\nid=",
+                $id,
+                "\nversion=",
+                stringify!($major),
+                ".",
+                stringify!($minor),
+                "\n",
+            ]
+        );
     };
 }
 pub(crate) use interface;
@@ -649,10 +671,18 @@ __pb_returnable!(
 
 #[doc(hidden)]
 macro_rules! __pb_ret {
-    () => { () };
-    (buffer) => { compile_error!("buffer is an argument type only; return a pointer instead") };
-    (pb_buffer) => { compile_error!("buffer is an argument type only; return a pointer instead") };
-    ($t:ident) => { $crate::plugboard::__pb_ty!($t) };
+    () => {
+        ()
+    };
+    (buffer) => {
+        compile_error!("buffer is an argument type only; return a pointer instead")
+    };
+    (pb_buffer) => {
+        compile_error!("buffer is an argument type only; return a pointer instead")
+    };
+    ($t:ident) => {
+        $crate::plugboard::__pb_ty!($t)
+    };
 }
 pub(crate) use __pb_ret;
 
@@ -672,7 +702,11 @@ pub(crate) use __pb_fn_note;
 
 #[doc(hidden)]
 macro_rules! __pb_ret_name {
-    () => { "void" };
-    ($t:ident) => { stringify!($t) };
+    () => {
+        "void"
+    };
+    ($t:ident) => {
+        stringify!($t)
+    };
 }
 pub(crate) use __pb_ret_name;

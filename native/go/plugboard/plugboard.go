@@ -22,6 +22,7 @@ package plugboard
 #cgo CFLAGS: -I${SRCDIR}/../.. -I${SRCDIR}
 // A function declared with PLUGBOARD_GO_FN but not //export'ed fails the link.
 #cgo LDFLAGS: -Wl,--no-undefined
+#include <stdlib.h>
 #include "plugboard_go.h"
 */
 import "C"
@@ -29,20 +30,27 @@ import "C"
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 )
 
 // Fail records an error for the current call of a fallible function and
 // returns code (0 is recorded as -1). The host throws a CallError with code
 // CALL_FAILED, this code and message; the function's return value is
-// ignored. Messages longer than 511 bytes are cut. Call it on the thread of
-// the call, that is from the //export'ed function's goroutine before it
-// returns (cgo callbacks run on the calling C thread).
+// ignored. Messages longer than 511 bytes are cut on a character boundary.
+// The error slot is per thread: call Fail from the
+// //export'ed function's own goroutine before it returns (a call from C into
+// Go runs on the calling C thread, locked to it; another goroutine may run
+// on another thread).
 func Fail(code int32, message string) int32 {
-	var p *C.char
-	if len(message) > 0 {
-		p = (*C.char)(unsafe.Pointer(unsafe.StringData(message)))
+	if n := C.PLUGBOARD_ERROR_MESSAGE_MAX - 1; len(message) > n {
+		for n > 0 && !utf8.RuneStart(message[n]) {
+			n--
+		}
+		message = message[:n]
 	}
+	p := C.CString(message)
+	defer C.free(unsafe.Pointer(p))
 	return int32(C.pb_fail_message(C.int32_t(code), p, C.size_t(len(message))))
 }
 

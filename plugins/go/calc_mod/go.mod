@@ -1,6 +1,6 @@
 module plugboard/plugins/go/calc_mod
 
-go 1.22
+go 1.19
 
 require plugboard/native/go v0.0.0
 
