@@ -42,6 +42,7 @@ const INSTALL: Record<string, string> = {
     "install Rust 1.82 or newer with rustup (https://rustup.rs; Debian's rustc package is too old)",
   go: "install Go: Debian package golang-go (apt-get install golang-go), or Go from go.dev",
   "g++": "install the Debian package g++ (apt-get install g++)",
+  gcc: "cgo needs a C compiler: install the Debian package gcc (apt-get install gcc)",
 };
 
 /**
@@ -118,11 +119,13 @@ export const GO_ENV: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * The Go version, as `go version` prints it: `1.26.8`.
+ * The Go version, as `go version` prints it: `1.26.8`; throws when go or
+ * cgo's C compiler (gcc) is missing.
  *
  * @returns the version
  */
 export async function goVersion(): Promise<string> {
+  await check("gcc", ["--version"]); // cgo's C compiler
   const r = await check(goCommand(), ["env", "GOVERSION"], { env: { ...GO_ENV } });
   return r.stdout.trim().replace(/^go/, "");
 }

@@ -104,6 +104,7 @@ Deno.test("openPlugin() calls calc-mod, reports its Fail, and close() says it st
 });
 
 Deno.test("the Go SDK refuses at build time a Go function that drifts from its note", async (t) => {
+  await goVersion();
   const cases: { name: string; edit: (main: string) => string; error: RegExp }[] = [
     {
       name: "other parameter types than the note declares",
