@@ -1,0 +1,3 @@
+module plugboard/native/go
+
+go 1.19
