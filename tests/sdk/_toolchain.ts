@@ -15,7 +15,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { defineInterface, interfaceHash } from "../../mod.ts";
+import { defineInterface } from "../../mod.ts";
+import { interfaceHash } from "../../src/abi/read_metadata.ts";
 import { ROOT } from "../_paths.ts";
 
 /** Where the SDK samples are built. */

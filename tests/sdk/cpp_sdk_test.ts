@@ -46,6 +46,7 @@ Deno.test("inspectPlugin() reads the metadata of calc-max", async () => {
         version: "1.0",
         hash: CALC_OP_HASH,
         functions: ["fallible f64 apply(f64, f64)", "cstring name()"],
+        declared: ["fallible f64 apply(f64 a, f64 b)", "cstring name()"],
       }],
       hooks: { init: false, shutdown: false },
       plugboardExports: ["apply", "name", "plugboard_entry", "plugboard_take_error"],
