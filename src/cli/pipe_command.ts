@@ -12,8 +12,8 @@
 import { createHash } from "node:crypto";
 import { defineInterface, type InterfaceSpec } from "../abi/define_interface.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
-import { type Candidate, scan } from "../host/_discover.ts";
-import { asPluginError, skipMessage } from "../host/_entry.ts";
+import { type Candidate, scan, skipMessage } from "../host/discover.ts";
+import { asPluginError } from "../check/check_plugin.ts";
 import { PluginHost, type SkippedPlugin } from "../host/plugin_host.ts";
 import { type ExecPlugin, openExecPlugin } from "../isolate/open_exec_plugin.ts";
 import { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/log_record.ts";

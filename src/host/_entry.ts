@@ -25,7 +25,7 @@ import {
   type OpenIsolatedOptions,
   type OpenPluginOptions,
 } from "../open/open_plugin.ts";
-import type { Candidate } from "./_discover.ts";
+import { type Candidate, skipMessage } from "./discover.ts";
 import {
   type AnyFunction,
   closedFunction,
@@ -35,7 +35,7 @@ import {
 } from "./_route.ts";
 import { type InterfaceRef, isNodelete, provides } from "./_select.ts";
 
-export { asPluginError };
+export { asPluginError, skipMessage };
 
 /** Where a host runs its plugins: in this process, or each in child processes. */
 export type HostIsolation = "none" | "process";
@@ -161,19 +161,6 @@ async function openChecked(
  */
 function useHandle(handle: Handle, spec: InterfaceSpec): Record<string, AnyFunction> {
   return handle.use(spec) as unknown as Record<string, AnyFunction>;
-}
-
-/**
- * The message of a skip record: the error's summary, which names the file.
- *
- * @param err the error
- * @param path the file
- * @returns the message
- */
-export function skipMessage(err: PluginError, path: string): string {
-  return err.summary.includes(path)
-    ? err.summary
-    : `Skipped ${JSON.stringify(path)}: ${err.summary}`;
 }
 
 /** A hosted plugin's state and machinery. */

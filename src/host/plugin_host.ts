@@ -42,7 +42,7 @@
 import type { InterfaceSpec } from "../abi/define_interface.ts";
 import { CallError, type ErrorCode, LoadError, PluginError } from "../errors/plugin_error.ts";
 import { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/log_record.ts";
-import { type Candidate, scan, searchPaths } from "./_discover.ts";
+import { type Candidate, scan, searchPaths } from "./discover.ts";
 import {
   asPluginError,
   type HostContext,

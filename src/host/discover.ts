@@ -156,3 +156,16 @@ function baseName(path: string): string {
   const r = resolve(path);
   return r.slice(r.lastIndexOf("/") + 1);
 }
+
+/**
+ * The message of a skip record: the error's summary, which names the file.
+ *
+ * @param err the error
+ * @param path the file
+ * @returns the message
+ */
+export function skipMessage(err: PluginError, path: string): string {
+  return err.summary.includes(path)
+    ? err.summary
+    : `Skipped ${JSON.stringify(path)}: ${err.summary}`;
+}
