@@ -18,7 +18,7 @@ import type { AsyncFunctionsOf, Signature, SignatureRecord } from "../abi/signat
 import { CallError, LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { type LogLevel, logRecord, type LogSink } from "../log/log_record.ts";
 import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
-import { LineBuffer } from "./_rpc_lines.ts";
+import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
   checkProgram,
   drain,
@@ -516,13 +516,19 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
     const reader = this.#proc.child.stdout.getReader();
     const lines = new LineBuffer(this.#maxLine, "error");
     const onLine = (bytes: Uint8Array) => this.#onLine(bytes);
+    const fairness = new Fairness();
     let stopped = false;
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         const r = lines.push(value, onLine);
-        if (r === "ok") continue;
+        if (r === "ok") {
+          // Deadlines fire on time even while the program floods stdout.
+          if (performance.now() >= this.#timerAt) this.#checkDeadlines();
+          await fairness.turn();
+          continue;
+        }
         if (r === "overflow") {
           this.#violation(`a line longer than the limit of ${this.#maxLine} bytes`);
         }
@@ -539,6 +545,7 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
   /** Handle one line; false when the stream cannot be trusted any more. */
   #onLine(bytes: Uint8Array): boolean {
     if (this.#cause.kind !== "none") return false;
+    if (bytes.length === 0) return true;
     let text: string;
     try {
       text = utf8.decode(bytes);

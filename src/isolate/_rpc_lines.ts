@@ -112,3 +112,40 @@ export class LineBuffer {
     return line;
   }
 }
+
+/**
+ * Lets a busy reader give the event loop a turn. When a program writes
+ * faster than the host reads, Deno completes each pipe read at once (as a
+ * microtask), so a read loop never returns to the event loop: timers (the
+ * call deadlines) and other I/O would wait until the program stops writing.
+ * A reader awaits {@linkcode Fairness.turn} after each chunk; it yields
+ * (a zero-delay timer) when it has run for more than `sliceMs` since it
+ * last did.
+ */
+export class Fairness {
+  #since = performance.now();
+  #sliceMs: number;
+
+  /**
+   * @param sliceMs how long a reader may run before it yields
+   */
+  constructor(sliceMs = 10) {
+    this.#sliceMs = sliceMs;
+  }
+
+  /**
+   * Yield if the reader has run for its slice.
+   *
+   * @returns at once, or after a turn of the event loop
+   */
+  turn(): Promise<void> | undefined {
+    const now = performance.now();
+    if (now - this.#since < this.#sliceMs) return undefined;
+    return new Promise((r) =>
+      setTimeout(() => {
+        this.#since = performance.now();
+        r();
+      }, 0)
+    );
+  }
+}

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { LoadError } from "../errors/plugin_error.ts";
-import { LineBuffer } from "./_rpc_lines.ts";
+import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
   RPC_COOKIE,
   RPC_COOKIE_ENV,
@@ -285,11 +285,13 @@ export async function readStderr(
     }
   };
   const reader = stream.getReader();
+  const fairness = new Fairness();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       lines.push(value, emit);
+      await fairness.turn();
     }
   } catch {
     // The pipe broke.
@@ -347,10 +349,12 @@ export async function runOnce(path: string, opts: RunOnceOptions): Promise<RunRe
   let size = 0;
   const stdoutDone = (async () => {
     const reader = p.child.stdout.getReader();
+    const fairness = new Fairness();
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
+        await fairness.turn();
         size += value.length;
         if (size > opts.maxOutputBytes) {
           overflow = true;
