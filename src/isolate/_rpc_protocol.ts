@@ -555,7 +555,12 @@ export type Reply =
     readonly result: unknown;
     readonly buffers: unknown;
   }
-  | { readonly id: number; readonly error: { readonly code: number; readonly message: string } };
+  | {
+    readonly id: number;
+    readonly error: { readonly code: number; readonly message: string };
+    readonly result?: undefined;
+    readonly buffers?: undefined;
+  };
 
 const MIN_I32 = -(2 ** 31);
 const MAX_I32 = 2 ** 31 - 1;
