@@ -22,6 +22,7 @@ import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
   checkProgram,
   drain,
+  LAUNCHER_DEFAULT,
   ProgramProcess,
   readStderr,
   type SandboxSpec,
@@ -104,7 +105,7 @@ export interface RpcConnectionOptions {
    * Start the program through the launcher, so that it and everything it
    * starts die with the host, even on SIGKILL (Linux). Costs a Deno start
    * (about 20-30 ms) when the plugin starts, nothing per call.
-   * @default true
+   * @default true on Linux (the launcher needs prctl), false elsewhere
    */
   launcher?: boolean;
   /**
@@ -250,7 +251,7 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
       mode: "rpc",
       maxLineBytes: this.#maxLine,
       stdin: "piped",
-      launcher: options.launcher ?? true,
+      launcher: options.launcher ?? LAUNCHER_DEFAULT,
       sandbox: options.sandbox,
     });
     this.pid = this.#proc.pid;

@@ -11,7 +11,7 @@ import type { LogSink } from "../log/log_record.ts";
 import { logRecord } from "../log/log_record.ts";
 import { CrashError, describeChildExit } from "./crash_error.ts";
 import { defaultLog } from "./_rpc_connection.ts";
-import { checkProgram, runOnce } from "./_rpc_process.ts";
+import { checkProgram, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.ts";
 import {
   DEFAULT_MAX_LINE_BYTES,
   DESCRIBE_ARG,
@@ -30,7 +30,7 @@ export interface DescribeOptions {
   timeoutMs?: number;
   /**
    * Run it through the launcher (see `RpcConnectionOptions.launcher`).
-   * @default true
+   * @default true on Linux (the launcher needs prctl), false elsewhere
    */
   launcher?: boolean;
   /**
@@ -83,7 +83,7 @@ export async function describeProgram(
     mode: "describe",
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     stdin: "null",
-    launcher: options.launcher ?? true,
+    launcher: options.launcher ?? LAUNCHER_DEFAULT,
     timeoutMs,
     maxOutputBytes: DEFAULT_MAX_LINE_BYTES,
     onStderr: (line, pid) => {

@@ -16,6 +16,7 @@ import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts"
 import { defaultLog } from "./_rpc_connection.ts";
 import {
   checkProgram,
+  LAUNCHER_DEFAULT,
   type ProgramProcess,
   runOnce,
   type RunResult,
@@ -62,7 +63,7 @@ export interface OneShotOptions {
   maxOutputBytes?: number;
   /**
    * Run each call through the launcher (see `RpcConnectionOptions.launcher`).
-   * @default true
+   * @default true on Linux (the launcher needs prctl), false elsewhere
    */
   launcher?: boolean;
   /**
@@ -203,7 +204,7 @@ export class OneShotProgram implements RpcTarget, AsyncDisposable {
       mode: "oneshot",
       maxLineBytes: this.#opts.maxOutputBytes ?? DEFAULT_MAX_LINE_BYTES,
       stdin: "null",
-      launcher: this.#opts.launcher ?? true,
+      launcher: this.#opts.launcher ?? LAUNCHER_DEFAULT,
       sandbox: this.#opts.sandbox,
       timeoutMs,
       maxOutputBytes: this.#opts.maxOutputBytes ?? DEFAULT_MAX_LINE_BYTES,

@@ -11,7 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { LoadError } from "../errors/plugin_error.ts";
+import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
   RPC_COOKIE,
@@ -29,6 +29,8 @@ export const STDERR_TAIL_LINES = 20;
 export const STDERR_LINE_BYTES = 16 * 1024;
 /** How long to wait for the pipes to drain once the program has exited. */
 export const DRAIN_MS = 500;
+/** Whether programs start through the launcher unless told otherwise: it needs Linux's prctl. */
+export const LAUNCHER_DEFAULT: boolean = Deno.build.os === "linux";
 /** After asking the launcher to stop, how long until the host kills the group itself. */
 export const LAUNCHER_STOP_MS = 1000;
 
@@ -82,8 +84,21 @@ export class ProgramProcess {
    * @param path the program
    * @param opts arguments, environment, mode, launcher
    * @throws {LoadError} `NOT_FOUND`, `PERMISSION_DENIED` or `LOAD_FAILED`
+   * @throws {PluginError} `USAGE` for a sandbox without the launcher
    */
   constructor(path: string, opts: ProgramOptions) {
+    if (opts.sandbox && !opts.launcher) {
+      throw new PluginError(
+        "USAGE",
+        `Cannot sandbox plugin ${JSON.stringify(path)} without the launcher`,
+        {
+          path,
+          hint: "the launcher applies the sandbox before the plugin starts: leave launcher on",
+        },
+      );
+    }
+    // Absolute, so that a relative path means the same with `cwd` and through the launcher.
+    const program = resolve(path);
     const env = {
       ...opts.env,
       [RPC_VERSION_ENV]: RPC_VERSIONS.join(","),
@@ -102,12 +117,12 @@ export class ProgramProcess {
     try {
       this.child = opts.launcher
         ? new Deno.Command(Deno.execPath(), {
-          args: launcherArgs(path, opts),
+          args: launcherArgs(program, opts),
           env,
           cwd: opts.cwd,
           ...io,
         }).spawn()
-        : new Deno.Command(path, { args: [...opts.args], env, cwd: opts.cwd, ...io }).spawn();
+        : new Deno.Command(program, { args: [...opts.args], env, cwd: opts.cwd, ...io }).spawn();
     } catch (e) {
       throw spawnError(path, e, opts.launcher);
     }
@@ -153,8 +168,7 @@ export class ProgramProcess {
   }
 }
 
-function launcherArgs(path: string, opts: ProgramOptions): string[] {
-  const program = resolve(path);
+function launcherArgs(program: string, opts: ProgramOptions): string[] {
   const reads: string[] = [];
   let sandbox: { module: string; policy: unknown } | undefined;
   if (opts.sandbox) {

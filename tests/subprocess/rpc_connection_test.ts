@@ -657,6 +657,40 @@ Deno.test("openRpcConnection() closes: no grandchild keeps the pipes or outlives
   });
 });
 
+Deno.test("openRpcConnection() applies a sandbox through the launcher's seam", async (t) => {
+  const module = new URL("./fixtures/test_sandbox.ts", import.meta.url);
+  await t.step("applied before the plugin starts, inherited by it", async () => {
+    const log = collectLog();
+    await using conn = await openRpcConnection(FAULTY, {
+      sandbox: { module, policy: { note: "x" } },
+      log: log.sink,
+    });
+    assert.deepEqual(log.lines("stderr"), ['test sandbox applied: {"note":"x"}']);
+    const plugin = await conn.use(Faulty).pid();
+    const status = Deno.readTextFileSync(`/proc/${plugin}/status`);
+    assert.match(status, /^NoNewPrivs:\s+1$/m);
+  });
+  await t.step("a sandbox that cannot be applied: the plugin never starts", async () => {
+    const e = await rejects(
+      openRpcConnection(FAULTY, { sandbox: { module, policy: { fail: "no landlock" } }, ...quiet }),
+      LoadError,
+    );
+    assert.equal(e.code, "HANDSHAKE_FAILED");
+    assert.match(
+      e.summary,
+      /found the program \(pid \d+\) exited with code 75 before answering; its stderr ended with "plugboard launcher: cannot apply the sandbox: no landlock"$/,
+    );
+  });
+  await t.step("no sandbox without the launcher", async () => {
+    const e = await rejects(
+      openRpcConnection(FAULTY, { sandbox: { module, policy: {} }, launcher: false, ...quiet }),
+      PluginError,
+    );
+    assert.equal(e.code, "USAGE");
+    assert.equal(e.summary, `Cannot sandbox plugin "${FAULTY}" without the launcher`);
+  });
+});
+
 async function hostScript(mode: string): Promise<{ child: Deno.ChildProcess; pids: number[] }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", new URL("./_host.ts", import.meta.url).pathname, FAULTY, mode],
