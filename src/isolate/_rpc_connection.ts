@@ -223,6 +223,7 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
   #cause: Cause = { kind: "none" };
   #startError: PluginError | undefined;
   #handshake: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #handshakeDone: Promise<void>;
   #dead = false;
   #closing: Promise<RpcEnd> | undefined;
   #refd = true;
@@ -244,6 +245,11 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
     this.#maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#log = options.log ?? defaultLog;
     this.ended = new Promise((r) => this.#resolveEnded = r);
+    this.#handshakeDone = new Promise<void>((resolve, reject) => {
+      this.#handshake = { resolve, reject };
+    });
+    // Observed by start(); a connection nobody starts must not reject unhandled.
+    this.#handshakeDone.catch(() => {});
     this.#proc = new ProgramProcess(path, {
       args: options.args ?? [],
       env: options.env ?? {},
@@ -297,7 +303,7 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
       if (!this.#meta) this.#stop({ kind: "handshake", found: `nothing within ${ms} ms` });
     }, ms);
     try {
-      await new Promise<void>((resolve, reject) => this.#handshake = { resolve, reject });
+      await this.#handshakeDone;
     } finally {
       clearTimeout(timer);
     }

@@ -31,6 +31,8 @@ export class LineBuffer {
   #size = 0;
 
   /**
+   * Make an empty buffer.
+   *
    * @param max the longest line, in bytes
    * @param overlong what to do with a longer line
    */
@@ -127,6 +129,8 @@ export class Fairness {
   #sliceMs: number;
 
   /**
+   * Start a slice now.
+   *
    * @param sliceMs how long a reader may run before it yields
    */
   constructor(sliceMs = 10) {

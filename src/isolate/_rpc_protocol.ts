@@ -539,6 +539,8 @@ export class ProtocolViolation extends Error {
   readonly found: string;
 
   /**
+   * Make the violation.
+   *
    * @param found what was found
    */
   constructor(found: string) {

@@ -10,6 +10,35 @@ import { defineInterface } from "../../src/abi/define_interface.ts";
 import type { LogRecord, LogSink } from "../../src/log/log_record.ts";
 import { BUILD, ROOT } from "../_paths.ts";
 
+/**
+ * Fail (not skip) when a tool the reference plugins and fixtures run is
+ * missing, naming the Debian package that provides it.
+ *
+ * @param tools program name to Debian package
+ */
+function requireTools(tools: Record<string, string>): void {
+  const path = (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":");
+  for (const [tool, pkg] of Object.entries(tools)) {
+    const found = path.some((dir) => {
+      try {
+        return Deno.statSync(`${dir}/${tool}`).isFile;
+      } catch {
+        return false;
+      }
+    });
+    if (!found) throw new Error(`${tool} is missing: install the Debian package ${pkg}`);
+  }
+}
+
+requireTools({
+  bash: "bash",
+  python3: "python3",
+  awk: "mawk",
+  setsid: "util-linux",
+  base64: "coreutils",
+  yes: "coreutils",
+});
+
 /** The reference plugins' folder. */
 export const RPC = `${ROOT}/plugins/rpc`;
 /** The fixtures' folder. */
@@ -42,6 +71,8 @@ export const Faulty = defineInterface("faulty", "1.0", {
   bad_value: "i32 bad_value()",
   fail: "i32 fail(i32 code)",
   echo: "i32 echo(i32 x)",
+  defer: "i32 defer(i32 x)",
+  stderr_flood: "i32 stderr_flood()",
 });
 
 /** A log sink that keeps every record. */

@@ -506,6 +506,17 @@ Deno.test("openRpcConnection() kills a plugin that breaks the protocol", async (
     const e = await rejects(conn.use(Faulty).fail(0), CrashError);
     assert.match(e.summary, /whose "error" is not \{"code": non-zero int32, "message": string\}/);
   });
+  await t.step("replies in any order are matched by id", async () => {
+    await using conn = await openRpcConnection(FAULTY, quiet);
+    const { defer, echo } = conn.use(Faulty);
+    const order: number[] = [];
+    const results = await Promise.all([
+      defer(1).then((v) => (order.push(v), v)),
+      echo(2).then((v) => (order.push(v), v)),
+    ]);
+    assert.deepEqual(results, [1, 2]);
+    assert.deepEqual(order, [2, 1], "the reply to echo(2) came first");
+  });
   await t.step("a plugin error with its code", async () => {
     await using conn = await openRpcConnection(FAULTY, quiet);
     const e = await rejects(conn.use(Faulty).fail(42), CallError);
@@ -547,6 +558,28 @@ Deno.test("openRpcConnection() times out on time and kills the whole group", asy
     const conn = await openRpcConnection(FAULTY, { timeoutMs: 300, ...quiet });
     const start = performance.now();
     const e = await rejects(conn.use(Faulty).blank_flood(), CallError);
+    const took = performance.now() - start;
+    assert.equal(e.code, "PLUGIN_TIMEOUT");
+    assert.ok(took >= 290 && took < 1300, `timed out after ${took} ms`);
+    await conn.ended;
+  });
+  await t.step("while the plugin floods stderr", async () => {
+    const conn = await openRpcConnection(FAULTY, { timeoutMs: 300, ...quiet });
+    const start = performance.now();
+    const e = await rejects(conn.use(Faulty).stderr_flood(), CallError);
+    const took = performance.now() - start;
+    assert.equal(e.code, "PLUGIN_TIMEOUT");
+    assert.ok(took >= 290 && took < 1300, `timed out after ${took} ms`);
+    await conn.ended;
+  });
+  await t.step("while the plugin floods stdout without a newline, under a large cap", async () => {
+    const conn = await openRpcConnection(FAULTY, {
+      timeoutMs: 300,
+      maxLineBytes: 512 * 2 ** 20,
+      ...quiet,
+    });
+    const start = performance.now();
+    const e = await rejects(conn.use(Faulty).flood(), CallError);
     const took = performance.now() - start;
     assert.equal(e.code, "PLUGIN_TIMEOUT");
     assert.ok(took >= 290 && took < 1300, `timed out after ${took} ms`);
