@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { CallError, LoadError, PluginError } from "../../src/errors/plugin_error.ts";
 import { defineInterface } from "../../src/abi/define_interface.ts";
 import { CrashError } from "../../src/isolate/crash_error.ts";
-import { openRpcConnection, type RpcConnection } from "../../src/isolate/_rpc_connection.ts";
+import { openRpcConnection } from "../../src/isolate/_rpc_connection.ts";
+import { bindFunction } from "../../src/isolate/_rpc_target.ts";
 import { parseRpcMetadata } from "../../src/isolate/_rpc_protocol.ts";
 import { readSidecar } from "../../src/isolate/read_sidecar.ts";
 import {
@@ -114,18 +115,12 @@ Deno.test("openRpcConnection() reports the reference plugins' protocol errors wi
         "sidecar",
       );
       const target = { path, metadata: meta, call: conn.call.bind(conn) };
-      const nope = (await import("../../src/isolate/_rpc_target.ts")).bindFunction(
-        target,
-        "f64 nope()",
-      );
+      const nope = bindFunction(target, "f64 nope()");
       const e1 = await rejects(conn.call(nope, []), CallError);
       assert.equal(e1.code, "CALL_FAILED");
       assert.equal(e1.pluginCode, -32601);
       assert.match(e1.hint!, /did not understand the request \(code -32601\)/);
-      const apply1 = (await import("../../src/isolate/_rpc_target.ts")).bindFunction(
-        target,
-        "fallible f64 apply(f64 a)",
-      );
+      const apply1 = bindFunction(target, "fallible f64 apply(f64 a)");
       const e2 = await rejects(conn.call(apply1, [1]), CallError);
       assert.equal(e2.pluginCode, -32602);
     });
@@ -784,5 +779,3 @@ Deno.test("openRpcConnection() logs stderr lines and the lifecycle", async () =>
   assert.equal(crash.level, "error");
   assert.equal(crash.exitCode, 5);
 });
-
-export type { RpcConnection };
