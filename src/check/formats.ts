@@ -8,11 +8,12 @@
  */
 
 import type { PluginKind } from "../abi/identity.ts";
-import type { MetadataNote } from "../abi/read_metadata.ts";
+import type { MetadataNote, PluginMetadata } from "../abi/read_metadata.ts";
 import { NOTE_OWNER } from "../abi/read_metadata.ts";
 import { type ElfInfo, readElf } from "../elf/read_elf.ts";
 import { LoadError } from "../errors/plugin_error.ts";
-import { findExported } from "./symbols.ts";
+import { parseRpcMetadata, type RpcMetadata, toPluginMetadata } from "./sidecar.ts";
+import { findExported, nearestNames } from "./symbols.ts";
 
 /** A plugin file read by the reader of its kind. */
 export interface ParsedFormat {
@@ -20,6 +21,10 @@ export interface ParsedFormat {
   readonly kind: PluginKind;
   /** The parsed ELF file, for a native plugin. */
   readonly elf: ElfInfo | undefined;
+  /** An executable's metadata sidecar, for a subprocess plugin. */
+  readonly sidecar: SidecarFile | undefined;
+  /** The metadata, when the format carries it whole (a sidecar) rather than as records. */
+  readonly metadata?: PluginMetadata;
   /** The plugboard records (and any others). */
   readonly notes: readonly MetadataNote[];
   /** Where the metadata of this kind of file is, for `NOT_A_PLUGIN`. */
@@ -36,6 +41,16 @@ export interface ParsedFormat {
    * @throws {LoadError} `SYMBOL_MISSING`, saying why it is not there
    */
   requireFunction(name: string, path: string): void;
+}
+
+/** An executable's metadata sidecar as read. */
+export interface SidecarFile {
+  /** Its path. */
+  readonly path: string;
+  /** SHA-256 of its bytes. */
+  readonly sha256: string;
+  /** What it declares. */
+  readonly rpc: RpcMetadata;
 }
 
 /** The functions plugboard's native runtime defines (PLUGBOARD_PLUGIN). */
@@ -65,6 +80,7 @@ export function elfFormat(elf: ElfInfo, path: string): ParsedFormat {
   return {
     kind: "native",
     elf,
+    sidecar: undefined,
     notes: elf.notes,
     metadataPlace: 'a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...)',
     withoutMetadata: `an ordinary shared library (${exported} exported symbol${
@@ -107,4 +123,62 @@ function checkNotesMapped(elf: ElfInfo, path: string): void {
       });
     }
   }
+}
+
+/**
+ * An executable described by its metadata sidecar (a subprocess plugin,
+ * docs/subprocess.md): the sidecar is parsed, the program is never run.
+ *
+ * @param program the program's path, for messages
+ * @param sidecar the sidecar's path and bytes
+ * @returns the format, with the metadata
+ * @throws {LoadError} `BAD_METADATA` or `ABI_MISMATCH`
+ */
+export function sidecarFormat(
+  program: string,
+  sidecar: { path: string; bytes: Uint8Array; sha256: string },
+): ParsedFormat {
+  const bad = (found: string) =>
+    new LoadError("BAD_METADATA", {
+      path: program,
+      what: `the sidecar ${JSON.stringify(sidecar.path)} is invalid`,
+      expected: "one JSON object in UTF-8",
+      found,
+      hint: "rewrite the sidecar with `plugboard describe PROGRAM` (docs/subprocess.md)",
+    });
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(sidecar.bytes));
+  } catch (e) {
+    throw bad(
+      e instanceof SyntaxError
+        ? `text that is not JSON (${e.message})`
+        : "bytes that are not UTF-8",
+    );
+  }
+  const rpc = parseRpcMetadata(value, program, "sidecar", { file: sidecar.path });
+  const metadata = toPluginMetadata(rpc);
+  return {
+    kind: "executable",
+    elf: undefined,
+    sidecar: { path: sidecar.path, sha256: sidecar.sha256, rpc },
+    metadata,
+    notes: [],
+    metadataPlace: `a metadata sidecar ${JSON.stringify(sidecar.path)}`,
+    withoutMetadata: "an executable without a metadata sidecar",
+    runtime: [],
+    requireFunction(name, path) {
+      if (metadata.functions.has(name)) return;
+      const near = nearestNames(name, [...metadata.functions.keys()]);
+      throw new LoadError("SYMBOL_MISSING", {
+        path,
+        what: `function "${name}" is not declared by the plugin`,
+        expected: `a function "${name}" in its sidecar ${JSON.stringify(sidecar.path)}`,
+        found: `no such function${
+          near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""
+        }`,
+        hint: "call a function the plugin declares, or add it to the plugin and its sidecar",
+      });
+    },
+  };
 }

@@ -17,7 +17,7 @@ import type { InterfaceSpec } from "../abi/define_interface.ts";
 import type { AsyncFunctionsOf, Signature, SignatureRecord } from "../abi/signature.ts";
 import { CallError, LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { type LogLevel, logRecord, type LogSink } from "../log/log_record.ts";
-import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
+import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
   checkProgram,

@@ -9,7 +9,7 @@
 import { LoadError } from "../errors/plugin_error.ts";
 import type { LogSink } from "../log/log_record.ts";
 import { logRecord } from "../log/log_record.ts";
-import { CrashError, describeChildExit } from "./crash_error.ts";
+import { CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { defaultLog } from "./_rpc_connection.ts";
 import { checkProgram, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.ts";
 import {

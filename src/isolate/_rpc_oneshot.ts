@@ -12,7 +12,7 @@ import type { AsyncFunctionsOf, Signature, SignatureRecord } from "../abi/signat
 import { CallError, PluginError, quote } from "../errors/plugin_error.ts";
 import type { LogSink } from "../log/log_record.ts";
 import { logRecord } from "../log/log_record.ts";
-import { type ChildExit, CrashError, describeChildExit } from "./crash_error.ts";
+import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { defaultLog } from "./_rpc_connection.ts";
 import {
   checkProgram,

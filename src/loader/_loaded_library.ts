@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DESCRIPTOR, ERROR_RECORD } from "../abi/layout.ts";
+import { DESCRIPTOR } from "../abi/layout.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { Signature } from "../abi/signature.ts";
 import { dlopenError } from "../check/symbols.ts";

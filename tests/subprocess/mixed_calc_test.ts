@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readMetadata } from "../../src/abi/read_metadata.ts";
 import { readElf } from "../../src/elf/read_elf.ts";
 import { CallError } from "../../src/errors/plugin_error.ts";
-import { openPluginSync } from "../../src/loader/open_plugin.ts";
+import { openPluginSync } from "../../src/open/open_plugin.ts";
 import { openOneShot } from "../../src/isolate/_rpc_oneshot.ts";
 import { openRpcConnection } from "../../src/isolate/_rpc_connection.ts";
 import { toPluginMetadata } from "../../src/isolate/_rpc_protocol.ts";

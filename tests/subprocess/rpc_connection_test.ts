@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { CallError, LoadError, PluginError } from "../../src/errors/plugin_error.ts";
 import { defineInterface } from "../../src/abi/define_interface.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
 import { openRpcConnection } from "../../src/isolate/_rpc_connection.ts";
 import { bindFunction } from "../../src/isolate/_rpc_target.ts";
 import { parseRpcMetadata } from "../../src/isolate/_rpc_protocol.ts";

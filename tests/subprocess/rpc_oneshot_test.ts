@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { defineInterface } from "../../src/abi/define_interface.ts";
 import { CallError, PluginError } from "../../src/errors/plugin_error.ts";
-import { CrashError } from "../../src/isolate/crash_error.ts";
+import { CrashError } from "../../src/errors/crash_error.ts";
 import { openOneShot } from "../../src/isolate/_rpc_oneshot.ts";
 import { readSidecar } from "../../src/isolate/read_sidecar.ts";
 import { CalcOp, collectLog, FIXTURES, RPC, waitGone } from "./_helpers.ts";
