@@ -327,17 +327,24 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
 
 /**
  * Memory for the host to copy a string or buffer argument into: `size`
- * bytes, 16-byte aligned, or NULL (0) when memory cannot grow. Blocks come
- * from pages this allocator grows itself (memory.grow), never from memory a
- * libc malloc in the same module uses. Not thread-safe: a wasm32 plugin
- * instance is single-threaded.
+ * bytes, 16-byte aligned, or NULL (0) when memory cannot grow. When the
+ * module links a malloc (the plugin calls malloc itself), the blocks come
+ * from it: wasi-libc's malloc claims all memory up to the current size on
+ * its first call, so a second heap beside it is not safe. Otherwise they
+ * come from pages this allocator grows (memory.grow), in power-of-two
+ * classes from 16 bytes to 2 GiB. Not thread-safe: a wasm32 plugin instance
+ * is single-threaded.
  */
 PB_EXPORT_AS(plugboard_alloc) void *plugboard_alloc(uint32_t size);
 /** Give back a block of plugboard_alloc(size), with the same size; NULL is ignored. */
 PB_EXPORT_AS(plugboard_free) void plugboard_free(void *ptr, uint32_t size);
 
 /* Run by plugboard_entry() on its first call: the module's constructors,
- * which a module linked without crt1 runs nowhere else. */
+ * which a module linked without crt1 runs nowhere else. Referring to it
+ * matters too: without a reference, wasm-ld 14 links a module that has
+ * constructors, or wasi-libc's exit.o, as a "command" and wraps every
+ * export to run the constructors before and __wasm_call_dtors (atexit
+ * handlers, stdio flush) after each call. */
 void __wasm_call_ctors(void);
 
 /* Thread-locals: without -matomics clang lowers them to plain globals (one
@@ -346,9 +353,13 @@ void __wasm_call_ctors(void);
 
 /* pb_fail's formatter, so the SDK needs no libc: flags "-+ #0", width and
  * precision (digits or '*'), length hh h l ll j z t L, and conversions
- * d i u o x X c s p n % f F e E g G (a A print as e E). Floating-point
- * values are correct to about 15 significant digits; precision is capped at
- * 40. %n writes nothing. An unknown conversion is copied as it is. */
+ * d i u o x X c s p n % f F e E g G (a A print as e E), as glibc prints
+ * them, except that floating-point digits are exact to about 15 significant
+ * digits only: glibc prints the exact binary value, so %.17g of 0.1 is
+ * 0.10000000000000001 there and 0.1 here, and %.1f of 0.35 (in binary
+ * 0.34999999999999997...) is 0.3 there and 0.4 here; exact ties (0.5, 2.25)
+ * round to even as in glibc. Precision is capped at 40; %n writes nothing;
+ * an unknown conversion is copied as it is. */
 typedef struct pb_fmt_out {
   char *buf;
   uint32_t cap;
@@ -445,18 +456,29 @@ static inline int pb_fmt_raw_digits(double v, unsigned char *d) {
   return e;
 }
 
+/* Whether rounding at digit nd goes up: above half, or exactly half (only
+ * zeros follow, as for 0.5 or 2.25) and the digit before is odd, as glibc
+ * rounds ties to even. */
+static inline int pb_fmt_round_up(const unsigned char *d, int nd) {
+  if (d[nd] != 5) return d[nd] > 5;
+  for (int i = nd + 1; i < 18; i++) {
+    if (d[i] != 0) return 1;
+  }
+  return nd > 0 && (d[nd - 1] & 1);
+}
+
 /* Round the digits to nd significant ones (at most 17); returns how many
  * remain significant (0: the value rounds to zero) and updates *e. */
 static inline int pb_fmt_round(unsigned char *d, int nd, int *e) {
   if (nd > 17) nd = 17;
   if (nd < 0) return 0;
   if (nd == 0) {
-    if (d[0] < 5) return 0;
+    if (!pb_fmt_round_up(d, 0)) return 0;
     d[0] = 1;
     *e += 1;
     return 1;
   }
-  if (d[nd] >= 5) {
+  if (pb_fmt_round_up(d, nd)) {
     int i = nd - 1;
     while (i >= 0 && d[i] == 9) d[i--] = 0;
     if (i >= 0) {
@@ -760,6 +782,10 @@ static inline uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, v
     }                                                                          \
     return &descriptor;                                                        \
   }                                                                            \
+  /* libc's malloc and free if the module links them. A weakref pulls      \
+   * nothing in and leaves the plugin's own calls strong references. */      \
+  static void *pb_libc_malloc(size_t) __attribute__((weakref("malloc")));    \
+  static void pb_libc_free(void *) __attribute__((weakref("free")));         \
   /* Power-of-two size classes from 16 bytes to 2 GiB, a free list each. */  \
   static uint64_t pb_heap_next, pb_heap_end;                                   \
   static void *pb_heap_free[32];                                               \
@@ -769,6 +795,9 @@ static inline uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, v
     return k;                                                                  \
   }                                                                            \
   void *plugboard_alloc(uint32_t size) {                                       \
+    if (pb_libc_malloc != NULL && pb_libc_free != NULL) {                      \
+      return size <= 0x80000000u ? pb_libc_malloc(size ? size : 1) : NULL;     \
+    }                                                                          \
     unsigned k = pb_heap_class(size);                                          \
     if (k >= 32) return NULL;                                                  \
     void *block = pb_heap_free[k];                                             \
@@ -791,6 +820,10 @@ static inline uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, v
     return block;                                                              \
   }                                                                            \
   void plugboard_free(void *ptr, uint32_t size) {                              \
+    if (pb_libc_malloc != NULL && pb_libc_free != NULL) {                      \
+      pb_libc_free(ptr);                                                       \
+      return;                                                                  \
+    }                                                                          \
     unsigned k = pb_heap_class(size);                                          \
     if (ptr == NULL || k >= 32) return;                                        \
     *(void **)ptr = pb_heap_free[k];                                           \

@@ -28,6 +28,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildError, type BuildResult } from "./build.ts";
 
+export type { BuildResult };
+
 /** Flags every wasm32 plugin is compiled and linked with, after the target. */
 export const WASM_FLAGS: readonly string[] = Object.freeze([
   "-std=c11",
@@ -111,9 +113,11 @@ export function wasmArgs(spec: WasmBuildSpec): string[] {
 }
 
 /**
- * Build one plugin into a WebAssembly module, always (no up-to-date check:
- * a module takes about a tenth of a second). Compiles to a temporary file
- * next to the output and renames it over the output.
+ * Build one plugin into a WebAssembly module, unless it is up to date: a
+ * file `<output>.stamp` next to it records the hash of everything the build
+ * depends on (the compiler's version, the arguments, the source and
+ * `plugboard.h`; other headers are not tracked). Compiles to a temporary
+ * file next to the output and renames it over the output.
  *
  * @example Building the calc-add sample without libc
  * ```ts ignore
@@ -148,8 +152,25 @@ export async function buildWasmPlugin(spec: WasmBuildSpec): Promise<BuildResult>
     hash.update(`${part.length}:`);
     hash.update(part);
   }
-  const buildId = spec.buildId ?? hash.digest("hex").slice(0, 16);
+  const digest = hash.digest("hex");
+  const buildId = spec.buildId ?? digest.slice(0, 16);
+  const label = /clang version (\d+\.\d+(\.\d+)?)/.exec(version.stdout)?.[1];
+  const result = {
+    source: spec.source,
+    output: spec.output,
+    buildId,
+    compiler: label ? `clang ${label}` : compiler,
+  };
   const output = resolve(spec.output);
+  const stamp = `${output}.stamp`;
+  const inputs = `${digest} ${buildId}`;
+  const [previous, stat] = await Promise.all([
+    Deno.readTextFile(stamp).catch(() => ""),
+    Deno.stat(output).catch(() => undefined),
+  ]);
+  if (stat?.isFile && previous === `${inputs} ${stat.size} ${stat.mtime?.getTime()}`) {
+    return { ...result, built: false };
+  }
   await Deno.mkdir(dirname(output), { recursive: true });
   const tmp = `${output}.tmp-${Deno.pid}-${++tmpCounter}`;
   const out = await run(compiler, [
@@ -168,14 +189,9 @@ export async function buildWasmPlugin(spec: WasmBuildSpec): Promise<BuildResult>
     );
   }
   await Deno.rename(tmp, output);
-  const label = /clang version (\d+\.\d+(\.\d+)?)/.exec(version.stdout)?.[1];
-  return {
-    source: spec.source,
-    output: spec.output,
-    buildId,
-    compiler: label ? `clang ${label}` : compiler,
-    built: true,
-  };
+  const built = await Deno.stat(output);
+  await Deno.writeTextFile(stamp, `${inputs} ${built.size} ${built.mtime?.getTime()}`);
+  return { ...result, built: true };
 }
 
 let tmpCounter = 0;
@@ -226,7 +242,11 @@ if (import.meta.main) {
         source: join(PROJECT_ROOT, "plugins", `${name}.c`),
         output: join(outDir, `${name}.wasm`),
       });
-      console.log(`built build/wasm/${name}.wasm (${r.compiler}, build id ${r.buildId})`);
+      console.log(
+        r.built
+          ? `built build/wasm/${name}.wasm (${r.compiler}, build id ${r.buildId})`
+          : `up to date build/wasm/${name}.wasm`,
+      );
     }
   } catch (err) {
     if (!(err instanceof BuildError)) throw err;

@@ -41,6 +41,8 @@ export interface Cursor {
   end: number;
   /** What the range is, for messages: "type section at offset 0xa". */
   where: string;
+  /** Whether `end` is the end of the file (so running past it means the file was cut). */
+  isFile: boolean;
 }
 
 /**
@@ -114,7 +116,7 @@ export function malformed(r: Reader, part: string, expected: string, found: stri
  * @returns never
  */
 export function pastEnd(r: Reader, c: Cursor, what: string): never {
-  if (c.end === r.size) {
+  if (c.isFile) {
     return fail(
       r,
       "TRUNCATED",

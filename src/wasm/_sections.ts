@@ -312,12 +312,12 @@ function readExports(r: Reader, c: Cursor, m: Module) {
 function readStart(r: Reader, c: Cursor, m: Module) {
   const at = c.pos;
   const index = uleb(r, c, "start function index");
-  checkIndex(r, at, "start section", "function", index, m.functionTypes.length);
+  checkIndex(r, at, "start function", "function", index, m.functionTypes.length);
   const type = m.types[m.functionTypes[index]];
   if (type.params.length !== 0 || type.results.length !== 0) {
     malformed(
       r,
-      `start section at offset ${hex(at)}`,
+      c.where,
       "a start function with no parameters and no results",
       `function ${index} taking ${type.params.length} and returning ${type.results.length} values`,
     );

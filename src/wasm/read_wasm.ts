@@ -29,7 +29,6 @@
  * @module
  */
 
-import type { ElfNote } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { readNames, readNotes } from "./_custom.ts";
 import { describeNonWasm } from "./_describe.ts";
@@ -384,9 +383,9 @@ export interface WasmCustomSection {
 }
 
 /**
- * A note record of a `plugboard` custom section: the same shape as
- * {@linkcode ElfNote}, so one metadata reader takes both. `vaddr` is always
- * -1: custom sections are not loaded into linear memory.
+ * A note record of a `plugboard` custom section, in the shape of `ElfNote`
+ * (`src/elf/read_elf.ts`), so one metadata reader takes both. `vaddr` is
+ * always -1: custom sections are not loaded into linear memory.
  *
  * @example Reading a note's text
  * ```ts
@@ -403,9 +402,19 @@ export interface WasmCustomSection {
  * console.log(new TextDecoder().decode(note.desc).replace(/\0+$/, "")); // abi=1.0
  * ```
  */
-export interface WasmNote extends ElfNote {
-  /** -1: not in memory. */
+export interface WasmNote {
+  /** The owner (name) field without its terminating NUL, e.g. "plugboard". */
+  owner: string;
+  /** The note type, whose meaning depends on the owner (plugboard: 1 to 4). */
+  type: number;
+  /** The descriptor bytes: a view into the input, not a copy. */
+  desc: Uint8Array;
+  /** -1: not in linear memory (where ELF has the note's virtual address). */
   vaddr: -1;
+  /** File offset of the start of the record. */
+  offset: number;
+  /** Record length: 12 + padded name + padded descriptor. */
+  size: number;
 }
 
 /**
@@ -620,7 +629,7 @@ function parse(r: Reader): WasmInfo {
   let names: ReturnType<typeof readNames> | undefined;
   let last: { name: string; order: number } | undefined;
   const seen = new Set<number>();
-  const header: Cursor = { pos: HEADER_SIZE, end: r.size, where: "" };
+  const header: Cursor = { pos: HEADER_SIZE, end: r.size, where: "", isFile: true };
   while (header.pos < r.size) {
     const start = header.pos;
     const id = r.bytes[header.pos++];
@@ -639,7 +648,12 @@ function parse(r: Reader): WasmInfo {
         TRUNCATED_HINT,
       );
     }
-    const c: Cursor = { pos: header.pos, end: header.pos + size, where: header.where };
+    const c: Cursor = {
+      pos: header.pos,
+      end: header.pos + size,
+      where: header.where,
+      isFile: false,
+    };
     header.pos = c.end;
     if (id === 0) {
       const sectionName = name(r, c, "custom section name");
