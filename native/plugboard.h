@@ -25,6 +25,10 @@
  * read the GNU build-id note. The same notes are mapped into memory at load
  * time; plugboard compares both copies before it calls anything.
  *
+ * Built for WebAssembly (clang --target=wasm32), the same records go to a
+ * custom section named "plugboard" instead, and the descriptor's function
+ * pointers are function-table indexes: see the sections marked __wasm__.
+ *
  * ABI compatibility rule (written once here, and once in src/abi/abi_version.ts;
  * tests check that the two agree):
  *
@@ -208,8 +212,9 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * clang puts section("...") data in a data segment on wasm, so the record is
  * written by top-level assembly, whose ".section .custom_section.NAME" makes
  * a custom section. The text goes into an assembler string as it is: the
- * integrated assembler takes raw newlines there; a '"' or '\\' in a name or
- * version would not survive (names are [a-z0-9._-], so none does). The C
+ * integrated assembler takes raw newlines there, but a double quote or a
+ * backslash in a name or version would not survive (a plugin name is
+ * [a-z0-9._-] and a version semver, so none does). The C
  * object is kept for its compile-time checks (duplicates, sizeof in
  * PB_FN_NOTE) but is not emitted: the notes are not in linear memory. */
 #define PB_NOTE(pb_id_, pb_type_, pb_text_)                                   \
