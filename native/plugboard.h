@@ -352,9 +352,16 @@ PB_EXPORT_AS(plugboard_free) void plugboard_free(void *ptr, uint32_t size);
  * handlers, stdio flush) after each call. */
 void __wasm_call_ctors(void);
 
-/* Thread-locals: without -matomics clang lowers them to plain globals (one
- * thread per instance); with -matomics only the local-exec model compiles. */
+/* The error slot is thread-local only in a threaded build (-matomics), and
+ * then in the local-exec model, the only one clang 14 compiles for wasm.
+ * Otherwise an instance has one thread, and a thread-local would break the
+ * link of a -mbulk-memory build ("'atomics' feature must be used in order
+ * to use thread-local storage"). */
+#if defined(__wasm_atomics__)
 #define PB_WASM_THREAD_LOCAL PB_THREAD_LOCAL __attribute__((tls_model("local-exec")))
+#else
+#define PB_WASM_THREAD_LOCAL
+#endif
 
 /* pb_fail's formatter, so the SDK needs no libc: flags "-+ #0", width and
  * precision (digits or '*'), length hh h l ll j z t L, and conversions

@@ -38,6 +38,8 @@ export const WASM_FLAGS: readonly string[] = Object.freeze([
   "-Wall",
   "-Wextra",
   "-Werror",
+  // As the native build: -std=c11 hides POSIX declarations plugins use.
+  "-D_POSIX_C_SOURCE=200809L",
   // A plugin is a library: no _start, no main.
   "-Wl,--no-entry",
   // The descriptor's init, shutdown and take_error are indexes into this table.

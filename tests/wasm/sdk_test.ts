@@ -218,32 +218,51 @@ Deno.test("plugboard.h builds a C++ plugin for wasm32 whose constructors run", a
   assert.equal(table(e, new DataView(e.memory.buffer).getUint32(at + 8, true)), 0);
 });
 
-Deno.test("plugboard.h builds for threaded wasm32 (-matomics -mbulk-memory, shared memory)", async () => {
+Deno.test("plugboard.h builds with the wasm feature flags plugins use", async (t) => {
   await requireWasmToolchain();
   const dir = `${BUILD}/wasm/fixtures`;
   await Deno.mkdir(dir, { recursive: true });
-  const output = `${dir}/calc_add.threads.wasm`;
-  await run("clang", [
-    "--target=wasm32",
-    "-nostdlib",
-    "-matomics",
-    "-mbulk-memory",
-    "-std=c11",
-    "-O2",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    `-I${ROOT}/native`,
-    "-Wl,--no-entry",
-    "-Wl,--export-table",
-    "-Wl,--shared-memory",
-    "-Wl,--max-memory=1048576",
-    "-o",
-    output,
-    `${ROOT}/plugins/calc_add.c`,
-  ]);
-  const info = readWasm(await Deno.readFile(output), output);
-  assert.deepEqual(info.memories.map((m) => [m.shared, m.maximum]), [[true, 16]]);
-  const e = await instantiate(output);
-  assert.equal(e.apply(2, 3), 5);
+  const shared = ["-Wl,--shared-memory", "-Wl,--max-memory=1048576"];
+  const variants: [name: string, flags: string[], sharedMemory: boolean][] = [
+    ["bulk-memory", ["-mbulk-memory"], false],
+    [
+      "SIMD, multi-value, reference types",
+      ["-msimd128", "-mmultivalue", "-mreference-types"],
+      false,
+    ],
+    ["atomics, unshared memory", ["-matomics"], false],
+    [
+      "threads: atomics, bulk-memory, shared memory",
+      ["-matomics", "-mbulk-memory", ...shared],
+      true,
+    ],
+  ];
+  for (const [name, flags, sharedMemory] of variants) {
+    await t.step(name, async () => {
+      const output = `${dir}/calc_add.${flags.join("").replace(/[^a-z0-9]+/g, "-")}.wasm`;
+      await run("clang", [
+        "--target=wasm32",
+        "-nostdlib",
+        ...flags,
+        "-std=c11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        `-I${ROOT}/native`,
+        "-Wl,--no-entry",
+        "-Wl,--export-table",
+        "-o",
+        output,
+        `${ROOT}/plugins/calc_add.c`,
+      ]);
+      const info = readWasm(await Deno.readFile(output), output);
+      assert.deepEqual(info.memories.map((m) => m.shared), [sharedMemory]);
+      assert.deepEqual(info.imports, []);
+      const e = await instantiate(output);
+      assert.equal(e.apply(2, 3), 5);
+      e.plugboard_entry();
+      assert.equal(e.apply(-1, 0.5), -0.5);
+    });
+  }
 });
