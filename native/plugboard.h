@@ -372,6 +372,10 @@ void __wasm_call_ctors(void);
  * 0.34999999999999997...) is 0.3 there and 0.4 here; exact ties (0.5, 2.25)
  * round to even as in glibc. Precision is capped at 40; %n writes nothing;
  * an unknown conversion is copied as it is. */
+/* Formatting errors is cold: kept out of line, the formatter is a third
+ * smaller (a plugin calling pb_fail: 8.8 KB instead of 12.9 KB at -O2). */
+#define PB_FMT_COLD static inline __attribute__((noinline))
+
 typedef struct pb_fmt_out {
   char *buf;
   uint32_t cap;
@@ -383,17 +387,17 @@ typedef struct pb_fmt_spec {
   char conv;
 } pb_fmt_spec;
 
-static inline void pb_fmt_put(pb_fmt_out *o, char c) {
+PB_FMT_COLD void pb_fmt_put(pb_fmt_out *o, char c) {
   if (o->len + 1 < o->cap) o->buf[o->len] = c;
   o->len++;
 }
 
-static inline void pb_fmt_repeat(pb_fmt_out *o, char c, int n) {
+PB_FMT_COLD void pb_fmt_repeat(pb_fmt_out *o, char c, int n) {
   for (; n > 0; n--) pb_fmt_put(o, c);
 }
 
 /* One converted field: prefix (sign, 0x), zeros, body; padded to the width. */
-static inline void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *pre, int npre,
+PB_FMT_COLD void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *pre, int npre,
                                 int zeros, const char *body, int nbody) {
   int n = npre + zeros + nbody;
   int pad = s->width > n ? s->width - n : 0;
@@ -405,7 +409,7 @@ static inline void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char 
   if (s->left) pb_fmt_repeat(o, ' ', pad);
 }
 
-static inline void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int neg) {
+PB_FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int neg) {
   const char *alphabet = s->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
   unsigned base = s->conv == 'o' ? 8u : (s->conv == 'x' || s->conv == 'X' || s->conv == 'p') ? 16u : 10u;
   char digits[24];
@@ -432,7 +436,7 @@ static inline void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, i
 
 /* The first 18 decimal digits of v (finite, > 0) and the power of ten of
  * the first: v = d0.d1d2... * 10^e. */
-static inline int pb_fmt_raw_digits(double v, unsigned char *d) {
+PB_FMT_COLD int pb_fmt_raw_digits(double v, unsigned char *d) {
   static const double p10[] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
   int e = 0;
   if (v >= 10.0) {
@@ -481,7 +485,7 @@ static inline int pb_fmt_round_up(const unsigned char *d, int nd) {
 
 /* Round the digits to nd significant ones (at most 17); returns how many
  * remain significant (0: the value rounds to zero) and updates *e. */
-static inline int pb_fmt_round(unsigned char *d, int nd, int *e) {
+PB_FMT_COLD int pb_fmt_round(unsigned char *d, int nd, int *e) {
   if (nd > 17) nd = 17;
   if (nd < 0) return 0;
   if (nd == 0) {
@@ -508,7 +512,7 @@ static inline char pb_fmt_digit(const unsigned char *d, int nd, int e, int k) {
   return (char)('0' + (i >= 0 && i < nd ? d[i] : 0));
 }
 
-static inline int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, int prec, int alt) {
+PB_FMT_COLD int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, int prec, int alt) {
   int n = 0;
   for (int k = e > 0 ? e : 0; k >= 0; k--) out[n++] = pb_fmt_digit(d, nd, e, k);
   if (prec > 0 || alt) out[n++] = '.';
@@ -516,7 +520,7 @@ static inline int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e,
   return n;
 }
 
-static inline int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int prec, int alt,
+PB_FMT_COLD int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int prec, int alt,
                              int upper) {
   int n = 0;
   if (nd == 0) e = 0;
@@ -532,7 +536,7 @@ static inline int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, i
   return n;
 }
 
-static inline void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
+PB_FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
   union {
     double f;
     uint64_t u;
