@@ -366,15 +366,14 @@ void __wasm_call_ctors(void);
 /* pb_fail's formatter, so the SDK needs no libc: flags "-+ #0", width and
  * precision (digits or '*'), length hh h l ll j z t L, and conversions
  * d i u o x X c s p n % f F e E g G (a A print as e E), as glibc prints
- * them, except that floating-point digits are exact to about 15 significant
- * digits only: glibc prints the exact binary value, so %.17g of 0.1 is
- * 0.10000000000000001 there and 0.1 here, and %.1f of 0.35 (in binary
- * 0.34999999999999997...) is 0.3 there and 0.4 here; exact ties (0.5, 2.25)
- * round to even as in glibc. Precision is capped at 40; %n writes nothing;
- * an unknown conversion is copied as it is. */
+ * them: floating-point values from their exact decimal expansion, rounded
+ * to even on ties. The differences: precision is capped at 40, %a prints as
+ * %e, a long double prints as the double nearest to it, %n writes nothing,
+ * and an unknown conversion is copied as it is. */
 /* Formatting errors is cold: kept out of line, the formatter is a third
- * smaller (a plugin calling pb_fail: 8.8 KB instead of 12.9 KB at -O2). */
-#define PB_FMT_COLD static inline __attribute__((noinline))
+ * smaller. no_builtin: clang must not turn its loops into memcpy or memset
+ * calls, which a module without libc cannot link. */
+#define PB_FMT_COLD static inline __attribute__((noinline, no_builtin))
 
 typedef struct pb_fmt_out {
   char *buf;
@@ -434,67 +433,76 @@ PB_FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int
   pb_fmt_field(o, &t, pre, npre, zeros, digits + 24 - n, n);
 }
 
-/* The first 18 decimal digits of v (finite, > 0) and the power of ten of
- * the first: v = d0.d1d2... * 10^e. */
-PB_FMT_COLD int pb_fmt_raw_digits(double v, unsigned char *d) {
-  static const double p10[] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
-  int e = 0;
-  if (v >= 10.0) {
-    for (int i = 8; i >= 0; i--) {
-      if (v >= p10[i]) {
-        v /= p10[i];
-        e += 1 << i;
-      }
+/* The exact decimal digits of v (finite, > 0): d[0..*n) without leading or
+ * trailing zeros, and the return value e, the power of ten of d[0]. v is
+ * m * 2^e2 with m < 2^53: its digits are those of the integer m * 2^e2, or
+ * for e2 < 0 those of m * 5^-e2 scaled by 10^e2. The integer is kept in
+ * base 10^9, least significant word first: at most 86 words (767 digits,
+ * for the smallest subnormal), d needs PB_FMT_DIGITS bytes. */
+#define PB_FMT_DIGITS 800
+PB_FMT_COLD int pb_fmt_digits(double v, unsigned char *d, int *n) {
+  union {
+    double f;
+    uint64_t u;
+  } bits = {v};
+  uint64_t m = bits.u & 0xfffffffffffffull;
+  int biased = (int)((bits.u >> 52) & 0x7ff);
+  int e2 = biased == 0 ? -1074 : biased - 1075;
+  if (biased != 0) m |= 1ull << 52;
+  while ((m & 1) == 0 && e2 < 0) {
+    m >>= 1;
+    e2++;
+  }
+  uint32_t w[90];
+  int nw = 0;
+  for (; m != 0; m /= 1000000000u) w[nw++] = (uint32_t)(m % 1000000000u);
+  int scale = e2 < 0 ? -e2 : 0;
+  /* Multiply by 2^29 or 5^13 at a time: a word times either, plus the
+   * carry, stays below 2^63. */
+  for (int left = e2 < 0 ? -e2 : e2; left > 0;) {
+    int step = e2 < 0 ? (left < 13 ? left : 13) : (left < 29 ? left : 29);
+    uint64_t factor = 1;
+    for (int i = 0; i < step; i++) factor *= e2 < 0 ? 5u : 2u;
+    uint64_t carry = 0;
+    for (int i = 0; i < nw; i++) {
+      uint64_t x = (uint64_t)w[i] * factor + carry;
+      w[i] = (uint32_t)(x % 1000000000u);
+      carry = x / 1000000000u;
     }
-  } else if (v < 1.0) {
-    for (int i = 8; i >= 0; i--) {
-      if (v * p10[i] < 10.0) {
-        v *= p10[i];
-        e -= 1 << i;
-      }
+    for (; carry != 0; carry /= 1000000000u) w[nw++] = (uint32_t)(carry % 1000000000u);
+    left -= step;
+  }
+  int count = 0;
+  for (int i = nw - 1; i >= 0; i--) {
+    uint32_t x = w[i];
+    int length = 9;
+    if (i == nw - 1) {
+      length = 1;
+      for (uint32_t y = x; y >= 10; y /= 10) length++;
     }
+    for (int j = length - 1; j >= 0; j--, x /= 10) d[count + j] = (unsigned char)(x % 10);
+    count += length;
   }
-  if (v >= 10.0) {
-    v /= 10.0;
-    e++;
-  }
-  if (v < 1.0) {
-    v *= 10.0;
-    e--;
-  }
-  for (int i = 0; i < 18; i++) {
-    int digit = (int)v;
-    if (digit > 9) digit = 9;
-    if (digit < 0) digit = 0;
-    d[i] = (unsigned char)digit;
-    v = (v - digit) * 10.0;
-  }
+  int e = count - 1 - scale;
+  while (d[count - 1] == 0) count--;
+  *n = count;
   return e;
 }
 
-/* Whether rounding at digit nd goes up: above half, or exactly half (only
- * zeros follow, as for 0.5 or 2.25) and the digit before is odd, as glibc
- * rounds ties to even. */
-static inline int pb_fmt_round_up(const unsigned char *d, int nd) {
-  if (d[nd] != 5) return d[nd] > 5;
-  for (int i = nd + 1; i < 18; i++) {
-    if (d[i] != 0) return 1;
-  }
-  return nd > 0 && (d[nd - 1] & 1);
-}
-
-/* Round the digits to nd significant ones (at most 17); returns how many
- * remain significant (0: the value rounds to zero) and updates *e. */
-PB_FMT_COLD int pb_fmt_round(unsigned char *d, int nd, int *e) {
-  if (nd > 17) nd = 17;
+/* Round n exact digits to nd significant ones, ties to even as glibc does
+ * (0.5 -> 0, 2.25 -> 2.2, but 0.35, in binary 0.34999..., -> 0.3); returns
+ * how many remain significant (0: the value rounds to zero) and updates *e. */
+PB_FMT_COLD int pb_fmt_round(unsigned char *d, int n, int nd, int *e) {
+  if (nd >= n) return n;
   if (nd < 0) return 0;
+  int up = d[nd] > 5 || (d[nd] == 5 && (nd + 1 < n || (nd > 0 && (d[nd - 1] & 1))));
   if (nd == 0) {
-    if (!pb_fmt_round_up(d, 0)) return 0;
+    if (!up) return 0;
     d[0] = 1;
     *e += 1;
     return 1;
   }
-  if (pb_fmt_round_up(d, nd)) {
+  if (up) {
     int i = nd - 1;
     while (i >= 0 && d[i] == 9) d[i--] = 0;
     if (i >= 0) {
@@ -559,14 +567,15 @@ PB_FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
     return;
   }
   int prec = s->prec < 0 ? 6 : s->prec > 40 ? 40 : s->prec;
-  unsigned char d[18] = {0};
-  int e = v == 0.0 ? 0 : pb_fmt_raw_digits(v, d);
+  unsigned char d[PB_FMT_DIGITS];
+  int count = 0;
+  int e = v == 0.0 ? 0 : pb_fmt_digits(v, d, &count);
   if (conv == 'f' || conv == 'F') {
-    int nd = v == 0.0 ? 0 : pb_fmt_round(d, e + 1 + prec, &e);
+    int nd = pb_fmt_round(d, count, e + 1 + prec, &e);
     n = pb_fmt_fixed(body, d, nd, e, prec, s->alt);
   } else if (conv == 'g' || conv == 'G') {
     int p = prec == 0 ? 1 : prec;
-    int nd = v == 0.0 ? 0 : pb_fmt_round(d, p, &e);
+    int nd = pb_fmt_round(d, count, p, &e);
     if (nd == 0) e = 0;
     if (p > e && e >= -4) {
       n = pb_fmt_fixed(body, d, nd, e, p - 1 - e, s->alt);
@@ -589,7 +598,7 @@ PB_FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
       }
     }
   } else {
-    int nd = v == 0.0 ? 0 : pb_fmt_round(d, prec + 1, &e);
+    int nd = pb_fmt_round(d, count, prec + 1, &e);
     n = pb_fmt_exp(body, d, nd, e, prec, s->alt, upper);
   }
   pb_fmt_field(o, &t, pre, npre, 0, body, n);
@@ -624,7 +633,7 @@ static inline double pb_fmt_long_double(long double value) {
 
 /* vsnprintf for the conversions above: writes at most cap - 1 bytes and a
  * NUL, returns the length the whole text would have. */
-static inline uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_list args) {
+PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_list args) {
   pb_fmt_out o = {buf, cap, 0};
   va_list ap;
   va_copy(ap, args);

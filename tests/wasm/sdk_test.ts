@@ -181,8 +181,24 @@ Deno.test("pb_fail() formats as glibc's snprintf does, without libc", async () =
   const e = await instantiate(wasm);
   e.plugboard_entry();
   const actual = getString(e, e.run_all()).split("\x1e");
-  assert.equal(actual.length, 23);
+  assert.equal(actual.length, 25);
   assert.deepEqual(actual, expected);
+});
+
+Deno.test("pb_fail() needs nothing from outside the module, not even memcpy", async () => {
+  // No -fno-builtin here: the SDK's formatter must not become memcpy calls.
+  const path = await wasmFixture("fail", { libc: false });
+  const info = readWasm(await Deno.readFile(path), path);
+  assert.deepEqual(info.imports, []);
+  const e = await instantiate(path);
+  e.plugboard_entry();
+  const [name] = putString(e, "probe");
+  assert.equal(e.check(2.5, name), 4);
+  const error = e.plugboard_take_error();
+  assert.equal(
+    getString(e, error + 8),
+    "probe: 42 is 2.500 (2.5, 2.500000e+00, 2.50  |, 0xff, k,   pad)",
+  );
 });
 
 Deno.test("plugboard.h builds a C++ plugin for wasm32 whose constructors run", async () => {
