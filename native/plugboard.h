@@ -214,9 +214,9 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * a custom section. The text goes into an assembler string as it is: the
  * integrated assembler takes raw newlines there, but a double quote or a
  * backslash in a name or version would not survive (a plugin name is
- * [a-z0-9._-] and a version semver, so none does). The C
- * object is kept for its compile-time checks (duplicates, sizeof in
- * PB_FN_NOTE) but is not emitted: the notes are not in linear memory. */
+ * [a-z0-9._-] and a version semver, so none does). The C object is kept for
+ * its compile-time checks (duplicates, sizeof in PB_FN_NOTE) but is not
+ * emitted: the notes are not in linear memory. */
 #define PB_NOTE(pb_id_, pb_type_, pb_text_)                                   \
   __asm__(".section .custom_section.plugboard,\"\",@\n"                      \
           ".int32 10\n.int32 1f-0f\n.int32 " PB_STR(pb_type_) "\n"            \
@@ -332,13 +332,14 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
 
 /**
  * Memory for the host to copy a string or buffer argument into: `size`
- * bytes, 16-byte aligned, or NULL (0) when memory cannot grow. When the
+ * bytes (at most 2 GiB), or NULL (0) when memory cannot grow. When the
  * module links a malloc (the plugin calls malloc itself), the blocks come
- * from it: wasi-libc's malloc claims all memory up to the current size on
- * its first call, so a second heap beside it is not safe. Otherwise they
- * come from pages this allocator grows (memory.grow), in power-of-two
- * classes from 16 bytes to 2 GiB. Not thread-safe: a wasm32 plugin instance
- * is single-threaded.
+ * from it (16-byte aligned with wasi-libc): wasi-libc's malloc claims all
+ * memory up to the current size on its first call, so a second heap beside
+ * it is not safe. Otherwise they come from pages this allocator grows
+ * (memory.grow), 16-byte aligned, in power-of-two classes from 16 bytes to
+ * 2 GiB, a free list each. Not thread-safe: a wasm32 plugin instance is
+ * single-threaded.
  */
 PB_EXPORT_AS(plugboard_alloc) void *plugboard_alloc(uint32_t size);
 /** Give back a block of plugboard_alloc(size), with the same size; NULL is ignored. */
