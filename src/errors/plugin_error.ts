@@ -14,6 +14,7 @@ export type ErrorCode =
   | "NOT_A_FILE"
   | "PERMISSION_DENIED"
   | "NOT_ELF"
+  | "NOT_WASM"
   | "TRUNCATED"
   | "MALFORMED"
   | "WRONG_ARCH"
