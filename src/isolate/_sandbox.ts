@@ -26,13 +26,14 @@
  *   writing; a plugin that could write them could plant code in the next Deno
  *   process of the same user.
  *
- * Landlock (before ABI 8's TSYNC, Linux 7.0) restricts only the thread that
- * calls landlock_restrict_self, and a Deno process runs several threads
- * before its first line of JavaScript (V8 workers, Tokio's blocking pool,
- * where `Deno.readFile` and nonblocking FFI calls run). So every other thread
+ * Landlock restricts only the thread that calls landlock_restrict_self
+ * (until ABI 8 brought LANDLOCK_RESTRICT_SELF_TSYNC), and a Deno process
+ * runs several threads before its first line of JavaScript (V8 workers,
+ * Tokio's blocking pool, where `Deno.readFile` and nonblocking FFI calls
+ * run). So every other thread
  * restricts itself from a signal handler, the way glibc applies setuid() to
  * all threads and libpsx does for capabilities: the handler is 92 bytes of
- * x86_64 code (its assembly is shown next to it) that makes a list of system
+ * x86_64 code ({@linkcode HANDLER_ASSEMBLY}) that makes a list of system
  * calls and counts the outcome. The seccomp filter goes to all threads at once
  * (SECCOMP_FILTER_FLAG_TSYNC). Threads and processes started afterwards
  * inherit all of it, across fork and execve.
@@ -910,123 +911,50 @@ function kernelRefused(path: string | undefined, call: string, rc: number): Plug
 // All threads: a signal handler that makes a list of system calls
 
 /**
- * The signal handler, x86_64 machine code (`void handler(int)`); `DATA` is
- * patched in. Data page: u32 count, u32 ok, u32 failed, i32 errno at 0..15;
- * at 64, `count` entries of 7 u64 (nr, six arguments). It makes the calls in
- * order, stops at the first non-zero result, and counts the thread as ok or
- * failed (with that errno). All registers it uses are either saved or
- * caller-saved; the kernel restores the rest on sigreturn.
- *
- * ```asm
- *   push rbx; push r12; push r13
- *   movabs rbx, DATA
- *   mov r12d, [rbx]            ; count
- *   lea r13, [rbx + 64]        ; first entry
- * 1: test r12d, r12d; jz 2f
- *   mov rax, [r13]; mov rdi, [r13+8]; mov rsi, [r13+16]; mov rdx, [r13+24]
- *   mov r10, [r13+32]; mov r8, [r13+40]; mov r9, [r13+48]
- *   syscall
- *   test rax, rax; jnz 3f
- *   add r13, 56; dec r12d; jmp 1b
- * 2: lock inc dword [rbx+4]; jmp 4f
- * 3: neg eax; mov [rbx+12], eax; lock inc dword [rbx+8]
- * 4: pop r13; pop r12; pop rbx; ret
- * ```
+ * The signal handler, x86_64 machine code (`void handler(int)`), as pairs of
+ * bytes and the instruction they encode (Intel syntax, GNU as; a test
+ * assembles the right column and compares). Data page (`DATA`, patched in):
+ * u32 count, u32 ok, u32 failed, i32 errno at 0..15; at 64, `count` entries
+ * of 7 u64 (nr, six arguments). It makes the calls in order, stops at the
+ * first non-zero result, and counts the thread as ok or failed (with that
+ * errno). It saves the registers it must (rbx, r12, r13); the kernel
+ * restores the others on sigreturn.
  */
-const HANDLER_CODE: Uint8Array = new Uint8Array([
-  0x53,
-  0x41,
-  0x54,
-  0x41,
-  0x55,
-  0x48,
-  0xbb,
-  0x88,
-  0x77,
-  0x66,
-  0x55,
-  0x44,
-  0x33,
-  0x22,
-  0x11,
-  0x44,
-  0x8b,
-  0x23,
-  0x4c,
-  0x8d,
-  0x6b,
-  0x40,
-  0x45,
-  0x85,
-  0xe4,
-  0x74,
-  0x2c,
-  0x49,
-  0x8b,
-  0x45,
-  0x00,
-  0x49,
-  0x8b,
-  0x7d,
-  0x08,
-  0x49,
-  0x8b,
-  0x75,
-  0x10,
-  0x49,
-  0x8b,
-  0x55,
-  0x18,
-  0x4d,
-  0x8b,
-  0x55,
-  0x20,
-  0x4d,
-  0x8b,
-  0x45,
-  0x28,
-  0x4d,
-  0x8b,
-  0x4d,
-  0x30,
-  0x0f,
-  0x05,
-  0x48,
-  0x85,
-  0xc0,
-  0x75,
-  0x0f,
-  0x49,
-  0x83,
-  0xc5,
-  0x38,
-  0x41,
-  0xff,
-  0xcc,
-  0xeb,
-  0xcf,
-  0xf0,
-  0xff,
-  0x43,
-  0x04,
-  0xeb,
-  0x09,
-  0xf7,
-  0xd8,
-  0x89,
-  0x43,
-  0x0c,
-  0xf0,
-  0xff,
-  0x43,
-  0x08,
-  0x41,
-  0x5d,
-  0x41,
-  0x5c,
-  0x5b,
-  0xc3,
-]);
+export const HANDLER_ASSEMBLY: readonly (readonly [string, string])[] = [
+  ["53", "push rbx"],
+  ["4154", "push r12"],
+  ["4155", "push r13"],
+  ["48bb8877665544332211", "movabs rbx, 0x1122334455667788"], // DATA
+  ["448b23", "mov r12d, dword ptr [rbx]"], // count
+  ["4c8d6b40", "lea r13, [rbx + 64]"], // first entry
+  ["4585e4", "1: test r12d, r12d"],
+  ["742c", "jz 2f"],
+  ["498b4500", "mov rax, [r13]"],
+  ["498b7d08", "mov rdi, [r13 + 8]"],
+  ["498b7510", "mov rsi, [r13 + 16]"],
+  ["498b5518", "mov rdx, [r13 + 24]"],
+  ["4d8b5520", "mov r10, [r13 + 32]"],
+  ["4d8b4528", "mov r8, [r13 + 40]"],
+  ["4d8b4d30", "mov r9, [r13 + 48]"],
+  ["0f05", "syscall"],
+  ["4885c0", "test rax, rax"],
+  ["750f", "jnz 3f"],
+  ["4983c538", "add r13, 56"],
+  ["41ffcc", "dec r12d"],
+  ["ebcf", "jmp 1b"],
+  ["f0ff4304", "2: lock inc dword ptr [rbx + 4]"], // ok
+  ["eb09", "jmp 4f"],
+  ["f7d8", "3: neg eax"],
+  ["89430c", "mov dword ptr [rbx + 12], eax"], // errno
+  ["f0ff4308", "lock inc dword ptr [rbx + 8]"], // failed
+  ["415d", "4: pop r13"],
+  ["415c", "pop r12"],
+  ["5b", "pop rbx"],
+  ["c3", "ret"],
+];
+const HANDLER_CODE: Uint8Array = new Uint8Array(
+  HANDLER_ASSEMBLY.flatMap(([hex]) => hex.match(/../g)!.map((b) => parseInt(b, 16))),
+);
 const HANDLER_DATA_OFFSET = 7;
 const PAGE = 4096;
 const ENTRIES_AT = 64;

@@ -23,6 +23,7 @@ export const PROBE_SIGNATURES = {
   do_fork: "i32 do_fork()",
   do_exec: "i32 do_exec(cstring path)",
   spawn: "i32 spawn(cstring path, cstring arg)",
+  spawn_copy: "i32 spawn_copy(cstring path)",
   make_thread: "i32 make_thread()",
   send_signal: "i32 send_signal(i32 pid, i32 sig)",
   signal_thread: "i32 signal_thread(i32 tid, i32 sig)",

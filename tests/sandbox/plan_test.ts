@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { LoadError, PluginError } from "../../src/errors/plugin_error.ts";
 import {
   handledFsRights,
+  HANDLER_ASSEMBLY,
   planSandbox,
   type SandboxOptions,
   type SandboxPolicy,
@@ -287,5 +288,31 @@ Deno.test("seccompFilter() gives each system call the verdict of the policy", as
       assert.equal(run(open, nr, args, arch), o, "everything allowed");
       assert.equal(run(launcher, nr, args, arch), l, "allowExec");
     });
+  }
+});
+
+Deno.test("the signal handler's bytes are what its assembly encodes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "plugboard-sandbox-asm-" });
+  try {
+    const source = [".intel_syntax noprefix", ".text", ...HANDLER_ASSEMBLY.map(([, asm]) => asm)]
+      .join("\n");
+    await Deno.writeTextFile(`${dir}/h.s`, `${source}\n`);
+    const run = async (cmd: string, args: string[]) => {
+      let out: Deno.CommandOutput;
+      try {
+        out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
+      } catch (e) {
+        throw new Error(`cannot run ${cmd} (install the Debian package binutils): ${e}`);
+      }
+      assert.ok(out.success, `${cmd}: ${new TextDecoder().decode(out.stderr)}`);
+    };
+    await run("as", ["-o", `${dir}/h.o`, `${dir}/h.s`]);
+    await run("objcopy", ["-O", "binary", "-j", ".text", `${dir}/h.o`, `${dir}/h.bin`]);
+    const bytes = await Deno.readFile(`${dir}/h.bin`);
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    assert.equal(hex, HANDLER_ASSEMBLY.map(([h]) => h).join(""));
+    assert.equal(bytes.length, 92);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

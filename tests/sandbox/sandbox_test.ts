@@ -6,7 +6,8 @@
  * child must end normally; the same probes run unconfined for contrast.
  */
 import assert from "node:assert/strict";
-import { sandboxSupport } from "../../src/isolate/_sandbox.ts";
+import { PluginError } from "../../src/errors/plugin_error.ts";
+import { applySandbox, sandboxSupport } from "../../src/isolate/_sandbox.ts";
 import type { ChildConfig } from "./_confined_child.ts";
 import { E, ensureProbeBuilt, PROBE, runChild } from "./_probe.ts";
 
@@ -160,21 +161,62 @@ Deno.test("applySandbox() revokes write access to files the process held", async
   assert.equal(confined.stderr, "");
 });
 
+/**
+ * A static program that exits with the errno of opening /etc/passwd (0 when
+ * it can), built into a temporary directory.
+ */
+async function staticProgram(dir: string): Promise<string> {
+  await Deno.writeTextFile(
+    `${dir}/opener.c`,
+    '#include <errno.h>\n#include <fcntl.h>\nint main(void) { return open("/etc/passwd", O_RDONLY) < 0 ? errno : 0; }\n',
+  );
+  const out = await new Deno.Command("cc", {
+    args: ["-static", "-O2", "-o", `${dir}/opener`, `${dir}/opener.c`],
+    stderr: "piped",
+  }).output().catch((e) => {
+    throw new Error(`cannot run cc (install the Debian packages gcc and libc6-dev): ${e}`);
+  });
+  assert.ok(
+    out.success,
+    `cc -static failed (install the Debian package libc6-dev): ${
+      new TextDecoder().decode(out.stderr)
+    }`,
+  );
+  return `${dir}/opener`;
+}
+
+/** The opener's exit status when it ran and could not open /etc/passwd: EACCES. */
+const RAN_AND_REFUSED = -E.ACCES;
+
 Deno.test("applySandbox() with processes: true confines what the child starts", async (t) => {
+  await using env = await setup();
+  const opener = await staticProgram(env.dir);
   const probes: Probe[] = [
     ["true", "spawn", "/usr/bin/true", ""],
     ["cat /etc/passwd", "spawn", "/usr/bin/cat", "/etc/passwd"],
     ["cat the plugin", "spawn", "/usr/bin/cat", PROBE],
     ["sh", "spawn", "/bin/sh", ""],
+    ["opener", "spawn", opener, ""],
+    // Landlock does not check the execution of a memfd: a program the
+    // plugin can read runs without an execute right, confined like its parent.
+    ["opener copied into a memfd", "spawn_copy", opener],
     ["fork", "do_fork"],
   ];
-  const base = { read: [PROBE], write: [], network: false, processes: true };
+  const base = { read: [PROBE, opener], write: [], network: false, processes: true };
   const table: [string, ChildConfig["policy"], Record<string, number>][] = [
     [
       "with /usr/bin/true and /usr/bin/cat executable",
       { ...base, execute: ["/usr/bin/true", "/usr/bin/cat"] },
       // cat runs, inherits the sandbox, and fails to open /etc/passwd (exit 1).
-      { "true": 0, "cat /etc/passwd": 1, "cat the plugin": 0, "sh": E.ACCES, "fork": 0 },
+      {
+        "true": 0,
+        "cat /etc/passwd": 1,
+        "cat the plugin": 0,
+        "sh": E.ACCES,
+        "opener": E.ACCES,
+        "opener copied into a memfd": RAN_AND_REFUSED,
+        "fork": 0,
+      },
     ],
     [
       "with nothing executable",
@@ -184,6 +226,8 @@ Deno.test("applySandbox() with processes: true confines what the child starts", 
         "cat /etc/passwd": E.ACCES,
         "cat the plugin": E.ACCES,
         "sh": E.ACCES,
+        "opener": E.ACCES,
+        "opener copied into a memfd": RAN_AND_REFUSED,
         "fork": 0,
       },
     ],
@@ -195,6 +239,36 @@ Deno.test("applySandbox() with processes: true confines what the child starts", 
       assert.equal(run.code, 0);
     });
   }
+  await t.step("unconfined, the opener reads /etc/passwd", async () => {
+    const run = await runChild({ plugin: PROBE, probes: [["opener", "spawn", opener, ""]] });
+    assert.deepEqual(run.out.results, { opener: 0 });
+  });
+});
+
+Deno.test("applySandbox() refuses a policy path that does not exist, before changing anything", () => {
+  // Safe to call in the test process: the paths are opened before any step.
+  assert.throws(
+    () =>
+      applySandbox({
+        read: ["/nonexistent/plugboard"],
+        write: [],
+        network: false,
+        processes: false,
+      }),
+    (e) => {
+      assert.ok(e instanceof PluginError);
+      assert.equal(e.code, "NOT_FOUND");
+      assert.equal(
+        e.summary,
+        'Cannot confine this process: the policy\'s path "/nonexistent/plugboard" does not exist',
+      );
+      assert.equal(e.hint, "create it before applying the sandbox, or leave it out of the policy");
+      assert.equal(e.path, "/nonexistent/plugboard");
+      return true;
+    },
+  );
+  // Still unconfined.
+  assert.equal(Deno.readTextFileSync("/etc/passwd").length > 0, true);
 });
 
 Deno.test("applySandbox() options: network, unix sockets, allowExec", async (t) => {
