@@ -532,7 +532,7 @@ function listDir(path: string): string[] | number {
  * (`seccomp(SECCOMP_GET_ACTION_AVAIL, SECCOMP_RET_ERRNO)`). Changes nothing.
  *
  * @example Asking the kernel
- * ```ts ignore
+ * ```ts
  * import { sandboxSupport } from "./_sandbox.ts";
  *
  * console.log(sandboxSupport()); // { landlockAbi: 7, seccomp: true }
