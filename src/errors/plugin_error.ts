@@ -50,6 +50,7 @@ export type ErrorCode =
   | "HANDSHAKE_FAILED"
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
+  | "SANDBOX_UNAVAILABLE"
   // usage
   | "USAGE";
 
