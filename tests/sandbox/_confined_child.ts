@@ -14,7 +14,7 @@ import {
   type SandboxOptions,
   type SandboxPolicy,
 } from "../../src/isolate/_sandbox.ts";
-import { openPluginSync } from "../../src/loader/open_plugin.ts";
+import { openPluginSync } from "../../src/open/open_plugin.ts";
 import { PROBE_SIGNATURES } from "./_probe.ts";
 
 /** What the child is asked to do. */

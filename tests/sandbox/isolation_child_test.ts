@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { parseSignature } from "../../src/abi/signature.ts";
 import { ChildConnection } from "../../src/isolate/_connection.ts";
 import { childCommand } from "../../src/isolate/_connection.ts";
-import { sha256Hex } from "../../src/loader/_preflight.ts";
+import { sha256Hex } from "../../src/file/sha256.ts";
 import { E, ensureProbeBuilt, PROBE, runChild } from "./_probe.ts";
 
 await ensureProbeBuilt();
@@ -34,17 +34,18 @@ Deno.test("the isolation child serves a plugin from inside the sandbox", async (
     args,
     env: { ...base.env, PLUGBOARD_TEST_SANDBOX: JSON.stringify({ policy }) },
     path: PROBE,
+    load: {
+      path: PROBE,
+      sha256: sha256Hex(await Deno.readFile(PROBE)),
+      load: "memfd",
+      init: true,
+      allowInsecurePermissions: false,
+    },
     startTimeoutMs: 20_000,
     onStderr: (line) => stderr.push(line),
     onEnd: () => {},
   });
-  await conn.start({
-    path: PROBE,
-    sha256: sha256Hex(await Deno.readFile(PROBE)),
-    load: "memfd",
-    init: true,
-    allowInsecurePermissions: false,
-  });
+  await conn.start();
   const fns = [
     "i32 add(i32 a, i32 b)",
     "i32 read_file(cstring path)",
