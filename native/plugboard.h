@@ -40,17 +40,21 @@
 #ifndef PLUGBOARD_H
 #define PLUGBOARD_H
 
-#include <stdint.h>
-#include <stddef.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#if !defined(__wasm__)
+#include <stdio.h> /* vsnprintf, for pb_fail */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
-#define PB_STATIC_ASSERT static_assert
-#define PB_THREAD_LOCAL thread_local
+#define PB__STATIC_ASSERT static_assert
+#define PB__THREAD_LOCAL thread_local
 #else
-#define PB_STATIC_ASSERT _Static_assert
-#define PB_THREAD_LOCAL _Thread_local
+#define PB__STATIC_ASSERT _Static_assert
+#define PB__THREAD_LOCAL _Thread_local
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -106,9 +110,9 @@ typedef struct plugboard_error {
   char message[PLUGBOARD_ERROR_MESSAGE_MAX];  /* UTF-8, NUL-terminated */
 } plugboard_error;
 
-PB_STATIC_ASSERT(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
-PB_STATIC_ASSERT(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
-PB_STATIC_ASSERT(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
 
 /**
  * Record an error for the current call of a fallible function and return
@@ -126,7 +130,8 @@ int32_t pb_fail(int32_t code, const char *format, ...)
 
 /**
  * What `plugboard_entry()` returns. Static and read-only: owned by the
- * plugin, valid while the library is loaded.
+ * plugin, valid while the library is loaded. A hook pointer is NULL exactly
+ * when the plugin declares no such hook (no hook note).
  */
 typedef struct plugboard_descriptor {
   uint32_t size;       /* sizeof(plugboard_descriptor) as the plugin was built */
@@ -147,21 +152,21 @@ typedef struct plugboard_descriptor {
 /* wasm32 (ILP32): a function pointer is a 32-bit index into the module's
  * function table (exported as "__indirect_function_table" when linked with
  * -Wl,--export-table); the host calls table.get(index)(). */
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "wasm32 descriptor.size offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "wasm32 descriptor.abi_major offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "wasm32 descriptor.abi_minor offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "wasm32 descriptor.init offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 12, "wasm32 descriptor.shutdown offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 16, "wasm32 descriptor.take_error offset");
-PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 20, "wasm32 descriptor size (ABI 1.0)");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "wasm32 descriptor.size offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "wasm32 descriptor.abi_major offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "wasm32 descriptor.abi_minor offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "wasm32 descriptor.init offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 12, "wasm32 descriptor.shutdown offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 16, "wasm32 descriptor.take_error offset");
+PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 20, "wasm32 descriptor size (ABI 1.0)");
 #else /* LP64 */
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
-PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
+PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
 #endif /* __wasm32__ */
 
 /* ------------------------------------------------------------------------ */
@@ -200,11 +205,9 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
 #else
 #define PLUGBOARD_EXPORT __attribute__((visibility("default")))
 #endif
-#define PB_STR_(x) #x
-#define PB_STR(x) PB_STR_(x)
-#define PB_CAT_(a, b) a##b
-#define PB_CAT(a, b) PB_CAT_(a, b)
-#define PB_ALIGN4(n) (((n) + 3u) & ~3u)
+#define PB__STR_(x) #x
+#define PB__STR(x) PB__STR_(x)
+#define PB__ALIGN4(n) (((n) + 3u) & ~3u)
 
 #if defined(__wasm__)
 /* WebAssembly: the same record, byte for byte, in a custom section named
@@ -215,37 +218,37 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * integrated assembler takes raw newlines there, but a double quote or a
  * backslash in a name or version would not survive (a plugin name is
  * [a-z0-9._-] and a version semver, so none does). The C object is kept for
- * its compile-time checks (duplicates, sizeof in PB_FN_NOTE) but is not
+ * its compile-time checks (duplicates, sizeof in PB__FN_NOTE) but is not
  * emitted: the notes are not in linear memory. */
-#define PB_NOTE(pb_id_, pb_type_, pb_text_)                                   \
+#define PB__NOTE(pb_id_, pb_type_, pb_text_)                                   \
   __asm__(".section .custom_section.plugboard,\"\",@\n"                      \
-          ".int32 10\n.int32 1f-0f\n.int32 " PB_STR(pb_type_) "\n"            \
+          ".int32 10\n.int32 1f-0f\n.int32 " PB__STR(pb_type_) "\n"            \
           ".asciz \"plugboard\"\n.p2align 2\n"                                \
           "0:\n.asciz \"" pb_text_ "\"\n1:\n.p2align 2\n");                     \
   __attribute__((unused)) static const struct {                               \
     uint32_t namesz, descsz, type;                                             \
     char name[12];                                                             \
-    char desc[PB_ALIGN4(sizeof(pb_text_))];                                    \
+    char desc[PB__ALIGN4(sizeof(pb_text_))];                                    \
   } pb_id_ = {10, sizeof(pb_text_), pb_type_, "plugboard", pb_text_}
 #else
 /* One ELF note record: header, owner "plugboard" padded to 12, text desc
  * padded to 4. `used` keeps it through optimisation; notes also survive
  * --gc-sections. */
-#define PB_NOTE(pb_id_, pb_type_, pb_text_)                                   \
+#define PB__NOTE(pb_id_, pb_type_, pb_text_)                                   \
   __attribute__((used, section(".note.plugboard"), aligned(4))) static const   \
   struct {                                                                     \
     uint32_t namesz, descsz, type;                                             \
     char name[12];                                                             \
-    char desc[PB_ALIGN4(sizeof(pb_text_))];                                    \
+    char desc[PB__ALIGN4(sizeof(pb_text_))];                                    \
   } pb_id_ = {10, sizeof(pb_text_), pb_type_, "plugboard", pb_text_}
 #endif /* __wasm__ */
 
 /* The export of a declared function: on wasm also an export of that name,
  * so no linker flag is needed to export it. */
 #if defined(__wasm__)
-#define PB_EXPORT_AS(name) PLUGBOARD_EXPORT __attribute__((export_name(#name)))
+#define PB__EXPORT_AS(name) PLUGBOARD_EXPORT __attribute__((export_name(#name)))
 #else
-#define PB_EXPORT_AS(name) PLUGBOARD_EXPORT
+#define PB__EXPORT_AS(name) PLUGBOARD_EXPORT
 #endif
 
 /**
@@ -255,12 +258,12 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  *   version: string literal, semver ("0.1.0")
  */
 #define PLUGBOARD_PLUGIN(name, version)                                        \
-  PB_NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,                               \
-          "abi=" PB_STR(PLUGBOARD_ABI_MAJOR) "." PB_STR(PLUGBOARD_ABI_MINOR)   \
+  PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,                               \
+          "abi=" PB__STR(PLUGBOARD_ABI_MAJOR) "." PB__STR(PLUGBOARD_ABI_MINOR)   \
           "\nname=" name "\nversion=" version                                  \
           "\nbuild_id=" PLUGBOARD_BUILD_ID "\ncompiler=" PLUGBOARD_COMPILER    \
           "\n");                                                               \
-  PB_PLUGIN_RUNTIME
+  PB__PLUGIN_RUNTIME
 
 /**
  * A named, versioned interface: `cname` is the C identifier functions use to
@@ -268,7 +271,7 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * Adding functions is a minor change; changing a signature needs a new major.
  */
 #define PLUGBOARD_INTERFACE(cname, id, major, minor)                           \
-  PB_NOTE(pb_iface_##cname, PLUGBOARD_NOTE_INTERFACE,                          \
+  PB__NOTE(pb_iface_##cname, PLUGBOARD_NOTE_INTERFACE,                          \
           "symbol=" #cname "\nid=" id "\nversion=" #major "." #minor "\n")
 
 /**
@@ -278,9 +281,9 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * in C, () declares a function whose arguments are not checked.
  */
 #define PLUGBOARD_FN(iface, ret, name, params)                                 \
-  PB_FN_NOTE(iface, ret, name, params, "0");                                   \
-  PB_EXPORT_AS(name) ret name params;                                          \
-  PB_EXPORT_AS(name) ret name params
+  PB__FN_NOTE(iface, ret, name, params, "0");                                   \
+  PB__EXPORT_AS(name) ret name params;                                          \
+  PB__EXPORT_AS(name) ret name params
 
 /**
  * As PLUGBOARD_FN, for a function that may fail: on failure it calls
@@ -288,34 +291,50 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * returning it. Fallible functions must be called synchronously.
  */
 #define PLUGBOARD_FALLIBLE_FN(iface, ret, name, params)                        \
-  PB_FN_NOTE(iface, ret, name, params, "1");                                   \
-  PB_EXPORT_AS(name) ret name params;                                          \
-  PB_EXPORT_AS(name) ret name params
+  PB__FN_NOTE(iface, ret, name, params, "1");                                   \
+  PB__EXPORT_AS(name) ret name params;                                          \
+  PB__EXPORT_AS(name) ret name params
 
-#define PB_FN_NOTE(iface, ret, name, params, fallible)                         \
-  PB_STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
+#define PB__FN_NOTE(iface, ret, name, params, fallible)                         \
+  PB__STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
                  "declare the interface first with PLUGBOARD_INTERFACE");      \
-  PB_NOTE(pb_fn_##name, PLUGBOARD_NOTE_FUNCTION,                               \
+  PB__NOTE(pb_fn_##name, PLUGBOARD_NOTE_FUNCTION,                               \
           "interface=" #iface "\nsignature=" #ret " " #name #params            \
           "\nfallible=" fallible "\n")
 
 /**
  * Optional hooks, at most one each: `int32_t fn(void)` run after load
- * (non-zero fails the load) and `void fn(void)` run before unload.
+ * (non-zero fails the load) and `void fn(void)` run before unload. Each
+ * writes the hook's note and defines the function the descriptor points
+ * at, so the two always agree: a plugin without PLUGBOARD_INIT has no init
+ * note and a NULL descriptor.init (the host refuses a plugin where they
+ * disagree).
  */
 #define PLUGBOARD_INIT(fn)                                                     \
-  PB_NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=" #fn "\n"); \
-  int32_t (*const pb_init_hook)(void) = fn
+  PB__NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=" #fn "\n"); \
+  int32_t pb__init(void) { return fn(); }                                      \
+  typedef int pb__init_defined
 #define PLUGBOARD_SHUTDOWN(fn)                                                 \
-  PB_NOTE(pb_note_shutdown, PLUGBOARD_NOTE_HOOK,                               \
+  PB__NOTE(pb_note_shutdown, PLUGBOARD_NOTE_HOOK,                               \
           "hook=shutdown\nfunction=" #fn "\n");                                \
-  void (*const pb_shutdown_hook)(void) = fn
+  void pb__shutdown(void) { fn(); }                                            \
+  typedef int pb__shutdown_defined
 
-/* Weak: a plugin without hooks leaves these NULL. */
-extern int32_t (*const pb_init_hook)(void) __attribute__((weak, visibility("hidden")));
-extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hidden")));
+/* Weak and hidden: without PLUGBOARD_INIT / PLUGBOARD_SHUTDOWN these are
+ * undefined, and the descriptor's pointers to them are NULL. */
+int32_t pb__init(void) __attribute__((weak, visibility("hidden")));
+void pb__shutdown(void) __attribute__((weak, visibility("hidden")));
 
-#include <stdarg.h>
+/**
+ * The compatibility rule, as a function (as CLAP's clap_version_is_compatible):
+ * whether a host of ABI host_major.host_minor loads a plugin built with ABI
+ * plugin_major.plugin_minor. The same rule is src/abi/abi_version.ts's
+ * isAbiCompatible; a test checks the two agree.
+ */
+static inline bool plugboard_abi_is_compatible(uint16_t host_major, uint16_t host_minor,
+                                               uint16_t plugin_major, uint16_t plugin_minor) {
+  return plugin_major == host_major && plugin_minor <= host_minor;
+}
 
 #if defined(__wasm__)
 /* ------------------------------------------------------------------------ */
@@ -341,9 +360,9 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
  * 2 GiB, a free list each. Not thread-safe: a wasm32 plugin instance is
  * single-threaded.
  */
-PB_EXPORT_AS(plugboard_alloc) void *plugboard_alloc(uint32_t size);
+PB__EXPORT_AS(plugboard_alloc) void *plugboard_alloc(uint32_t size);
 /** Give back a block of plugboard_alloc(size), with the same size; NULL is ignored. */
-PB_EXPORT_AS(plugboard_free) void plugboard_free(void *ptr, uint32_t size);
+PB__EXPORT_AS(plugboard_free) void plugboard_free(void *ptr, uint32_t size);
 
 /* Run by plugboard_entry() on its first call: the module's constructors,
  * which a module linked without crt1 runs nowhere else. Referring to it
@@ -359,9 +378,9 @@ void __wasm_call_ctors(void);
  * link of a -mbulk-memory build ("'atomics' feature must be used in order
  * to use thread-local storage"). */
 #if defined(__wasm_atomics__)
-#define PB_WASM_THREAD_LOCAL PB_THREAD_LOCAL __attribute__((tls_model("local-exec")))
+#define PB__WASM_THREAD_LOCAL PB__THREAD_LOCAL __attribute__((tls_model("local-exec")))
 #else
-#define PB_WASM_THREAD_LOCAL
+#define PB__WASM_THREAD_LOCAL
 #endif
 
 /* pb_fail's formatter, so the SDK needs no libc: flags "-+ #0", width and
@@ -374,7 +393,7 @@ void __wasm_call_ctors(void);
 /* Formatting errors is cold: kept out of line, the formatter is a third
  * smaller. no_builtin: clang must not turn its loops into memcpy or memset
  * calls, which a module without libc cannot link. */
-#define PB_FMT_COLD static inline __attribute__((noinline, no_builtin))
+#define PB__FMT_COLD static inline __attribute__((noinline, no_builtin))
 
 typedef struct pb_fmt_out {
   char *buf;
@@ -387,17 +406,17 @@ typedef struct pb_fmt_spec {
   char conv;
 } pb_fmt_spec;
 
-PB_FMT_COLD void pb_fmt_put(pb_fmt_out *o, char c) {
+PB__FMT_COLD void pb_fmt_put(pb_fmt_out *o, char c) {
   if (o->len + 1 < o->cap) o->buf[o->len] = c;
   o->len++;
 }
 
-PB_FMT_COLD void pb_fmt_repeat(pb_fmt_out *o, char c, int n) {
+PB__FMT_COLD void pb_fmt_repeat(pb_fmt_out *o, char c, int n) {
   for (; n > 0; n--) pb_fmt_put(o, c);
 }
 
 /* One converted field: prefix (sign, 0x), zeros, body; padded to the width. */
-PB_FMT_COLD void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *pre, int npre,
+PB__FMT_COLD void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *pre, int npre,
                                 int zeros, const char *body, int nbody) {
   int n = npre + zeros + nbody;
   int pad = s->width > n ? s->width - n : 0;
@@ -409,7 +428,7 @@ PB_FMT_COLD void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *p
   if (s->left) pb_fmt_repeat(o, ' ', pad);
 }
 
-PB_FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int neg) {
+PB__FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int neg) {
   const char *alphabet = s->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
   unsigned base = s->conv == 'o' ? 8u : (s->conv == 'x' || s->conv == 'X' || s->conv == 'p') ? 16u : 10u;
   char digits[24];
@@ -439,9 +458,9 @@ PB_FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int
  * m * 2^e2 with m < 2^53: its digits are those of the integer m * 2^e2, or
  * for e2 < 0 those of m * 5^-e2 scaled by 10^e2. The integer is kept in
  * base 10^9, least significant word first: at most 86 words (767 digits,
- * for the smallest subnormal), d needs PB_FMT_DIGITS bytes. */
-#define PB_FMT_DIGITS 800
-PB_FMT_COLD int pb_fmt_digits(double v, unsigned char *d, int *n) {
+ * for the smallest subnormal), d needs PB__FMT_DIGITS bytes. */
+#define PB__FMT_DIGITS 800
+PB__FMT_COLD int pb_fmt_digits(double v, unsigned char *d, int *n) {
   union {
     double f;
     uint64_t u;
@@ -493,7 +512,7 @@ PB_FMT_COLD int pb_fmt_digits(double v, unsigned char *d, int *n) {
 /* Round n exact digits to nd significant ones, ties to even as glibc does
  * (0.5 -> 0, 2.25 -> 2.2, but 0.35, in binary 0.34999..., -> 0.3); returns
  * how many remain significant (0: the value rounds to zero) and updates *e. */
-PB_FMT_COLD int pb_fmt_round(unsigned char *d, int n, int nd, int *e) {
+PB__FMT_COLD int pb_fmt_round(unsigned char *d, int n, int nd, int *e) {
   if (nd >= n) return n;
   if (nd < 0) return 0;
   int up = d[nd] > 5 || (d[nd] == 5 && (nd + 1 < n || (nd > 0 && (d[nd - 1] & 1))));
@@ -521,7 +540,7 @@ static inline char pb_fmt_digit(const unsigned char *d, int nd, int e, int k) {
   return (char)('0' + (i >= 0 && i < nd ? d[i] : 0));
 }
 
-PB_FMT_COLD int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, int prec, int alt) {
+PB__FMT_COLD int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, int prec, int alt) {
   int n = 0;
   for (int k = e > 0 ? e : 0; k >= 0; k--) out[n++] = pb_fmt_digit(d, nd, e, k);
   if (prec > 0 || alt) out[n++] = '.';
@@ -529,7 +548,7 @@ PB_FMT_COLD int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, i
   return n;
 }
 
-PB_FMT_COLD int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int prec, int alt,
+PB__FMT_COLD int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int prec, int alt,
                              int upper) {
   int n = 0;
   if (nd == 0) e = 0;
@@ -545,7 +564,7 @@ PB_FMT_COLD int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int
   return n;
 }
 
-PB_FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
+PB__FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
   union {
     double f;
     uint64_t u;
@@ -568,7 +587,7 @@ PB_FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
     return;
   }
   int prec = s->prec < 0 ? 6 : s->prec > 40 ? 40 : s->prec;
-  unsigned char d[PB_FMT_DIGITS];
+  unsigned char d[PB__FMT_DIGITS];
   int count = 0;
   int e = v == 0.0 ? 0 : pb_fmt_digits(v, d, &count);
   if (conv == 'f' || conv == 'F') {
@@ -634,7 +653,7 @@ static inline double pb_fmt_long_double(long double value) {
 
 /* vsnprintf for the conversions above: writes at most cap - 1 bytes and a
  * NUL, returns the length the whole text would have. */
-PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_list args) {
+PB__FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_list args) {
   pb_fmt_out o = {buf, cap, 0};
   va_list ap;
   va_copy(ap, args);
@@ -762,9 +781,9 @@ PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_
   return o.len;
 }
 
-#define PB_PLUGIN_RUNTIME                                                      \
-  static PB_WASM_THREAD_LOCAL plugboard_error pb_error_slot;                   \
-  static PB_WASM_THREAD_LOCAL int pb_error_pending;                            \
+#define PB__PLUGIN_RUNTIME                                                      \
+  static PB__WASM_THREAD_LOCAL plugboard_error pb_error_slot;                   \
+  static PB__WASM_THREAD_LOCAL int pb_error_pending;                            \
   int32_t pb_fail(int32_t code, const char *format, ...) {                     \
     va_list args;                                                              \
     va_start(args, format);                                                    \
@@ -782,25 +801,19 @@ PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_
     pb_error_pending = 0;                                                      \
     return &pb_error_slot;                                                     \
   }                                                                            \
-  PB_EXPORT_AS(plugboard_take_error)                                           \
+  PB__EXPORT_AS(plugboard_take_error)                                           \
   const plugboard_error *plugboard_take_error(void);                           \
-  PB_EXPORT_AS(plugboard_take_error)                                           \
+  PB__EXPORT_AS(plugboard_take_error)                                           \
   const plugboard_error *plugboard_take_error(void) {                          \
     return pb_take_error();                                                    \
   }                                                                            \
-  static int32_t pb_run_init(void) {                                           \
-    return &pb_init_hook != NULL && pb_init_hook ? pb_init_hook() : 0;         \
-  }                                                                            \
-  static void pb_run_shutdown(void) {                                          \
-    if (&pb_shutdown_hook != NULL && pb_shutdown_hook) pb_shutdown_hook();     \
-  }                                                                            \
-  PB_EXPORT_AS(plugboard_entry)                                                \
+  PB__EXPORT_AS(plugboard_entry)                                                \
   const plugboard_descriptor *plugboard_entry(void);                           \
-  PB_EXPORT_AS(plugboard_entry)                                                \
+  PB__EXPORT_AS(plugboard_entry)                                                \
   const plugboard_descriptor *plugboard_entry(void) {                          \
     static const plugboard_descriptor descriptor = {                           \
         sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
-        pb_run_init, pb_run_shutdown, pb_take_error};                          \
+        pb__init, pb__shutdown, pb_take_error};                          \
     static int pb_constructed;                                                 \
     if (!pb_constructed) {                                                     \
       pb_constructed = 1;                                                      \
@@ -858,11 +871,10 @@ PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_
   typedef int pb_plugin_runtime_defined
 
 #else /* not __wasm__ */
-#include <stdio.h>
 
-#define PB_PLUGIN_RUNTIME                                                      \
-  static PB_THREAD_LOCAL plugboard_error pb_error_slot;                          \
-  static PB_THREAD_LOCAL int pb_error_pending;                                   \
+#define PB__PLUGIN_RUNTIME                                                      \
+  static PB__THREAD_LOCAL plugboard_error pb_error_slot;                          \
+  static PB__THREAD_LOCAL int pb_error_pending;                                   \
   int32_t pb_fail(int32_t code, const char *format, ...) {                     \
     va_list args;                                                              \
     va_start(args, format);                                                    \
@@ -885,17 +897,11 @@ PB_FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_
   PLUGBOARD_EXPORT const plugboard_error *plugboard_take_error(void) {         \
     return pb_take_error();                                                    \
   }                                                                            \
-  static int32_t pb_run_init(void) {                                           \
-    return &pb_init_hook != NULL && pb_init_hook ? pb_init_hook() : 0;         \
-  }                                                                            \
-  static void pb_run_shutdown(void) {                                          \
-    if (&pb_shutdown_hook != NULL && pb_shutdown_hook) pb_shutdown_hook();     \
-  }                                                                            \
   PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void);         \
   PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void) {         \
     static const plugboard_descriptor descriptor = {                           \
         sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
-        pb_run_init, pb_run_shutdown, pb_take_error};                   \
+        pb__init, pb__shutdown, pb_take_error};                   \
     return &descriptor;                                                        \
   }                                                                            \
   typedef int pb_plugin_runtime_defined

@@ -200,7 +200,7 @@ export class LoadedLibrary {
         ),
       );
     }
-    for (const [name, offset] of HOOKS) {
+    for (const [name, offset, hook] of HOOKS) {
       const fn = view.getPointer(offset);
       if (fn !== null && !memory.holds(fn, 1, { execute: true })) {
         fail(
@@ -210,6 +210,26 @@ export class LoadedLibrary {
             `${pointerText(fn)}, outside the plugin's executable segments`,
           ),
         );
+      }
+      // A hook is declared twice, by its note and by its pointer: they must agree.
+      const noted = hook === undefined || metadata.hooks[hook];
+      if (hook !== undefined && noted !== (fn !== null)) {
+        fail(
+          badDescriptor(
+            path,
+            noted
+              ? `descriptor.${name} set, as the plugin's ${hook} hook note says`
+              : `descriptor.${name} NULL, as the plugin declares no ${hook} hook`,
+            noted
+              ? `a NULL descriptor.${name}: the hook note is there, the function is not`
+              : `descriptor.${name} set (${
+                pointerText(fn)
+              }) with no ${hook} hook note: it would never run`,
+          ),
+        );
+      }
+      if (hook === undefined && fn === null) {
+        fail(badDescriptor(path, "descriptor.take_error set", "NULL"));
       }
     }
     const lib = new LoadedLibrary(
@@ -373,11 +393,11 @@ export class LoadedLibrary {
   }
 }
 
-/** The descriptor's function pointers: name and offset. */
-const HOOKS: readonly [string, number][] = [
-  ["init", DESCRIPTOR.init],
-  ["shutdown", DESCRIPTOR.shutdown],
-  ["take_error", DESCRIPTOR.takeError],
+/** The descriptor's function pointers: name, offset, and the hook note each must agree with. */
+const HOOKS: readonly [string, number, "init" | "shutdown" | undefined][] = [
+  ["init", DESCRIPTOR.init, "init"],
+  ["shutdown", DESCRIPTOR.shutdown, "shutdown"],
+  ["take_error", DESCRIPTOR.takeError, undefined],
 ];
 
 function pointerText(p: Deno.PointerValue): string {
@@ -399,7 +419,8 @@ function badDescriptor(path: string, expected: string, found: string): LoadError
     what: "the loaded descriptor disagrees with the file's metadata",
     expected,
     found,
-    hint: "rebuild the plugin with native/plugboard.h; do not edit the plugboard notes",
+    hint:
+      "rebuild the plugin with plugboard's SDK; a plugin written without it must follow docs/abi.md (a hook needs both its note and its descriptor pointer)",
   });
 }
 

@@ -239,7 +239,7 @@ Deno.test("readWasm() survives corrupt and truncated modules", async () => {
     }
   }
   const elapsed = performance.now() - start;
-  assert.ok(n >= 7_000);
+  assert.ok(n >= 5_000, `${n} inputs`);
   console.log(
     `${n} inputs in ${elapsed.toFixed(0)} ms (slowest ${slowest.toFixed(2)} ms):`,
     Object.fromEntries([...outcomes].sort()),
