@@ -60,7 +60,8 @@ export {
   type VariableType,
   type VariableValue,
 } from "./src/handle/plugin.ts";
-export type { IsolationOptions, RestartOptions } from "./src/isolate/isolate_native.ts";
+export type { IsolationOptions, RestartOptions, Sandbox } from "./src/isolate/isolate_native.ts";
+export type { ExecutableOptions } from "./src/isolate/isolate_executable.ts";
 export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";

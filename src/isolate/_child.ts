@@ -23,6 +23,7 @@
 import { checkPlugin } from "../check/check_plugin.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import { loadNative } from "../loader/open_native.ts";
+import { applySandbox } from "./_sandbox.ts";
 import { parseSignature, type TypeName } from "../abi/signature.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 import {
@@ -113,6 +114,23 @@ function closePlugin(): void {
 
 function handleLoad(id: number, payload: Uint8Array): void {
   const req = parseJson(payload) as LoadRequest;
+  if (req.sandbox) {
+    // Confined before anything of the plugin is read or runs (its ELF
+    // constructors included). A failure may leave the child half confined:
+    // answer, then end.
+    try {
+      applySandbox(req.sandbox.policy, {
+        bestEffort: req.sandbox.bestEffort,
+        allowUnconfined: req.sandbox.allowUnconfined,
+        path: req.path,
+        keepFds: [outFd],
+      });
+    } catch (e) {
+      out.json(id, Kind.ERROR, errorToData(e));
+      flush();
+      Deno.exit(0);
+    }
+  }
   try {
     const candidate = checkPlugin(req.path, {
       allowInsecurePermissions: req.allowInsecurePermissions,

@@ -49,10 +49,19 @@ export interface LauncherConfig {
   args: string[];
   /** A sandbox to apply before the plugin starts. */
   sandbox?: {
-    /** URL of a module exporting `applySandbox(policy): void | Promise<void>`. */
+    /** URL of a module exporting `applySandbox(policy, options): void | Promise<void>`. */
     module: string;
     /** The policy, passed as is. */
     policy: unknown;
+    /** The module's options, passed as is. */
+    options?: unknown;
+    /**
+     * Replace the launcher with the program (`execve`) once confined, instead
+     * of starting it as a child: a sandbox that refuses new processes leaves
+     * the launcher none to start, and the program none to leave behind.
+     * `PR_SET_PDEATHSIG` (SIGKILL) still ends it with the host.
+     */
+    exec?: boolean;
   };
 }
 
@@ -92,7 +101,28 @@ function openLibc() {
     open: { parameters: ["buffer", "i32"], result: "i32" },
     read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
     close: { parameters: ["i32"], result: "i32" },
+    execv: { parameters: ["buffer", "buffer"], result: "i32" },
+    __errno_location: { parameters: [], result: "pointer" },
   }).symbols;
+}
+
+/**
+ * Replace this process with the program, keeping its stdin, stdout, stderr
+ * and environment (execv passes the process's own). Returns only when it
+ * failed.
+ *
+ * @param libc the libc symbols
+ * @param program the program
+ * @param args its arguments
+ * @returns errno
+ */
+function execProgram(libc: Libc, program: string, args: readonly string[]): number {
+  const strings = [program, ...args].map(cstring);
+  const argv = new BigUint64Array(strings.length + 1);
+  strings.forEach((b, i) => argv[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b))));
+  libc.execv(strings[0], new Uint8Array(argv.buffer));
+  const e = libc.__errno_location();
+  return e === null ? 0 : new Deno.UnsafePointerView(e).getInt32();
 }
 
 /** One process as /proc shows it. */
@@ -245,16 +275,38 @@ export async function runLauncher(hostPid: number, config: LauncherConfig): Prom
   Deno.unrefTimer(watch);
 
   if (config.sandbox) {
+    let apply: (policy: unknown, options: unknown) => void;
     try {
       const mod = await import(config.sandbox.module);
       if (typeof mod.applySandbox !== "function") {
         throw new Error(`${config.sandbox.module} exports no applySandbox()`);
       }
-      await mod.applySandbox(config.sandbox.policy);
+      apply = mod.applySandbox;
+    } catch (e) {
+      fail(
+        EXIT_SANDBOX_FAILED,
+        `cannot load the sandbox: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    if (stopping) return await new Promise<never>(() => {});
+    // From here to execve nothing awaits: once confined, this process runs
+    // no more of Deno's machinery than the calls below.
+    try {
+      apply(config.sandbox.policy, config.sandbox.options);
     } catch (e) {
       fail(
         EXIT_SANDBOX_FAILED,
         `cannot apply the sandbox: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    if (config.sandbox.exec) {
+      // The program takes this process's place: the host's death kills it outright.
+      libc.prctl(PR_SET_PDEATHSIG, BigInt(SIGKILL), 0n, 0n, 0n);
+      if (libc.getppid() !== hostPid) fail(EXIT_HOST_GONE, `the host (pid ${hostPid}) is gone`);
+      const errno = execProgram(libc, config.program, config.args);
+      fail(
+        errno === 2 ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE,
+        `cannot execute ${JSON.stringify(config.program)} (errno ${errno})`,
       );
     }
   }

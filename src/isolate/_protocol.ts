@@ -21,6 +21,7 @@
  */
 
 import type { Signature, TypeName } from "../abi/signature.ts";
+import type { ResolvedSandbox } from "./sandbox.ts";
 import {
   CallError,
   type ErrorCode,
@@ -72,6 +73,8 @@ export interface LoadRequest {
   init: boolean;
   /** Whether the host allowed a file writable by others (it checked; the child checks again). */
   allowInsecurePermissions: boolean;
+  /** The OS sandbox the child applies to itself before it reads or loads the plugin. */
+  sandbox?: ResolvedSandbox;
 }
 
 const encoder = new TextEncoder();

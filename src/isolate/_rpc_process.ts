@@ -38,10 +38,14 @@ const LAUNCHER_URL = new URL("./_launcher.ts", import.meta.url);
 
 /** A sandbox for the launcher to apply before the plugin starts (the seam). */
 export interface SandboxSpec {
-  /** A module exporting `applySandbox(policy)`; the launcher may read it. */
+  /** A module exporting `applySandbox(policy, options)`; the launcher may read it. */
   module: string | URL;
   /** The policy, passed to `applySandbox` as is (JSON). */
   policy: unknown;
+  /** Its options, passed as is (JSON). */
+  options?: unknown;
+  /** Replace the launcher with the program once confined (see `LauncherConfig`). */
+  exec?: boolean;
 }
 
 /** How to start a program. */
@@ -170,7 +174,7 @@ export class ProgramProcess {
 
 function launcherArgs(program: string, opts: ProgramOptions): string[] {
   const reads: string[] = [];
-  let sandbox: { module: string; policy: unknown } | undefined;
+  let sandbox: { module: string; policy: unknown; options?: unknown; exec?: boolean } | undefined;
   if (opts.sandbox) {
     const url = new URL(opts.sandbox.module);
     if (url.protocol === "file:") {
@@ -178,7 +182,12 @@ function launcherArgs(program: string, opts: ProgramOptions): string[] {
       const file = decodeURIComponent(url.pathname);
       reads.push(resolve(file, "..", ".."));
     }
-    sandbox = { module: url.href, policy: opts.sandbox.policy };
+    sandbox = {
+      module: url.href,
+      policy: opts.sandbox.policy,
+      options: opts.sandbox.options,
+      exec: opts.sandbox.exec,
+    };
   }
   // Deno splits permission lists at commas: a path with one gets plain access.
   const run = program.includes(",") ? "--allow-run" : `--allow-run=${program}`;

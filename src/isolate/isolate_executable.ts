@@ -29,6 +29,8 @@ import { type PoolConnection, type PoolFunction, ProcessPool } from "./_pool.ts"
 import { RpcConnection } from "./_rpc_connection.ts";
 import { OneShotProgram } from "./_rpc_oneshot.ts";
 import type { SandboxSpec } from "./_rpc_process.ts";
+import { resolveSandbox, type Sandbox, SANDBOX_MODULE } from "./sandbox.ts";
+import { dirname } from "node:path";
 import { assertIsolatable } from "./_protocol.ts";
 import { bindRpcFunction, type RpcFunction, type RpcMetadata } from "./_rpc_protocol.ts";
 import { type IsolationOptions, PooledBackend, resolveIsolation } from "./isolate_native.ts";
@@ -66,7 +68,6 @@ export interface ExecutableOptions extends IsolationOptions {
  * @param candidate what `checkPlugin` returned for the program
  * @param options timeouts, restarts, pool, log, arguments, environment
  * @param path the path as the caller gave it
- * @param sandbox a sandbox the launcher applies before the program starts
  * @returns the handle, once the program's handshake matched its sidecar (rpc)
  * @throws {LoadError} `HANDSHAKE_FAILED`, `METADATA_MISMATCH`, `CHECKSUM_MISMATCH`, `PLUGIN_TIMEOUT`
  */
@@ -74,10 +75,10 @@ export async function isolateExecutable(
   candidate: PluginCandidate,
   options: ExecutableOptions,
   path: string = candidate.file.path,
-  sandbox?: SandboxSpec,
 ): Promise<Plugin<"async">> {
   const o = resolveIsolation(options);
   const sidecar = formatOf(candidate).sidecar!;
+  const sandbox = sandboxSpec(candidate, options, path);
   const rpc = sidecar.rpc;
   const program = candidate.file.path;
   const sha256 = candidate.file.sha256;
@@ -140,6 +141,74 @@ export async function isolateExecutable(
     isolation: "process",
     path,
   });
+}
+
+/**
+ * The launcher's sandbox for a program: it may execute the program and, for
+ * a script, its interpreter (and read the interpreter's installation), read
+ * the program's sidecar, and what the host grants. Without new processes the
+ * launcher confines itself and becomes the program (execve).
+ */
+function sandboxSpec(
+  candidate: PluginCandidate,
+  options: ExecutableOptions,
+  path: string,
+): SandboxSpec | undefined {
+  if (options.sandbox === undefined || options.sandbox === false) return undefined;
+  const program = candidate.file.realPath;
+  const interpreter = interpreterOf(candidate.file.bytes);
+  const o: Sandbox = options.sandbox === true ? {} : options.sandbox;
+  const resolved = resolveSandbox({
+    ...o,
+    read: [...(o.read ?? []), ...interpreter.map((i) => dirname(dirname(i)))],
+  }, { path, realPath: program, execute: [program, ...interpreter] })!;
+  return {
+    module: SANDBOX_MODULE,
+    policy: resolved.policy,
+    options: {
+      bestEffort: resolved.bestEffort,
+      allowUnconfined: resolved.allowUnconfined,
+      allowExec: !resolved.policy.processes,
+      path,
+    },
+    exec: !resolved.policy.processes,
+  };
+}
+
+/**
+ * A script's interpreter from its `#!` line, with the program `env` runs
+ * resolved in PATH: the files the kernel executes besides the script.
+ */
+function interpreterOf(bytes: Uint8Array): string[] {
+  if (bytes[0] !== 0x23 || bytes[1] !== 0x21) return [];
+  const end = bytes.indexOf(0x0a);
+  const line = new TextDecoder().decode(
+    bytes.subarray(2, end === -1 ? Math.min(bytes.length, 256) : end),
+  );
+  const [interpreter, arg] = line.trim().split(/\s+/);
+  if (!interpreter) return [];
+  const out = [realOrSelf(interpreter)];
+  if (interpreter.endsWith("/env") && arg && !arg.startsWith("-")) {
+    for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+      try {
+        if (Deno.statSync(`${dir}/${arg}`).isFile) {
+          out.push(realOrSelf(`${dir}/${arg}`));
+          break;
+        }
+      } catch {
+        // not in this directory
+      }
+    }
+  }
+  return out;
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A running rpc program as the process pool drives it. */

@@ -30,8 +30,9 @@ import type { LogRecord, LogSink } from "../log/log_record.ts";
 import { childCommand, ChildConnection } from "./_connection.ts";
 import { type PoolFunction, ProcessPool, type RestartOptions } from "./_pool.ts";
 import { assertIsolatable } from "./_protocol.ts";
+import { resolveSandbox, type Sandbox } from "./sandbox.ts";
 
-export type { RestartOptions };
+export type { RestartOptions, Sandbox };
 
 /** Options of a plugin isolated in child processes. */
 export interface IsolationOptions {
@@ -73,6 +74,16 @@ export interface IsolationOptions {
    * @default writes stderr lines, warnings and errors to the host's stderr
    */
   log?: LogSink;
+  /**
+   * Confine each process with the OS sandbox (Linux Landlock and seccomp)
+   * before any code of the plugin runs: `true` lets it read only its own
+   * file (and the system's shared libraries), with no network and no new
+   * processes; a {@linkcode Sandbox} grants more. A sandbox the kernel
+   * cannot enforce is refused with `SANDBOX_UNAVAILABLE` unless it says
+   * `bestEffort` or `allowUnconfined`.
+   * @default false
+   */
+  sandbox?: boolean | Sandbox;
 }
 
 /** The resolved options of an isolated plugin, shared by every kind that runs in processes. */
@@ -140,12 +151,14 @@ export async function isolateNative(
 ): Promise<Plugin<"async">> {
   const o = resolveIsolation(options);
   const command = childCommand(path, candidate.file.realPath);
+  const sandbox = resolveSandbox(options.sandbox, { path, realPath: candidate.file.realPath });
   const load = {
     path,
     sha256: candidate.file.sha256,
     load: options.load ?? "memfd",
     init: options.init ?? true,
     allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+    ...(sandbox ? { sandbox } : {}),
   };
   const pool = new ProcessPool({
     path,

@@ -16,6 +16,7 @@ import { type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { logRecord, type LogSink } from "../log/log_record.ts";
 import { childCommand, ChildConnection, type ConnectionEnd } from "./_connection.ts";
+import { type ResolvedSandbox, resolveSandbox, type Sandbox } from "./sandbox.ts";
 import {
   openQuarantine,
   type Quarantine,
@@ -44,6 +45,15 @@ export interface ProbePluginOptions extends CheckOptions {
    * @default false
    */
   force?: boolean;
+  /**
+   * Confine the throwaway child with the OS sandbox before the plugin's
+   * code runs (it may read its own file and the system's libraries, no
+   * network, no new processes): an unknown plugin is probed confined. A
+   * sandbox the kernel cannot enforce is refused with `SANDBOX_UNAVAILABLE`
+   * unless it says `allowUnconfined`; `false` probes unconfined.
+   * @default true
+   */
+  sandbox?: boolean | Sandbox;
   /**
    * Where the child's stderr lines go (event `stderr`).
    * @default nowhere (they are kept in the result's `stderrTail`)
@@ -126,11 +136,13 @@ export async function probePlugin(
   let sha256: string;
   let realPath: string;
   let metadata: PluginMetadata;
+  let sandbox: ResolvedSandbox | undefined;
   try {
     const candidate = checkPlugin(path, options);
     sha256 = candidate.file.sha256;
     realPath = candidate.file.realPath;
     metadata = candidate.metadata;
+    sandbox = resolveSandbox(options.sandbox ?? true, { path, realPath });
   } catch (e) {
     if (e instanceof PluginError) return result("refused", { error: e });
     throw e;
@@ -162,6 +174,7 @@ export async function probePlugin(
       load: "memfd",
       init: true,
       allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+      ...(sandbox ? { sandbox } : {}),
     },
     startTimeoutMs: timeoutMs,
     onStderr: (line, pid) =>
