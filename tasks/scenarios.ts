@@ -40,6 +40,7 @@ import { scenario as symbolNotFound } from "./scenarios/symbol_not_found.ts";
 import { scenario as crashHang } from "./scenarios/crash_hang.ts";
 import { scenario as tampering } from "./scenarios/tampering.ts";
 import { scenario as pipeline } from "./scenarios/pipeline.ts";
+import { scenario as sandbox } from "./scenarios/sandbox.ts";
 
 /**
  * Every scenario, in the order of the docs page.
@@ -67,6 +68,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   crashHang,
   tampering,
   pipeline,
+  sandbox,
 ]);
 
 /**
