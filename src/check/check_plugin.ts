@@ -35,6 +35,11 @@ import { type ReadFile, readFile } from "../file/read_file.ts";
 import type { HashCache } from "../registry/hash_cache.ts";
 import { Registry } from "../registry/registry.ts";
 import type { TrustPolicy } from "../registry/trust_policy.ts";
+import {
+  parseSignatureFile,
+  type PluginSignature,
+  SIGNATURE_SUFFIX,
+} from "../registry/signature.ts";
 import { type ParsedFormat, parseFormat } from "./formats.ts";
 import { parseChecked } from "./_parse_cache.ts";
 import { cachedIdentity } from "./_scan.ts";
@@ -394,10 +399,42 @@ function registryErrors(
   }
   try {
     const r = registry();
-    return r ? r.differences(identity, options.policy) : [];
+    return r
+      ? r.differences(identity, options.policy, {
+        signature: () => readSignature(identity.path, options),
+      })
+      : [];
   } catch (e) {
     return [asPluginError(e, identity.path)];
   }
+}
+
+/** The largest signature file read. */
+const MAX_SIGNATURE_BYTES = 64 << 10;
+
+/** A plugin's signature file (`FILE.sig`), when it has one; read with the plugin's rules. */
+function readSignature(path: string, options: PipelineOptions): PluginSignature | undefined {
+  const sigPath = path + SIGNATURE_SUFFIX;
+  let file;
+  try {
+    file = readFile(sigPath, {
+      subject: "signature",
+      maxBytes: MAX_SIGNATURE_BYTES,
+      allowInsecurePermissions: options.allowInsecurePermissions,
+      secureDirectories: options.secureDirectories,
+      hash: false,
+    });
+  } catch (e) {
+    if (e instanceof PluginError && e.code === "NOT_FOUND") return undefined;
+    throw e;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(file.bytes);
+  } catch {
+    text = "";
+  }
+  return parseSignatureFile(text, sigPath);
 }
 
 /** Plugins refused because they provide none of a host's interfaces (expected in a shared directory). */

@@ -40,6 +40,7 @@ export type ErrorCode =
   | "TOOLCHAIN_MISMATCH"
   | "UNTRUSTED"
   | "LOCKFILE_INVALID"
+  | "BAD_SIGNATURE"
   // calls and lifetime
   | "INVALID_ARGUMENT"
   | "CALL_FAILED"

@@ -48,6 +48,8 @@ export interface CheckContext {
   source: string;
   /** The command that trusts the file, for hints (made only for an error). */
   trustCommand: () => string;
+  /** A trusted publisher's entry speaks for this plugin (its signature was judged already). */
+  trustedByPublisher?: boolean;
 }
 
 /**
@@ -116,7 +118,7 @@ export function differences(
       );
       return out;
     }
-  } else {
+  } else if (!ctx.trustedByPublisher) {
     // 2. Name and version.
     if (ctx.otherVersions.length > 0 && policy.pinVersions) {
       err(
@@ -214,7 +216,7 @@ export function differences(
       b,
       rebuilt
         ? `${intended()}; otherwise restore the trusted file`
-        : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file or rebuild it (deno task build); ${intended()}`,
+        : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); ${intended()}`,
     );
   }
   return out;

@@ -35,12 +35,14 @@
  */
 
 import { PluginError, quote } from "../errors/plugin_error.ts";
+import type { PluginKind } from "../abi/identity.ts";
 import { readFile } from "../file/read_file.ts";
+import { publicKeyOf } from "./signature.ts";
 import { writeFileAtomic } from "../file/write_file.ts";
 import { compareEntries } from "../abi/semver.ts";
 
 /** The format version this plugboard reads and writes. */
-export const LOCKFILE_VERSION = 1;
+export const LOCKFILE_VERSION = 2;
 
 /** The largest lockfile read (64 MiB: about 100,000 entries). */
 export const MAX_LOCKFILE_BYTES = 64 << 20;
@@ -64,6 +66,8 @@ export interface LockEntry {
   readonly name: string;
   /** Its version (semver). */
   readonly version: string;
+  /** What kind of plugin it is (version 1 lockfiles knew only native ones). */
+  readonly kind: PluginKind;
   /** The ABI it was built with, `MAJOR.MINOR`. */
   readonly abi: string;
   /** Its interfaces, by id. */
@@ -78,12 +82,30 @@ export interface LockEntry {
   readonly path: string;
 }
 
+/**
+ * A trusted publisher: its key, and the plugins (a name or a name pattern
+ * with `*`, and a semver range) whose signed builds load without a pinned
+ * hash.
+ */
+export interface Publisher {
+  /** The public key, `plugboard-ed25519:...`. */
+  readonly key: string;
+  /** A name for people, e.g. `acme`. */
+  readonly name?: string;
+  /** What it is trusted for: `greeter@^0.2`, `calc-*@>=1.0`, `greeter`. */
+  readonly trusts: readonly string[];
+  /** Set when the key was retired: plugins signed only by it are refused, with this reason. */
+  readonly retired?: { readonly time: string; readonly reason: string };
+}
+
 /** A parsed lockfile. */
 export interface Lockfile {
-  /** The format version, {@linkcode LOCKFILE_VERSION}. */
+  /** The format version, {@linkcode LOCKFILE_VERSION} (version 1 files are read too). */
   readonly version: number;
   /** The trusted plugins, keyed `name@version`. */
   readonly plugins: Readonly<Record<string, LockEntry>>;
+  /** The trusted publishers, keyed by key id. */
+  readonly publishers?: Readonly<Record<string, Publisher>>;
 }
 
 /** Options of {@linkcode readLockfile}. */
@@ -106,6 +128,7 @@ export interface ParseLockfileOptions {
 const ENTRY_KEYS = [
   "name",
   "version",
+  "kind",
   "abi",
   "interfaces",
   "compiler",
@@ -179,14 +202,14 @@ export function parseLockfile(
     throw invalid(path, "the file", "JSON", (e as Error).message, e);
   }
   if (!isObject(data)) throw invalid(path, "the file", "a JSON object", kind(data));
-  if (data.version !== LOCKFILE_VERSION) {
+  if (data.version !== LOCKFILE_VERSION && data.version !== 1) {
     const newer = typeof data.version === "number" &&
       data.version > LOCKFILE_VERSION;
     throw new PluginError(
       "LOCKFILE_INVALID",
       `Cannot read lockfile ${
         quote(path)
-      }: unsupported format version: expected ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
+      }: unsupported format version: expected 1 or ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
       {
         path,
         hint: newer
@@ -195,7 +218,7 @@ export function parseLockfile(
       },
     );
   }
-  onlyKeys(path, "the file", data, ["version", "plugins"]);
+  onlyKeys(path, "the file", data, ["version", "plugins", "publishers"]);
   if (!isObject(data.plugins)) {
     throw invalid(path, "plugins", "an object", kind(data.plugins));
   }
@@ -212,9 +235,52 @@ export function parseLockfile(
     }
     plugins[key] = entry;
   }
+  const publishers: Record<string, Publisher> = {};
+  if (data.publishers !== undefined) {
+    if (!isObject(data.publishers)) {
+      throw invalid(path, "publishers", "an object", kind(data.publishers));
+    }
+    for (const [id, value] of Object.entries(data.publishers)) {
+      publishers[id] = parsePublisher(path, `publishers[${quote(id)}]`, id, value);
+    }
+  }
   return Object.freeze({
     version: LOCKFILE_VERSION,
     plugins: Object.freeze(plugins),
+    ...(Object.keys(publishers).length ? { publishers: Object.freeze(publishers) } : {}),
+  });
+}
+
+function parsePublisher(path: string, where: string, id: string, v: unknown): Publisher {
+  if (!isObject(v)) throw invalid(path, where, "an object", kind(v));
+  onlyKeys(path, where, v, ["key", "name", "trusts", "retired"]);
+  let key;
+  try {
+    key = typeof v.key === "string" ? publicKeyOf(v.key) : undefined;
+  } catch {
+    key = undefined;
+  }
+  if (!key) throw invalid(path, `${where}.key`, "a plugboard-ed25519 public key", kind(v.key));
+  if (key.id !== id) throw invalid(path, where, `the key id ${quote(key.id)}`, quote(id));
+  if (v.name !== undefined && typeof v.name !== "string") {
+    throw invalid(path, `${where}.name`, "a string", kind(v.name));
+  }
+  if (!Array.isArray(v.trusts) || !v.trusts.every((t) => typeof t === "string")) {
+    throw invalid(path, `${where}.trusts`, 'an array of "NAME@RANGE"', kind(v.trusts));
+  }
+  let retired: Publisher["retired"];
+  if (v.retired !== undefined) {
+    const r = v.retired as Record<string, unknown>;
+    if (!isObject(r) || typeof r.time !== "string" || typeof r.reason !== "string") {
+      throw invalid(path, `${where}.retired`, "{ time, reason }", kind(v.retired));
+    }
+    retired = Object.freeze({ time: r.time, reason: r.reason });
+  }
+  return Object.freeze({
+    key: key.key,
+    ...(v.name !== undefined ? { name: v.name as string } : {}),
+    trusts: Object.freeze([...v.trusts as string[]]),
+    ...(retired ? { retired } : {}),
   });
 }
 
@@ -227,9 +293,9 @@ export function parseLockfile(
  * ```ts
  * import { formatLockfile } from "@plugboard/plugboard/registry";
  *
- * console.log(formatLockfile({ version: 1, plugins: {} }));
+ * console.log(formatLockfile({ version: 2, plugins: {} }));
  * // {
- * //   "version": 1,
+ * //   "version": 2,
  * //   "plugins": {}
  * // }
  * ```
@@ -253,6 +319,7 @@ export function formatLockfile(lock: Lockfile): string {
     plugins[`${e.name}@${e.version}`] = {
       name: e.name,
       version: e.version,
+      kind: e.kind,
       abi: e.abi,
       interfaces,
       compiler: e.compiler,
@@ -261,7 +328,25 @@ export function formatLockfile(lock: Lockfile): string {
       path: e.path,
     };
   }
-  return JSON.stringify({ version: LOCKFILE_VERSION, plugins }, null, 2) + "\n";
+  const publishers: Record<string, unknown> = {};
+  for (const id of Object.keys(lock.publishers ?? {}).sort()) {
+    const p = lock.publishers![id];
+    publishers[id] = {
+      key: p.key,
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      trusts: [...p.trusts],
+      ...(p.retired ? { retired: { time: p.retired.time, reason: p.retired.reason } } : {}),
+    };
+  }
+  return JSON.stringify(
+    {
+      version: LOCKFILE_VERSION,
+      plugins,
+      ...(Object.keys(publishers).length ? { publishers } : {}),
+    },
+    null,
+    2,
+  ) + "\n";
 }
 
 /**
@@ -301,6 +386,10 @@ function parseEntry(path: string, where: string, v: unknown): LockEntry {
   };
   const name = str("name", /./, "a non-empty string");
   const version = str("version", /./, "a non-empty string");
+  const pluginKind = v.kind === undefined ? "native" : v.kind;
+  if (pluginKind !== "native" && pluginKind !== "wasm" && pluginKind !== "executable") {
+    throw invalid(path, `${where}.kind`, '"native", "wasm" or "executable"', kind(v.kind));
+  }
   const abi = str("abi", PAIR, "MAJOR.MINOR");
   if (!isObject(v.interfaces)) {
     throw invalid(path, `${where}.interfaces`, "an object", kind(v.interfaces));
@@ -336,6 +425,7 @@ function parseEntry(path: string, where: string, v: unknown): LockEntry {
   return Object.freeze({
     name,
     version,
+    kind: pluginKind,
     abi,
     interfaces: Object.freeze(interfaces),
     compiler: str("compiler"),

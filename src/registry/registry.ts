@@ -12,7 +12,7 @@
 
 import { dirname, isAbsolute, relative, resolve as resolvePath } from "node:path";
 import type { PluginIdentity } from "../abi/identity.ts";
-import { type LoadError, PluginError, quote } from "../errors/plugin_error.ts";
+import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { withFileLock } from "../file/write_file.ts";
 import {
   differences,
@@ -34,10 +34,17 @@ import {
   type LockEntry,
   type Lockfile,
   LOCKFILE_VERSION,
+  type Publisher,
   readLockfile,
   writeLockfile,
 } from "./lockfile.ts";
 import type { TrustPolicy } from "./trust_policy.ts";
+import {
+  type PluginSignature,
+  publicKeyOf,
+  SIGNATURE_SUFFIX,
+  signatureProblem,
+} from "./signature.ts";
 
 export type { PluginIdentity };
 
@@ -65,6 +72,20 @@ export interface TrustChange {
   readonly changes: readonly FieldChange[];
 }
 
+/** A trusted publisher with its key id. */
+export type PublisherEntry = Publisher & { readonly id: string };
+
+/** Options of {@linkcode Registry.differences} and {@linkcode Registry.check}. */
+export interface DifferencesOptions {
+  /**
+   * The plugin's signature file, read when a trusted publisher's entry could
+   * accept the plugin (only then): the pipeline reads `FILE.sig` next to the
+   * plugin. Returns `undefined` when there is none, throws `BAD_SIGNATURE`
+   * for a malformed one.
+   */
+  signature?: () => PluginSignature | undefined;
+}
+
 /** Options of {@linkcode Registry}. */
 export interface RegistryOptions {
   /**
@@ -73,6 +94,11 @@ export interface RegistryOptions {
    * @default undefined (an in-memory registry; entry paths are absolute)
    */
   lockfile?: string;
+  /**
+   * The trusted publishers, by key id.
+   * @default {}
+   */
+  publishers?: Readonly<Record<string, Publisher>>;
 }
 
 /** Options of {@linkcode Registry.fromLockfile}. */
@@ -121,16 +147,18 @@ export class Registry {
   /** The lockfile this registry belongs to, if any. */
   readonly lockfile: string | undefined;
   #entries = new Map<string, LockEntry>();
+  #publishers = new Map<string, Publisher>();
 
   /**
    * A registry holding these entries (an in-memory one unless `lockfile` is given).
    *
    * @param entries the trusted plugins
-   * @param options the lockfile it belongs to
+   * @param options the lockfile it belongs to, the trusted publishers
    */
   constructor(entries: Iterable<LockEntry> = [], options: RegistryOptions = {}) {
     this.lockfile = options.lockfile;
     for (const e of entries) this.#entries.set(`${e.name}@${e.version}`, e);
+    for (const [id, p] of Object.entries(options.publishers ?? {})) this.#publishers.set(id, p);
   }
 
   /**
@@ -160,7 +188,10 @@ export class Registry {
       }
       throw e;
     }
-    return new Registry(Object.values(lock.plugins), { lockfile: path });
+    return new Registry(Object.values(lock.plugins), {
+      lockfile: path,
+      publishers: lock.publishers,
+    });
   }
 
   /**
@@ -321,7 +352,11 @@ export class Registry {
   trust(subject: PluginIdentity): TrustChange {
     const { path, fingerprint: fp } = normalize(subject);
     const key = `${fp.name}@${fp.version}`;
-    const entry: LockEntry = Object.freeze({ ...fp, path: this.#entryPath(path) });
+    const entry: LockEntry = Object.freeze({
+      ...fp,
+      kind: subject.kind ?? "native",
+      path: this.#entryPath(path),
+    });
     const previous = this.#entries.get(key);
     this.#entries.set(key, entry);
     if (!previous) return Object.freeze({ kind: "added", key, entry, changes: [] });
@@ -351,12 +386,13 @@ export class Registry {
    *
    * @param subject the plugin
    * @param policy what the host requires
-   * @throws {LoadError} `ABI_MISMATCH`, `VERSION_MISMATCH`, `UNTRUSTED`,
+   * @param options how to read the plugin's signature
+   * @throws {LoadError} `ABI_MISMATCH`, `VERSION_MISMATCH`, `UNTRUSTED`, `BAD_SIGNATURE`,
    *   `INTERFACE_MISMATCH`, `TOOLCHAIN_MISMATCH`, `BUILD_ID_MISMATCH` or
    *   `CHECKSUM_MISMATCH`, checked in that order
    */
-  check(subject: PluginIdentity, policy: TrustPolicy = {}): void {
-    const errors = this.differences(subject, policy);
+  check(subject: PluginIdentity, policy: TrustPolicy = {}, options: DifferencesOptions = {}): void {
+    const errors = this.differences(subject, policy, options);
     if (errors.length) throw errors[0];
   }
 
@@ -375,20 +411,205 @@ export class Registry {
    *
    * @param subject the plugin
    * @param policy what the host requires
+   * @param options how to read the plugin's signature
    * @returns the errors, empty when the plugin is accepted
    */
-  differences(subject: PluginIdentity, policy: TrustPolicy = {}): LoadError[] {
+  differences(
+    subject: PluginIdentity,
+    policy: TrustPolicy = {},
+    options: DifferencesOptions = {},
+  ): PluginError[] {
     const { path, fingerprint: fp } = normalize(subject);
     const entry = this.get(fp.name, fp.version);
     const otherVersions = entry ? [] : this.list()
       .filter((e) => e.name === fp.name && e.version !== fp.version)
       .map((e) => e.version);
-    return differences(path, fp, {
-      entry,
-      otherVersions,
-      source: this.lockfile ?? "the registry",
-      trustCommand: () => this.#trustCommand(path),
-    }, resolvePolicy(policy));
+    // Hash pins win: a publisher's signature counts only for a plugin
+    // without an entry of its own.
+    const signers = entry ? [] : this.#publishersFor(fp.name, fp.version);
+    const signed = signers.length > 0
+      ? this.#signatureErrors(subject, signers, options)
+      : undefined;
+    const errors: PluginError[] = signed ?? [];
+    return [
+      ...errors,
+      ...differences(path, fp, {
+        entry,
+        otherVersions,
+        source: this.lockfile ?? "the registry",
+        trustCommand: () => this.#trustCommand(path),
+        // A publisher's entry speaks for this name and version (accepted or refused above).
+        trustedByPublisher: signed !== undefined,
+      }, resolvePolicy(policy)),
+    ];
+  }
+
+  /**
+   * Trust a publisher's key for plugins: a name (or a pattern with `*`) and
+   * a semver range. A plugin without an entry of its own that the key signed
+   * (`FILE.sig`, `plugboard sign`) then loads without its hash pinned.
+   * Trusting the same key again adds to what it is trusted for.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@plugboard/plugboard/registry";
+   * import { generateSigningKey } from "./signature.ts";
+   *
+   * const registry = new Registry();
+   * const id = registry.trustPublisher(generateSigningKey().key, ["greeter@^0.2"], { name: "acme" });
+   * console.log(registry.publishers()[0].id === id); // true
+   * ```
+   *
+   * @param key the public key, `plugboard-ed25519:...`
+   * @param trusts what for: `NAME@RANGE` (`greeter@^0.2`, `calc-*@>=1`, `greeter`)
+   * @param options a name for people
+   * @returns the key's id
+   * @throws {PluginError} `USAGE` for a malformed spec, `BAD_SIGNATURE` for a malformed key
+   */
+  trustPublisher(
+    key: string,
+    trusts: readonly string[],
+    options: { name?: string } = {},
+  ): string {
+    const pub = publicKeyOf(key);
+    for (const spec of trusts) parseTrustSpec(spec);
+    const previous = this.#publishers.get(pub.id);
+    const all = [...new Set([...(previous?.trusts ?? []), ...trusts])].sort();
+    const name = options.name ?? previous?.name;
+    this.#publishers.set(
+      pub.id,
+      Object.freeze({
+        key: pub.key,
+        ...(name !== undefined ? { name } : {}),
+        trusts: Object.freeze(all),
+      }),
+    );
+    return pub.id;
+  }
+
+  /**
+   * Retire a publisher's key: plugins signed only by it are refused from now
+   * on, with this reason (hash-pinned entries are unaffected).
+   *
+   * @param id the key's id (or a prefix of it)
+   * @param reason why, for the refusal's message
+   * @param time when
+   * @returns the key's id
+   * @throws {PluginError} `USAGE` when no trusted key has that id
+   */
+  retirePublisher(id: string, reason: string, time: string = new Date().toISOString()): string {
+    const matches = [...this.#publishers.keys()].filter((k) => k.startsWith(id));
+    if (matches.length !== 1 || id === "") {
+      throw new PluginError(
+        "USAGE",
+        `Cannot retire key ${quote(id)}: expected the id of one trusted publisher, found ${
+          matches.length === 0 ? "none" : `${matches.length} (${matches.join(", ")})`
+        }`,
+        { hint: "list the trusted keys with `plugboard trust --list-publishers`" },
+      );
+    }
+    const p = this.#publishers.get(matches[0])!;
+    this.#publishers.set(
+      matches[0],
+      Object.freeze({ ...p, retired: Object.freeze({ time, reason }) }),
+    );
+    return matches[0];
+  }
+
+  /**
+   * The trusted publishers, by key id.
+   *
+   * @returns the publishers
+   */
+  publishers(): PublisherEntry[] {
+    return [...this.#publishers].sort(([a], [b]) => a < b ? -1 : 1).map(([id, p]) => ({
+      ...p,
+      id,
+    }));
+  }
+
+  /** Publishers (retired ones included) trusted for this name and version. */
+  #publishersFor(name: string, version: string): PublisherEntry[] {
+    const v = parseSemVer(version);
+    return this.publishers().filter((p) =>
+      p.trusts.some((spec) => {
+        const t = parseTrustSpec(spec);
+        return t.name.test(name) && v !== undefined && satisfies(v, t.range);
+      })
+    );
+  }
+
+  /** The publisher path: a signature by a trusted, active key over this very plugin. */
+  #signatureErrors(
+    subject: PluginIdentity,
+    signers: readonly PublisherEntry[],
+    options: DifferencesOptions,
+  ): PluginError[] {
+    const id = `${subject.name}@${subject.version}`;
+    const path = subject.path;
+    const label = (p: PublisherEntry) => `key ${p.id}${p.name ? ` (${p.name})` : ""}`;
+    const active = signers.filter((p) => !p.retired);
+    const wanted = active.length
+      ? `a signature by ${active.map(label).join(" or ")}, which ${
+        this.lockfile ?? "the registry"
+      } trusts for ${id}`
+      : `a signature by a key ${this.lockfile ?? "the registry"} trusts for ${id}`;
+    const err = (code: "UNTRUSTED" | "BAD_SIGNATURE", what: string, found: string, hint: string) =>
+      new LoadError(code, { path, what: `plugin ${id}: ${what}`, expected: wanted, found, hint });
+    let sig: PluginSignature | undefined;
+    try {
+      sig = options.signature?.();
+    } catch (e) {
+      if (e instanceof PluginError) {
+        return [err("BAD_SIGNATURE", "its signature file is invalid", e.summary, e.hint ?? "")];
+      }
+      throw e;
+    }
+    if (!sig) {
+      return [
+        err(
+          "UNTRUSTED",
+          "not signed",
+          `no signature file ${path}${SIGNATURE_SUFFIX}`,
+          `sign it with the publisher's key (plugboard sign ${path} --key KEY), or trust this file itself: ${
+            this.#trustCommand(path)
+          }`,
+        ),
+      ];
+    }
+    const signer = signers.find((p) => p.id === sig!.keyId);
+    if (!signer) {
+      return [
+        err(
+          "BAD_SIGNATURE",
+          "signed by a key not trusted for it",
+          `a signature by key ${sig.keyId}`,
+          `trust that key for ${subject.name} (plugboard trust --publisher KEY.pub --for "${subject.name}@^${subject.version}"), or sign with a trusted key`,
+        ),
+      ];
+    }
+    if (signer.retired) {
+      return [
+        err(
+          "UNTRUSTED",
+          `signed only by retired ${label(signer)}`,
+          `its signature, by a key retired on ${signer.retired.time}: ${signer.retired.reason}`,
+          "sign the plugin with a current key, or trust this file itself",
+        ),
+      ];
+    }
+    const problem = signatureProblem(sig, subject);
+    if (problem) {
+      return [
+        err(
+          "BAD_SIGNATURE",
+          "its signature does not match it",
+          `a signature by ${label(signer)}, but ${problem}`,
+          "restore the file the publisher signed, or have it signed again",
+        ),
+      ];
+    }
+    return [];
   }
 
   /**
@@ -398,7 +619,7 @@ export class Registry {
    * ```ts
    * import { Registry } from "@plugboard/plugboard/registry";
    *
-   * console.log(new Registry().toLockfile()); // { version: 1, plugins: {} }
+   * console.log(new Registry().toLockfile()); // { version: 2, plugins: {} }
    * ```
    *
    * @returns the lockfile
@@ -406,7 +627,8 @@ export class Registry {
   toLockfile(): Lockfile {
     const plugins: Record<string, LockEntry> = {};
     for (const e of this.list()) plugins[`${e.name}@${e.version}`] = e;
-    return { version: LOCKFILE_VERSION, plugins };
+    if (this.#publishers.size === 0) return { version: LOCKFILE_VERSION, plugins };
+    return { version: LOCKFILE_VERSION, plugins, publishers: Object.fromEntries(this.#publishers) };
   }
 
   /**
@@ -489,6 +711,7 @@ function diffEntries(a: LockEntry, b: LockEntry): FieldChange[] {
   const add = (field: string, from: string, to: string) => {
     if (from !== to) out.push(Object.freeze({ field, from, to }));
   };
+  add("kind", a.kind, b.kind);
   add("abi", a.abi, b.abi);
   for (const d of interfaceDifferences(a.interfaces, b.interfaces, "exact")) {
     out.push(Object.freeze({ field: `interface ${d.id}`, from: d.expected, to: d.found }));
@@ -505,4 +728,23 @@ function diffEntries(a: LockEntry, b: LockEntry): FieldChange[] {
 
 function shellWord(s: string): string {
   return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A trust spec: `NAME@RANGE` with `*` in NAME matching any run of
+ * characters; a bare NAME trusts every version.
+ */
+function parseTrustSpec(
+  spec: string,
+): { name: RegExp; range: NonNullable<ReturnType<typeof parseRange>> } {
+  const at = spec.indexOf("@");
+  const name = at === -1 ? spec : spec.slice(0, at);
+  const range = parseRange(at === -1 ? "*" : spec.slice(at + 1));
+  if (!/^[a-z0-9._*-]+$/.test(name) || !range) {
+    throw new PluginError("USAGE", `Invalid trust spec ${quote(spec)}`, {
+      hint: 'write NAME@RANGE, e.g. "greeter@^0.2", "calc-*@>=1.0" or "greeter"',
+    });
+  }
+  const pattern = name.replace(/[.]/g, "\\.").replaceAll("*", "[a-z0-9._-]*");
+  return { name: new RegExp(`^${pattern}$`), range };
 }

@@ -32,6 +32,7 @@ Deno.test("formatLockfile() writes entries sorted, keys in a fixed order, and pa
   assertEquals(Object.keys(data.plugins["greeter@0.1.0"]), [
     "name",
     "version",
+    "kind",
     "abi",
     "interfaces",
     "compiler",
@@ -79,14 +80,14 @@ Deno.test("parseLockfile() refuses an invalid lockfile with LOCKFILE_INVALID nam
     ["an array", "[]", "the file: expected a JSON object, found an array"],
     [
       "a newer format",
-      '{"version": 2, "plugins": {}}',
-      "unsupported format version: expected 1, found 2",
+      '{"version": 3, "plugins": {}}',
+      "unsupported format version: expected 1 or 2, found 3",
     ],
-    ["no version", '{"plugins": {}}', "unsupported format version: expected 1, found nothing"],
+    ["no version", '{"plugins": {}}', "unsupported format version: expected 1 or 2, found nothing"],
     [
       "an unknown top-level field",
       '{"version": 1, "plugins": {}, "extra": 1}',
-      "the file.extra: expected one of version, plugins, found an unknown field",
+      "the file.extra: expected one of version, plugins, publishers, found an unknown field",
     ],
     [
       "a short sha256",
@@ -106,7 +107,7 @@ Deno.test("parseLockfile() refuses an invalid lockfile with LOCKFILE_INVALID nam
     [
       "a misspelt field",
       withEntry({ sha265: "x" }),
-      'plugins["greeter@0.1.0"].sha265: expected one of name, version, abi, interfaces, compiler, buildId, sha256, path, found an unknown field',
+      'plugins["greeter@0.1.0"].sha265: expected one of name, version, kind, abi, interfaces, compiler, buildId, sha256, path, found an unknown field',
     ],
     [
       "a key that is not name@version",

@@ -94,6 +94,7 @@ Deno.test("openPlugin() refuses before any plugin code runs: a crashing construc
       new Registry([{
         name: entry.name,
         version: entry.version,
+        kind: "native",
         abi: entry.abi,
         interfaces: Object.fromEntries(entry.interfaces.map((i) => [i.id, i])),
         compiler: entry.compiler,

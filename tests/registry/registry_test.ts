@@ -195,7 +195,7 @@ Deno.test("Registry.check() refuses each mismatch with its own code, expected, f
     assertStrictEquals(e.found, `${tampered.sha256.slice(0, 12)}…`);
     assertStrictEquals(
       e.hint,
-      `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file or rebuild it (deno task build); if the change is intended, trust the file: plugboard trust ${tampered.path}`,
+      `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); if the change is intended, trust the file: plugboard trust ${tampered.path}`,
     );
   });
   await t.step(
