@@ -47,7 +47,7 @@ import {
   writeValue,
 } from "./_protocol.ts";
 
-const libc = Deno.dlopen("libc.so.6", {
+const LIBC = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   dup: { parameters: ["i32"], result: "i32" },
@@ -55,7 +55,10 @@ const libc = Deno.dlopen("libc.so.6", {
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   getppid: { parameters: [], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
-}).symbols;
+} as const;
+
+/** libc, bound by main(): importing this module (as a host does, to have it cached) binds nothing. */
+let libc: Deno.DynamicLibrary<typeof LIBC>["symbols"];
 
 const PR_SET_PDEATHSIG = 1;
 const SIGKILL = 9n;
@@ -290,7 +293,9 @@ function serve(): void {
   }
 }
 
-function main(): void {
+/** Serve as an isolation child: what running this module does. */
+export function main(): void {
+  libc = Deno.dlopen("libc.so.6", LIBC).symbols;
   const [parentText, versionsText = ""] = Deno.args;
   // Die with the parent, even when it is killed with SIGKILL; then make sure
   // it did not die before the line above took effect.
@@ -328,4 +333,4 @@ function main(): void {
   serve();
 }
 
-main();
+if (import.meta.main) main();

@@ -96,6 +96,23 @@ export interface ChildCommand {
 }
 
 const CHILD_URL = new URL("./_child.ts", import.meta.url).href;
+/** Whether plugboard itself was imported from a server (JSR, or any https: URL). */
+const REMOTE = /^https?:/.test(import.meta.url);
+/** Whether this process is a `deno compile` binary (its modules are embedded). */
+const COMPILED = /\/deno-compile-/.test(import.meta.url);
+
+/**
+ * Make sure the child's code is the code this host already has: imported
+ * once here (it runs nothing on import), so a package imported from JSR has
+ * it in Deno's cache, fetched and checked with the host's own modules, and
+ * the child, started with `--cached-only`, runs exactly that copy and never
+ * fetches anything.
+ *
+ * @returns when the child's module is cached
+ */
+export async function ensureChildCached(): Promise<void> {
+  if (REMOTE) await import("./_child.ts");
+}
 
 /**
  * How to start an isolation child for a plugin: Deno with `--allow-ffi`
@@ -107,6 +124,19 @@ const CHILD_URL = new URL("./_child.ts", import.meta.url).href;
  * @returns the command
  */
 export function childCommand(path: string, realPath: string): ChildCommand {
+  if (COMPILED) {
+    throw new PluginError(
+      "USAGE",
+      `Cannot isolate plugin ${
+        JSON.stringify(path)
+      }: expected a host run by Deno's own executable, found a \`deno compile\` binary`,
+      {
+        path,
+        hint:
+          "an isolation child is a Deno process running plugboard's child module: run the host with `deno run`, or open the plugin in this process",
+      },
+    );
+  }
   if (inheritedCookie()) {
     // This process was started as an isolation child but is not running the
     // child script (a `deno compile` binary runs its own main module):
@@ -123,7 +153,7 @@ export function childCommand(path: string, realPath: string): ChildCommand {
       },
     );
   }
-  const reads = [...new Set([resolve(path), realPath, "/proc/self"])];
+  const reads = [...new Set([resolve(path), realPath])];
   // Deno splits permission lists at commas: a path with one gets plain read access.
   const read = reads.some((p) => p.includes(","))
     ? "--allow-read"
@@ -135,6 +165,8 @@ export function childCommand(path: string, realPath: string): ChildCommand {
       "--quiet",
       "--no-prompt",
       "--no-config",
+      // Imported from a server, the child runs the copy the host has cached.
+      ...(REMOTE ? ["--cached-only"] : []),
       "--allow-ffi",
       read,
       `--allow-env=${MAGIC_COOKIE_ENV}`,

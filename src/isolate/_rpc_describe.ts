@@ -11,7 +11,7 @@ import type { LogSink } from "../log/log_record.ts";
 import { logRecord } from "../log/log_record.ts";
 import { CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { defaultLog } from "./_rpc_connection.ts";
-import { checkProgram, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.ts";
+import { checkProgram, ensureLauncherCached, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.ts";
 import {
   DEFAULT_MAX_LINE_BYTES,
   DESCRIBE_ARG,
@@ -75,6 +75,7 @@ export async function describeProgram(
   options: DescribeOptions = {},
 ): Promise<Described> {
   checkProgram(path);
+  await ensureLauncherCached();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log ?? defaultLog;
   const r = await runOnce(path, {

@@ -35,6 +35,20 @@ export const LAUNCHER_DEFAULT: boolean = Deno.build.os === "linux";
 export const LAUNCHER_STOP_MS = 1000;
 
 const LAUNCHER_URL = new URL("./_launcher.ts", import.meta.url);
+/** Whether plugboard itself was imported from a server (JSR, or any https: URL). */
+const REMOTE = /^https?:/.test(import.meta.url);
+
+/**
+ * Make sure the launcher's code (and the sandbox it may apply) is the code
+ * this host already has: imported once here (neither runs anything on
+ * import), so a package imported from JSR has them in Deno's cache, and the
+ * launcher, started with `--cached-only`, never fetches anything.
+ *
+ * @returns when the launcher's modules are cached
+ */
+export async function ensureLauncherCached(): Promise<void> {
+  if (REMOTE) await Promise.all([import("./_launcher.ts"), import("./_sandbox.ts")]);
+}
 
 /** A sandbox for the launcher to apply before the plugin starts (the seam). */
 export interface SandboxSpec {
@@ -201,6 +215,8 @@ function launcherArgs(program: string, opts: ProgramOptions): string[] {
     "--quiet",
     "--no-prompt",
     "--no-config",
+    // Imported from a server, the launcher runs the copy the host has cached.
+    ...(REMOTE ? ["--cached-only"] : []),
     "--allow-ffi",
     ...read,
     run,

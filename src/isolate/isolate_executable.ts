@@ -28,7 +28,7 @@ import type { ConnectionEnd } from "./_connection.ts";
 import { type PoolConnection, type PoolFunction, ProcessPool } from "./_pool.ts";
 import { RpcConnection } from "./_rpc_connection.ts";
 import { OneShotProgram } from "./_rpc_oneshot.ts";
-import type { SandboxSpec } from "./_rpc_process.ts";
+import { ensureLauncherCached, type SandboxSpec } from "./_rpc_process.ts";
 import { resolveSandbox, type Sandbox, SANDBOX_MODULE } from "./sandbox.ts";
 import { dirname } from "node:path";
 import { assertIsolatable } from "./_protocol.ts";
@@ -82,6 +82,7 @@ export async function isolateExecutable(
   const rpc = sidecar.rpc;
   const program = candidate.file.path;
   const sha256 = candidate.file.sha256;
+  await ensureLauncherCached();
   // Only the sink's stderr lines reach the pool's log; the pool reports
   // crashes, timeouts and restarts itself.
   const quietLog = (onStderr: (line: string, pid: number) => void) => (r: LogRecord) => {

@@ -27,7 +27,7 @@ import {
 } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import type { LogRecord, LogSink } from "../log/log_record.ts";
-import { childCommand, ChildConnection } from "./_connection.ts";
+import { childCommand, ChildConnection, ensureChildCached } from "./_connection.ts";
 import { type PoolFunction, ProcessPool, type RestartOptions } from "./_pool.ts";
 import { assertIsolatable } from "./_protocol.ts";
 import { resolveSandbox, type Sandbox } from "./sandbox.ts";
@@ -178,6 +178,7 @@ export async function isolateNative(
         onEnd,
       }),
   });
+  await ensureChildCached();
   await pool.start();
   return new Plugin({
     candidate,

@@ -15,7 +15,12 @@ import type { PluginMetadata } from "../abi/read_metadata.ts";
 import { type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { logRecord, type LogSink } from "../log/log_record.ts";
-import { childCommand, ChildConnection, type ConnectionEnd } from "./_connection.ts";
+import {
+  childCommand,
+  ChildConnection,
+  type ConnectionEnd,
+  ensureChildCached,
+} from "./_connection.ts";
 import { type ResolvedSandbox, resolveSandbox, type Sandbox } from "./sandbox.ts";
 import {
   openQuarantine,
@@ -165,6 +170,7 @@ export async function probePlugin(
   }
 
   const log = options.log;
+  await ensureChildCached();
   const conn = new ChildConnection({
     ...childCommand(path, realPath),
     path,

@@ -209,7 +209,9 @@ export function parseLockfile(
       "LOCKFILE_INVALID",
       `Cannot read lockfile ${
         quote(path)
-      }: unsupported format version: expected 1 or ${LOCKFILE_VERSION}, found ${kind(data.version)}`,
+      }: unsupported format version: expected 1 or ${LOCKFILE_VERSION}, found ${
+        kind(data.version)
+      }`,
       {
         path,
         hint: newer
