@@ -6,10 +6,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
+import { parseArgs, positiveInteger } from "./_args.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */
@@ -50,7 +50,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
     return EXIT_OK;
   }
   if (opts.positionals.length === 0) {
-    throw new UsageError("probe needs at least one FILE or DIR", PROBE_USAGE);
+    throw new UsageError("probe needs at least one FILE or DIR", "probe");
   }
   const quarantine = openQuarantine(opts.quarantine);
   const results: ProbeResult[] = [];
@@ -123,7 +123,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
 }
 
 interface ProbeArgs {
-  positionals: string[];
+  positionals: readonly string[];
   quarantine?: string;
   timeout?: number;
   force?: boolean;
@@ -132,40 +132,22 @@ interface ProbeArgs {
 }
 
 function parse(args: readonly string[]): ProbeArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        quarantine: { type: "string" },
-        timeout: { type: "string" },
-        force: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], PROBE_USAGE);
-  }
-  const v = parsed.values;
-  let timeout: number | undefined;
-  if (v.timeout !== undefined) {
-    timeout = Number(v.timeout);
-    if (!/^\d+$/.test(v.timeout) || timeout <= 0) {
-      throw new UsageError(
-        `--timeout ${JSON.stringify(v.timeout)} is not a positive number of milliseconds`,
-        PROBE_USAGE,
-      );
-    }
-  }
+  const a = parseArgs(args, {
+    command: "probe",
+    flags: ["force", "json"],
+    options: ["quarantine", "timeout"],
+  });
   return {
-    positionals: parsed.positionals,
-    quarantine: v.quarantine,
-    timeout,
-    force: v.force,
-    json: v.json,
-    help: v.help,
+    positionals: a.positionals,
+    quarantine: a.options.quarantine,
+    timeout: positiveInteger(
+      "probe",
+      "timeout",
+      a.options.timeout,
+      "a positive number of milliseconds",
+    ),
+    force: a.flags.force,
+    json: a.flags.json,
+    help: a.flags.help,
   };
 }

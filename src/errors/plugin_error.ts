@@ -49,8 +49,11 @@ export type ErrorCode =
   | "HANDSHAKE_FAILED"
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
-  // usage
-  | "USAGE";
+  // the command line and the build
+  | "USAGE"
+  | "BUILD_FAILED"
+  | "IO_FAILED"
+  | "INTERNAL";
 
 /** Options of {@linkcode PluginError}. */
 export interface PluginErrorOptions {

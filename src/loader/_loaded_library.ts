@@ -356,7 +356,7 @@ function badDescriptor(path: string, expected: string, found: string): LoadError
     what: "the loaded descriptor disagrees with the file's metadata",
     expected,
     found,
-    hint: "rebuild the plugin with native/plugboard.h; do not edit the plugboard notes",
+    hint: "rebuild the plugin with plugboard's SDK; do not edit the plugboard notes",
   });
 }
 
