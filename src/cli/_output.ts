@@ -6,6 +6,7 @@
 
 import { styleText } from "node:util";
 import { CrashError } from "../errors/crash_error.ts";
+import { BuildError } from "./_compile.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 
 /** Exit code: success. */
@@ -130,8 +131,9 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
 }
 
 /**
- * An error as text lines: `error[CODE]: summary` (with the plugin's own code
- * after a CALL_FAILED), then the hint.
+ * An error as text lines: a compiler's messages (BUILD_FAILED), then
+ * `error[CODE]: summary` (with the plugin's own code after a CALL_FAILED),
+ * then the hint.
  *
  * @param err the error
  * @param color whether to colour the heads
@@ -143,7 +145,11 @@ export function errorLines(err: PluginError, color = false): string[] {
   const code = err instanceof CallError && err.pluginCode !== undefined
     ? ` (plugin code ${err.pluginCode})`
     : "";
-  const lines = [`${paint(["bold", "red"], `error[${err.code}]`)}${code}: ${err.summary}`];
+  // A compiler's messages come first, as it printed them.
+  const lines = err instanceof BuildError && err.stderr.trim() !== ""
+    ? err.stderr.trimEnd().split("\n")
+    : [];
+  lines.push(`${paint(["bold", "red"], `error[${err.code}]`)}${code}: ${err.summary}`);
   for (const line of (err.hint ?? "").split("\n").filter((l) => l !== "")) {
     lines.push(`${paint("cyan", "hint")}: ${line}`);
   }
@@ -170,6 +176,7 @@ export function errorData(err: PluginError): Record<string, unknown> {
     ...(err instanceof CrashError
       ? { signal: err.signal, exitCode: err.exitCode, stderr: err.stderrTail }
       : {}),
+    ...(err instanceof BuildError ? { stderr: err.stderr } : {}),
   };
 }
 
