@@ -25,6 +25,10 @@
  * read the GNU build-id note. The same notes are mapped into memory at load
  * time; plugboard compares both copies before it calls anything.
  *
+ * Built for WebAssembly (clang --target=wasm32), the same records go to a
+ * custom section named "plugboard" instead, and the descriptor's function
+ * pointers are function-table indexes: see the sections marked __wasm__.
+ *
  * ABI compatibility rule (written once here, and once in src/abi/abi_version.ts;
  * tests check that the two agree):
  *
@@ -36,17 +40,21 @@
 #ifndef PLUGBOARD_H
 #define PLUGBOARD_H
 
-#include <stdint.h>
-#include <stddef.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#if !defined(__wasm__)
+#include <stdio.h> /* vsnprintf, for pb_fail */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
-#define PB_STATIC_ASSERT static_assert
-#define PB_THREAD_LOCAL thread_local
+#define PB__STATIC_ASSERT static_assert
+#define PB__THREAD_LOCAL thread_local
 #else
-#define PB_STATIC_ASSERT _Static_assert
-#define PB_THREAD_LOCAL _Thread_local
+#define PB__STATIC_ASSERT _Static_assert
+#define PB__THREAD_LOCAL _Thread_local
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -102,9 +110,9 @@ typedef struct plugboard_error {
   char message[PLUGBOARD_ERROR_MESSAGE_MAX];  /* UTF-8, NUL-terminated */
 } plugboard_error;
 
-PB_STATIC_ASSERT(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
-PB_STATIC_ASSERT(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
-PB_STATIC_ASSERT(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, code) == 0, "plugboard_error.code offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, length) == 4, "plugboard_error.length offset");
+PB__STATIC_ASSERT(offsetof(plugboard_error, message) == 8, "plugboard_error.message offset");
 
 /**
  * Record an error for the current call of a fallible function and return
@@ -122,7 +130,8 @@ int32_t pb_fail(int32_t code, const char *format, ...)
 
 /**
  * What `plugboard_entry()` returns. Static and read-only: owned by the
- * plugin, valid while the library is loaded.
+ * plugin, valid while the library is loaded. A hook pointer is NULL exactly
+ * when the plugin declares no such hook (no hook note).
  */
 typedef struct plugboard_descriptor {
   uint32_t size;       /* sizeof(plugboard_descriptor) as the plugin was built */
@@ -139,13 +148,26 @@ typedef struct plugboard_descriptor {
   const plugboard_error *(*take_error)(void);
 } plugboard_descriptor;
 
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
-PB_STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
-PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
+#if defined(__wasm32__)
+/* wasm32 (ILP32): a function pointer is a 32-bit index into the module's
+ * function table (exported as "__indirect_function_table" when linked with
+ * -Wl,--export-table); the host calls table.get(index)(). */
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "wasm32 descriptor.size offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "wasm32 descriptor.abi_major offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "wasm32 descriptor.abi_minor offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "wasm32 descriptor.init offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 12, "wasm32 descriptor.shutdown offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 16, "wasm32 descriptor.take_error offset");
+PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 20, "wasm32 descriptor size (ABI 1.0)");
+#else /* LP64 */
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, size) == 0, "descriptor.size offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_major) == 4, "descriptor.abi_major offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, abi_minor) == 6, "descriptor.abi_minor offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, init) == 8, "descriptor.init offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, shutdown) == 16, "descriptor.shutdown offset");
+PB__STATIC_ASSERT(offsetof(plugboard_descriptor, take_error) == 24, "descriptor.take_error offset");
+PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)");
+#endif /* __wasm32__ */
 
 /* ------------------------------------------------------------------------ */
 /* Metadata notes (read by the host from the file without running it)       */
@@ -183,22 +205,51 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
 #else
 #define PLUGBOARD_EXPORT __attribute__((visibility("default")))
 #endif
-#define PB_STR_(x) #x
-#define PB_STR(x) PB_STR_(x)
-#define PB_CAT_(a, b) a##b
-#define PB_CAT(a, b) PB_CAT_(a, b)
-#define PB_ALIGN4(n) (((n) + 3u) & ~3u)
+#define PB__STR_(x) #x
+#define PB__STR(x) PB__STR_(x)
+#define PB__ALIGN4(n) (((n) + 3u) & ~3u)
 
+#if defined(__wasm__)
+/* WebAssembly: the same record, byte for byte, in a custom section named
+ * "plugboard" (wasm-ld concatenates the sections of every object file).
+ * clang puts section("...") data in a data segment on wasm, so the record is
+ * written by top-level assembly, whose ".section .custom_section.NAME" makes
+ * a custom section. The text goes into an assembler string as it is: the
+ * integrated assembler takes raw newlines there, but a double quote or a
+ * backslash in a name or version would not survive (a plugin name is
+ * [a-z0-9._-] and a version semver, so none does). The C object is kept for
+ * its compile-time checks (duplicates, sizeof in PB__FN_NOTE) but is not
+ * emitted: the notes are not in linear memory. */
+#define PB__NOTE(pb_id_, pb_type_, pb_text_)                                   \
+  __asm__(".section .custom_section.plugboard,\"\",@\n"                      \
+          ".int32 10\n.int32 1f-0f\n.int32 " PB__STR(pb_type_) "\n"            \
+          ".asciz \"plugboard\"\n.p2align 2\n"                                \
+          "0:\n.asciz \"" pb_text_ "\"\n1:\n.p2align 2\n");                     \
+  __attribute__((unused)) static const struct {                               \
+    uint32_t namesz, descsz, type;                                             \
+    char name[12];                                                             \
+    char desc[PB__ALIGN4(sizeof(pb_text_))];                                    \
+  } pb_id_ = {10, sizeof(pb_text_), pb_type_, "plugboard", pb_text_}
+#else
 /* One ELF note record: header, owner "plugboard" padded to 12, text desc
  * padded to 4. `used` keeps it through optimisation; notes also survive
  * --gc-sections. */
-#define PB_NOTE(pb_id_, pb_type_, pb_text_)                                   \
+#define PB__NOTE(pb_id_, pb_type_, pb_text_)                                   \
   __attribute__((used, section(".note.plugboard"), aligned(4))) static const   \
   struct {                                                                     \
     uint32_t namesz, descsz, type;                                             \
     char name[12];                                                             \
-    char desc[PB_ALIGN4(sizeof(pb_text_))];                                    \
+    char desc[PB__ALIGN4(sizeof(pb_text_))];                                    \
   } pb_id_ = {10, sizeof(pb_text_), pb_type_, "plugboard", pb_text_}
+#endif /* __wasm__ */
+
+/* The export of a declared function: on wasm also an export of that name,
+ * so no linker flag is needed to export it. */
+#if defined(__wasm__)
+#define PB__EXPORT_AS(name) PLUGBOARD_EXPORT __attribute__((export_name(#name)))
+#else
+#define PB__EXPORT_AS(name) PLUGBOARD_EXPORT
+#endif
 
 /**
  * The plugin's identity; exactly once per plugin, in one .c file. Defines
@@ -207,12 +258,12 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  *   version: string literal, semver ("0.1.0")
  */
 #define PLUGBOARD_PLUGIN(name, version)                                        \
-  PB_NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,                               \
-          "abi=" PB_STR(PLUGBOARD_ABI_MAJOR) "." PB_STR(PLUGBOARD_ABI_MINOR)   \
+  PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,                               \
+          "abi=" PB__STR(PLUGBOARD_ABI_MAJOR) "." PB__STR(PLUGBOARD_ABI_MINOR)   \
           "\nname=" name "\nversion=" version                                  \
           "\nbuild_id=" PLUGBOARD_BUILD_ID "\ncompiler=" PLUGBOARD_COMPILER    \
           "\n");                                                               \
-  PB_PLUGIN_RUNTIME
+  PB__PLUGIN_RUNTIME
 
 /**
  * A named, versioned interface: `cname` is the C identifier functions use to
@@ -220,7 +271,7 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * Adding functions is a minor change; changing a signature needs a new major.
  */
 #define PLUGBOARD_INTERFACE(cname, id, major, minor)                           \
-  PB_NOTE(pb_iface_##cname, PLUGBOARD_NOTE_INTERFACE,                          \
+  PB__NOTE(pb_iface_##cname, PLUGBOARD_NOTE_INTERFACE,                          \
           "symbol=" #cname "\nid=" id "\nversion=" #major "." #minor "\n")
 
 /**
@@ -230,9 +281,9 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * in C, () declares a function whose arguments are not checked.
  */
 #define PLUGBOARD_FN(iface, ret, name, params)                                 \
-  PB_FN_NOTE(iface, ret, name, params, "0");                                   \
-  PLUGBOARD_EXPORT ret name params;                                            \
-  PLUGBOARD_EXPORT ret name params
+  PB__FN_NOTE(iface, ret, name, params, "0");                                   \
+  PB__EXPORT_AS(name) ret name params;                                          \
+  PB__EXPORT_AS(name) ret name params
 
 /**
  * As PLUGBOARD_FN, for a function that may fail: on failure it calls
@@ -240,39 +291,590 @@ PB_STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)"
  * returning it. Fallible functions must be called synchronously.
  */
 #define PLUGBOARD_FALLIBLE_FN(iface, ret, name, params)                        \
-  PB_FN_NOTE(iface, ret, name, params, "1");                                   \
-  PLUGBOARD_EXPORT ret name params;                                            \
-  PLUGBOARD_EXPORT ret name params
+  PB__FN_NOTE(iface, ret, name, params, "1");                                   \
+  PB__EXPORT_AS(name) ret name params;                                          \
+  PB__EXPORT_AS(name) ret name params
 
-#define PB_FN_NOTE(iface, ret, name, params, fallible)                         \
-  PB_STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
+#define PB__FN_NOTE(iface, ret, name, params, fallible)                         \
+  PB__STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
                  "declare the interface first with PLUGBOARD_INTERFACE");      \
-  PB_NOTE(pb_fn_##name, PLUGBOARD_NOTE_FUNCTION,                               \
+  PB__NOTE(pb_fn_##name, PLUGBOARD_NOTE_FUNCTION,                               \
           "interface=" #iface "\nsignature=" #ret " " #name #params            \
           "\nfallible=" fallible "\n")
 
 /**
  * Optional hooks, at most one each: `int32_t fn(void)` run after load
- * (non-zero fails the load) and `void fn(void)` run before unload.
+ * (non-zero fails the load) and `void fn(void)` run before unload. Each
+ * writes the hook's note and defines the function the descriptor points
+ * at, so the two always agree: a plugin without PLUGBOARD_INIT has no init
+ * note and a NULL descriptor.init (the host refuses a plugin where they
+ * disagree).
  */
 #define PLUGBOARD_INIT(fn)                                                     \
-  PB_NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=" #fn "\n"); \
-  int32_t (*const pb_init_hook)(void) = fn
+  PB__NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=" #fn "\n"); \
+  int32_t pb__init(void) { return fn(); }                                      \
+  typedef int pb__init_defined
 #define PLUGBOARD_SHUTDOWN(fn)                                                 \
-  PB_NOTE(pb_note_shutdown, PLUGBOARD_NOTE_HOOK,                               \
+  PB__NOTE(pb_note_shutdown, PLUGBOARD_NOTE_HOOK,                               \
           "hook=shutdown\nfunction=" #fn "\n");                                \
-  void (*const pb_shutdown_hook)(void) = fn
+  void pb__shutdown(void) { fn(); }                                            \
+  typedef int pb__shutdown_defined
 
-/* Weak: a plugin without hooks leaves these NULL. */
-extern int32_t (*const pb_init_hook)(void) __attribute__((weak, visibility("hidden")));
-extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hidden")));
+/* Weak and hidden: without PLUGBOARD_INIT / PLUGBOARD_SHUTDOWN these are
+ * undefined, and the descriptor's pointers to them are NULL. */
+int32_t pb__init(void) __attribute__((weak, visibility("hidden")));
+void pb__shutdown(void) __attribute__((weak, visibility("hidden")));
 
-#include <stdarg.h>
-#include <stdio.h>
+/**
+ * The compatibility rule, as a function (as CLAP's clap_version_is_compatible):
+ * whether a host of ABI host_major.host_minor loads a plugin built with ABI
+ * plugin_major.plugin_minor. The same rule is src/abi/abi_version.ts's
+ * isAbiCompatible; a test checks the two agree.
+ */
+static inline bool plugboard_abi_is_compatible(uint16_t host_major, uint16_t host_minor,
+                                               uint16_t plugin_major, uint16_t plugin_minor) {
+  return plugin_major == host_major && plugin_minor <= host_minor;
+}
 
-#define PB_PLUGIN_RUNTIME                                                      \
-  static PB_THREAD_LOCAL plugboard_error pb_error_slot;                          \
-  static PB_THREAD_LOCAL int pb_error_pending;                                   \
+#if defined(__wasm__)
+/* ------------------------------------------------------------------------ */
+/* WebAssembly runtime: self-contained (no libc function, no import), so a   */
+/* plugin that uses no libc function itself needs no import at all.         */
+/*                                                                           */
+/* Link a plugin with: -nostartfiles (or -nostdlib without wasi-libc)        */
+/*   -Wl,--no-entry -Wl,--export-table                                       */
+/* The module then exports "memory", "__indirect_function_table" (the table  */
+/* the descriptor's function pointers index), "plugboard_entry",             */
+/* "plugboard_take_error", "plugboard_alloc", "plugboard_free" and every     */
+/* PLUGBOARD_FN / PLUGBOARD_FALLIBLE_FN function under its own name.         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Memory for the host to copy a string or buffer argument into: `size`
+ * bytes (at most 2 GiB), or NULL (0) when memory cannot grow. When the
+ * module links a malloc (the plugin calls malloc itself), the blocks come
+ * from it (16-byte aligned with wasi-libc): wasi-libc's malloc claims all
+ * memory up to the current size on its first call, so a second heap beside
+ * it is not safe. Otherwise they come from pages this allocator grows
+ * (memory.grow), 16-byte aligned, in power-of-two classes from 16 bytes to
+ * 2 GiB, a free list each. Not thread-safe: a wasm32 plugin instance is
+ * single-threaded.
+ */
+PB__EXPORT_AS(plugboard_alloc) void *plugboard_alloc(uint32_t size);
+/** Give back a block of plugboard_alloc(size), with the same size; NULL is ignored. */
+PB__EXPORT_AS(plugboard_free) void plugboard_free(void *ptr, uint32_t size);
+
+/* Run by plugboard_entry() on its first call: the module's constructors,
+ * which a module linked without crt1 runs nowhere else. Referring to it
+ * matters too: without a reference, wasm-ld 14 links a module that has
+ * constructors, or wasi-libc's exit.o, as a "command" and wraps every
+ * export to run the constructors before and __wasm_call_dtors (atexit
+ * handlers, stdio flush) after each call. */
+void __wasm_call_ctors(void);
+
+/* The error slot is thread-local only in a threaded build (-matomics), and
+ * then in the local-exec model, the only one clang 14 compiles for wasm.
+ * Otherwise an instance has one thread, and a thread-local would break the
+ * link of a -mbulk-memory build ("'atomics' feature must be used in order
+ * to use thread-local storage"). */
+#if defined(__wasm_atomics__)
+#define PB__WASM_THREAD_LOCAL PB__THREAD_LOCAL __attribute__((tls_model("local-exec")))
+#else
+#define PB__WASM_THREAD_LOCAL
+#endif
+
+/* pb_fail's formatter, so the SDK needs no libc: flags "-+ #0", width and
+ * precision (digits or '*'), length hh h l ll j z t L, and conversions
+ * d i u o x X c s p n % f F e E g G (a A print as e E), as glibc prints
+ * them: floating-point values from their exact decimal expansion, rounded
+ * to even on ties. The differences: precision is capped at 40, %a prints as
+ * %e, a long double prints as the double nearest to it, %n writes nothing,
+ * and an unknown conversion is copied as it is. */
+/* Formatting errors is cold: kept out of line, the formatter is a third
+ * smaller. no_builtin: clang must not turn its loops into memcpy or memset
+ * calls, which a module without libc cannot link. */
+#define PB__FMT_COLD static inline __attribute__((noinline, no_builtin))
+
+typedef struct pb_fmt_out {
+  char *buf;
+  uint32_t cap;
+  uint32_t len;
+} pb_fmt_out;
+
+typedef struct pb_fmt_spec {
+  int left, plus, space, alt, zero, width, prec;
+  char conv;
+} pb_fmt_spec;
+
+PB__FMT_COLD void pb_fmt_put(pb_fmt_out *o, char c) {
+  if (o->len + 1 < o->cap) o->buf[o->len] = c;
+  o->len++;
+}
+
+PB__FMT_COLD void pb_fmt_repeat(pb_fmt_out *o, char c, int n) {
+  for (; n > 0; n--) pb_fmt_put(o, c);
+}
+
+/* One converted field: prefix (sign, 0x), zeros, body; padded to the width. */
+PB__FMT_COLD void pb_fmt_field(pb_fmt_out *o, const pb_fmt_spec *s, const char *pre, int npre,
+                                int zeros, const char *body, int nbody) {
+  int n = npre + zeros + nbody;
+  int pad = s->width > n ? s->width - n : 0;
+  if (!s->left && !s->zero) pb_fmt_repeat(o, ' ', pad);
+  for (int i = 0; i < npre; i++) pb_fmt_put(o, pre[i]);
+  if (!s->left && s->zero) pb_fmt_repeat(o, '0', pad);
+  pb_fmt_repeat(o, '0', zeros);
+  for (int i = 0; i < nbody; i++) pb_fmt_put(o, body[i]);
+  if (s->left) pb_fmt_repeat(o, ' ', pad);
+}
+
+PB__FMT_COLD void pb_fmt_int(pb_fmt_out *o, const pb_fmt_spec *s, uint64_t v, int neg) {
+  const char *alphabet = s->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+  unsigned base = s->conv == 'o' ? 8u : (s->conv == 'x' || s->conv == 'X' || s->conv == 'p') ? 16u : 10u;
+  char digits[24];
+  int n = 0;
+  int nonzero = v != 0;
+  for (; v != 0; v /= base) digits[23 - n++] = alphabet[v % base];
+  int prec = s->prec < 0 ? 1 : s->prec;
+  int zeros = prec > n ? prec - n : 0;
+  if (s->alt && base == 8 && zeros == 0 && (n == 0 || digits[24 - n] != '0')) zeros = 1;
+  char pre[2];
+  int npre = 0;
+  int is_signed = s->conv == 'd' || s->conv == 'i';
+  if (neg) pre[npre++] = '-';
+  else if (is_signed && s->plus) pre[npre++] = '+';
+  else if (is_signed && s->space) pre[npre++] = ' ';
+  if (base == 16 && ((s->alt && nonzero) || s->conv == 'p')) {
+    pre[npre++] = '0';
+    pre[npre++] = s->conv == 'X' ? 'X' : 'x';
+  }
+  pb_fmt_spec t = *s;
+  if (s->prec >= 0) t.zero = 0;
+  pb_fmt_field(o, &t, pre, npre, zeros, digits + 24 - n, n);
+}
+
+/* The exact decimal digits of v (finite, > 0): d[0..*n) without leading or
+ * trailing zeros, and the return value e, the power of ten of d[0]. v is
+ * m * 2^e2 with m < 2^53: its digits are those of the integer m * 2^e2, or
+ * for e2 < 0 those of m * 5^-e2 scaled by 10^e2. The integer is kept in
+ * base 10^9, least significant word first: at most 86 words (767 digits,
+ * for the smallest subnormal), d needs PB__FMT_DIGITS bytes. */
+#define PB__FMT_DIGITS 800
+PB__FMT_COLD int pb_fmt_digits(double v, unsigned char *d, int *n) {
+  union {
+    double f;
+    uint64_t u;
+  } bits = {v};
+  uint64_t m = bits.u & 0xfffffffffffffull;
+  int biased = (int)((bits.u >> 52) & 0x7ff);
+  int e2 = biased == 0 ? -1074 : biased - 1075;
+  if (biased != 0) m |= 1ull << 52;
+  while ((m & 1) == 0 && e2 < 0) {
+    m >>= 1;
+    e2++;
+  }
+  uint32_t w[90];
+  int nw = 0;
+  for (; m != 0; m /= 1000000000u) w[nw++] = (uint32_t)(m % 1000000000u);
+  int scale = e2 < 0 ? -e2 : 0;
+  /* Multiply by 2^29 or 5^13 at a time: a word times either, plus the
+   * carry, stays below 2^63. */
+  for (int left = e2 < 0 ? -e2 : e2; left > 0;) {
+    int step = e2 < 0 ? (left < 13 ? left : 13) : (left < 29 ? left : 29);
+    uint64_t factor = 1;
+    for (int i = 0; i < step; i++) factor *= e2 < 0 ? 5u : 2u;
+    uint64_t carry = 0;
+    for (int i = 0; i < nw; i++) {
+      uint64_t x = (uint64_t)w[i] * factor + carry;
+      w[i] = (uint32_t)(x % 1000000000u);
+      carry = x / 1000000000u;
+    }
+    for (; carry != 0; carry /= 1000000000u) w[nw++] = (uint32_t)(carry % 1000000000u);
+    left -= step;
+  }
+  int count = 0;
+  for (int i = nw - 1; i >= 0; i--) {
+    uint32_t x = w[i];
+    int length = 9;
+    if (i == nw - 1) {
+      length = 1;
+      for (uint32_t y = x; y >= 10; y /= 10) length++;
+    }
+    for (int j = length - 1; j >= 0; j--, x /= 10) d[count + j] = (unsigned char)(x % 10);
+    count += length;
+  }
+  int e = count - 1 - scale;
+  while (d[count - 1] == 0) count--;
+  *n = count;
+  return e;
+}
+
+/* Round n exact digits to nd significant ones, ties to even as glibc does
+ * (0.5 -> 0, 2.25 -> 2.2, but 0.35, in binary 0.34999..., -> 0.3); returns
+ * how many remain significant (0: the value rounds to zero) and updates *e. */
+PB__FMT_COLD int pb_fmt_round(unsigned char *d, int n, int nd, int *e) {
+  if (nd >= n) return n;
+  if (nd < 0) return 0;
+  int up = d[nd] > 5 || (d[nd] == 5 && (nd + 1 < n || (nd > 0 && (d[nd - 1] & 1))));
+  if (nd == 0) {
+    if (!up) return 0;
+    d[0] = 1;
+    *e += 1;
+    return 1;
+  }
+  if (up) {
+    int i = nd - 1;
+    while (i >= 0 && d[i] == 9) d[i--] = 0;
+    if (i >= 0) {
+      d[i]++;
+    } else {
+      d[0] = 1;
+      *e += 1;
+    }
+  }
+  return nd;
+}
+
+static inline char pb_fmt_digit(const unsigned char *d, int nd, int e, int k) {
+  int i = e - k;
+  return (char)('0' + (i >= 0 && i < nd ? d[i] : 0));
+}
+
+PB__FMT_COLD int pb_fmt_fixed(char *out, const unsigned char *d, int nd, int e, int prec, int alt) {
+  int n = 0;
+  for (int k = e > 0 ? e : 0; k >= 0; k--) out[n++] = pb_fmt_digit(d, nd, e, k);
+  if (prec > 0 || alt) out[n++] = '.';
+  for (int k = -1; k >= -prec; k--) out[n++] = pb_fmt_digit(d, nd, e, k);
+  return n;
+}
+
+PB__FMT_COLD int pb_fmt_exp(char *out, const unsigned char *d, int nd, int e, int prec, int alt,
+                             int upper) {
+  int n = 0;
+  if (nd == 0) e = 0;
+  out[n++] = pb_fmt_digit(d, nd, e, e);
+  if (prec > 0 || alt) out[n++] = '.';
+  for (int k = 1; k <= prec; k++) out[n++] = pb_fmt_digit(d, nd, e, e - k);
+  out[n++] = upper ? 'E' : 'e';
+  out[n++] = e < 0 ? '-' : '+';
+  int x = e < 0 ? -e : e;
+  if (x >= 100) out[n++] = (char)('0' + x / 100);
+  out[n++] = (char)('0' + x / 10 % 10);
+  out[n++] = (char)('0' + x % 10);
+  return n;
+}
+
+PB__FMT_COLD void pb_fmt_float(pb_fmt_out *o, const pb_fmt_spec *s, double v) {
+  union {
+    double f;
+    uint64_t u;
+  } bits = {v};
+  char body[400]; /* 309 integer digits, '.', 40 decimals */
+  int n = 0;
+  char conv = s->conv;
+  int upper = conv == 'F' || conv == 'E' || conv == 'G' || conv == 'A';
+  char pre[1];
+  int npre = 0;
+  if (bits.u >> 63) pre[npre++] = '-';
+  else if (s->plus) pre[npre++] = '+';
+  else if (s->space) pre[npre++] = ' ';
+  if (bits.u >> 63) v = -v;
+  pb_fmt_spec t = *s;
+  if (v != v || v > 1.7976931348623157e308) {
+    const char *word = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+    t.zero = 0;
+    pb_fmt_field(o, &t, pre, npre, 0, word, 3);
+    return;
+  }
+  int prec = s->prec < 0 ? 6 : s->prec > 40 ? 40 : s->prec;
+  unsigned char d[PB__FMT_DIGITS];
+  int count = 0;
+  int e = v == 0.0 ? 0 : pb_fmt_digits(v, d, &count);
+  if (conv == 'f' || conv == 'F') {
+    int nd = pb_fmt_round(d, count, e + 1 + prec, &e);
+    n = pb_fmt_fixed(body, d, nd, e, prec, s->alt);
+  } else if (conv == 'g' || conv == 'G') {
+    int p = prec == 0 ? 1 : prec;
+    int nd = pb_fmt_round(d, count, p, &e);
+    if (nd == 0) e = 0;
+    if (p > e && e >= -4) {
+      n = pb_fmt_fixed(body, d, nd, e, p - 1 - e, s->alt);
+    } else {
+      n = pb_fmt_exp(body, d, nd, e, p - 1, s->alt, upper);
+    }
+    if (!s->alt) {
+      int dot = -1, exp = n;
+      for (int i = 0; i < n; i++) {
+        if (body[i] == '.') dot = i;
+        if (body[i] == 'e' || body[i] == 'E') exp = i;
+      }
+      if (dot >= 0) {
+        int end = exp;
+        while (end > dot + 1 && body[end - 1] == '0') end--;
+        if (end == dot + 1) end = dot;
+        int removed = exp - end;
+        for (int i = exp; i < n; i++) body[i - removed] = body[i];
+        n -= removed;
+      }
+    }
+  } else {
+    int nd = pb_fmt_round(d, count, prec + 1, &e);
+    n = pb_fmt_exp(body, d, nd, e, prec, s->alt, upper);
+  }
+  pb_fmt_field(o, &t, pre, npre, 0, body, n);
+}
+
+/* A long double (IEEE binary128 on wasm32) as a double, from its bits, so
+ * the SDK needs none of compiler-rt's soft-float functions. */
+static inline double pb_fmt_long_double(long double value) {
+  union {
+    long double l;
+    uint64_t w[2];
+  } in;
+  in.l = value;
+  uint64_t sign = in.w[1] >> 63;
+  int64_t exp = (int64_t)((in.w[1] >> 48) & 0x7fff);
+  uint64_t mant = ((in.w[1] & 0xffffffffffffull) << 4) | (in.w[0] >> 60);
+  union {
+    uint64_t u;
+    double f;
+  } out;
+  if (exp == 0x7fff) {
+    out.u = (sign << 63) | (0x7ffull << 52) | (mant ? 1ull << 51 : 0);
+  } else if (exp == 0 || exp - 16383 + 1023 <= 0) {
+    out.u = sign << 63;
+  } else if (exp - 16383 + 1023 >= 0x7ff) {
+    out.u = (sign << 63) | (0x7ffull << 52);
+  } else {
+    out.u = (sign << 63) | ((uint64_t)(exp - 16383 + 1023) << 52) | mant;
+  }
+  return out.f;
+}
+
+/* vsnprintf for the conversions above: writes at most cap - 1 bytes and a
+ * NUL, returns the length the whole text would have. */
+PB__FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va_list args) {
+  pb_fmt_out o = {buf, cap, 0};
+  va_list ap;
+  va_copy(ap, args);
+  const char *p = format;
+  while (*p) {
+    if (*p != '%') {
+      pb_fmt_put(&o, *p++);
+      continue;
+    }
+    const char *start = p++;
+    pb_fmt_spec s = {0, 0, 0, 0, 0, 0, -1, 0};
+    for (;; p++) {
+      if (*p == '-') s.left = 1;
+      else if (*p == '+') s.plus = 1;
+      else if (*p == ' ') s.space = 1;
+      else if (*p == '#') s.alt = 1;
+      else if (*p == '0') s.zero = 1;
+      else break;
+    }
+    if (*p == '*') {
+      s.width = va_arg(ap, int);
+      if (s.width < 0) {
+        s.left = 1;
+        s.width = s.width == -2147483647 - 1 ? 0 : -s.width;
+      }
+      p++;
+    } else {
+      while (*p >= '0' && *p <= '9') s.width = s.width < 100000 ? s.width * 10 + (*p - '0') : s.width, p++;
+    }
+    if (*p == '.') {
+      p++;
+      s.prec = 0;
+      if (*p == '*') {
+        s.prec = va_arg(ap, int);
+        if (s.prec < 0) s.prec = -1;
+        p++;
+      } else {
+        while (*p >= '0' && *p <= '9') s.prec = s.prec < 100000 ? s.prec * 10 + (*p - '0') : s.prec, p++;
+      }
+    }
+    if (s.left) s.zero = 0;
+    char len = 0;
+    if (*p == 'h') len = *++p == 'h' ? (p++, 'H') : 'h';
+    else if (*p == 'l') len = *++p == 'l' ? (p++, 'q') : 'l';
+    else if (*p == 'j' || *p == 'z' || *p == 't' || *p == 'L') len = *p++;
+    s.conv = *p;
+    if (*p) p++;
+    switch (s.conv) {
+      case 'd':
+      case 'i': {
+        int64_t v = len == 'l' ? (int64_t)va_arg(ap, long)
+                  : len == 'q' ? (int64_t)va_arg(ap, long long)
+                  : len == 'j' ? (int64_t)va_arg(ap, intmax_t)
+                  : len == 'z' || len == 't' ? (int64_t)va_arg(ap, ptrdiff_t)
+                  : len == 'H' ? (int64_t)(signed char)va_arg(ap, int)
+                  : len == 'h' ? (int64_t)(short)va_arg(ap, int)
+                  : (int64_t)va_arg(ap, int);
+        pb_fmt_int(&o, &s, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+        break;
+      }
+      case 'u':
+      case 'o':
+      case 'x':
+      case 'X': {
+        uint64_t v = len == 'l' ? (uint64_t)va_arg(ap, unsigned long)
+                   : len == 'q' ? (uint64_t)va_arg(ap, unsigned long long)
+                   : len == 'j' ? (uint64_t)va_arg(ap, uintmax_t)
+                   : len == 'z' || len == 't' ? (uint64_t)va_arg(ap, size_t)
+                   : len == 'H' ? (uint64_t)(unsigned char)va_arg(ap, unsigned)
+                   : len == 'h' ? (uint64_t)(unsigned short)va_arg(ap, unsigned)
+                   : (uint64_t)va_arg(ap, unsigned);
+        pb_fmt_int(&o, &s, v, 0);
+        break;
+      }
+      case 'p': {
+        const void *v = va_arg(ap, const void *);
+        pb_fmt_spec t = s;
+        t.zero = 0;
+        if (v == NULL) pb_fmt_field(&o, &t, "", 0, 0, "(nil)", 5);
+        else pb_fmt_int(&o, &s, (uint64_t)(uintptr_t)v, 0);
+        break;
+      }
+      case 'c': {
+        char c = (char)va_arg(ap, int);
+        s.zero = 0;
+        pb_fmt_field(&o, &s, "", 0, 0, &c, 1);
+        break;
+      }
+      case 's': {
+        const char *v = va_arg(ap, const char *);
+        if (v == NULL) v = s.prec < 0 || s.prec >= 6 ? "(null)" : "";
+        int n = 0;
+        while ((s.prec < 0 || n < s.prec) && v[n]) n++;
+        s.zero = 0;
+        pb_fmt_field(&o, &s, "", 0, 0, v, n);
+        break;
+      }
+      case 'f':
+      case 'F':
+      case 'e':
+      case 'E':
+      case 'g':
+      case 'G':
+      case 'a':
+      case 'A': {
+        double v = len == 'L' ? pb_fmt_long_double(va_arg(ap, long double)) : va_arg(ap, double);
+        if (s.conv == 'a') s.conv = 'e';
+        if (s.conv == 'A') s.conv = 'E';
+        pb_fmt_float(&o, &s, v);
+        break;
+      }
+      case 'n':
+        (void)va_arg(ap, void *);
+        break;
+      case '%':
+        pb_fmt_put(&o, '%');
+        break;
+      default:
+        while (start < p) pb_fmt_put(&o, *start++);
+        break;
+    }
+  }
+  va_end(ap);
+  if (cap > 0) buf[o.len < cap ? o.len : cap - 1] = '\0';
+  return o.len;
+}
+
+#define PB__PLUGIN_RUNTIME                                                      \
+  static PB__WASM_THREAD_LOCAL plugboard_error pb_error_slot;                   \
+  static PB__WASM_THREAD_LOCAL int pb_error_pending;                            \
+  int32_t pb_fail(int32_t code, const char *format, ...) {                     \
+    va_list args;                                                              \
+    va_start(args, format);                                                    \
+    uint32_t n = pb_vformat(pb_error_slot.message,                             \
+                            PLUGBOARD_ERROR_MESSAGE_MAX, format, args);        \
+    va_end(args);                                                              \
+    if (n >= PLUGBOARD_ERROR_MESSAGE_MAX) n = PLUGBOARD_ERROR_MESSAGE_MAX - 1; \
+    pb_error_slot.code = code ? code : -1;                                     \
+    pb_error_slot.length = n;                                                  \
+    pb_error_pending = 1;                                                      \
+    return pb_error_slot.code;                                                 \
+  }                                                                            \
+  static const plugboard_error *pb_take_error(void) {                          \
+    if (!pb_error_pending) return NULL;                                        \
+    pb_error_pending = 0;                                                      \
+    return &pb_error_slot;                                                     \
+  }                                                                            \
+  PB__EXPORT_AS(plugboard_take_error)                                           \
+  const plugboard_error *plugboard_take_error(void);                           \
+  PB__EXPORT_AS(plugboard_take_error)                                           \
+  const plugboard_error *plugboard_take_error(void) {                          \
+    return pb_take_error();                                                    \
+  }                                                                            \
+  PB__EXPORT_AS(plugboard_entry)                                                \
+  const plugboard_descriptor *plugboard_entry(void);                           \
+  PB__EXPORT_AS(plugboard_entry)                                                \
+  const plugboard_descriptor *plugboard_entry(void) {                          \
+    static const plugboard_descriptor descriptor = {                           \
+        sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
+        pb__init, pb__shutdown, pb_take_error};                          \
+    static int pb_constructed;                                                 \
+    if (!pb_constructed) {                                                     \
+      pb_constructed = 1;                                                      \
+      __wasm_call_ctors();                                                     \
+    }                                                                          \
+    return &descriptor;                                                        \
+  }                                                                            \
+  /* libc's malloc and free if the module links them. A weakref pulls      \
+   * nothing in and leaves the plugin's own calls strong references. */      \
+  static void *pb_libc_malloc(size_t) __attribute__((weakref("malloc")));    \
+  static void pb_libc_free(void *) __attribute__((weakref("free")));         \
+  /* Power-of-two size classes from 16 bytes to 2 GiB, a free list each. */  \
+  static uint64_t pb_heap_next, pb_heap_end;                                   \
+  static void *pb_heap_free[32];                                               \
+  static unsigned pb_heap_class(uint32_t size) {                               \
+    unsigned k = 4;                                                            \
+    while (k < 32 && ((uint64_t)1 << k) < size) k++;                           \
+    return k;                                                                  \
+  }                                                                            \
+  void *plugboard_alloc(uint32_t size) {                                       \
+    if (pb_libc_malloc != NULL && pb_libc_free != NULL) {                      \
+      return size <= 0x80000000u ? pb_libc_malloc(size ? size : 1) : NULL;     \
+    }                                                                          \
+    unsigned k = pb_heap_class(size);                                          \
+    if (k >= 32) return NULL;                                                  \
+    void *block = pb_heap_free[k];                                             \
+    if (block != NULL) {                                                       \
+      pb_heap_free[k] = *(void **)block;                                       \
+      return block;                                                            \
+    }                                                                          \
+    uint64_t bytes = (uint64_t)1 << k;                                         \
+    if (pb_heap_end - pb_heap_next < bytes) {                                  \
+      /* Only pages grown here: a libc malloc may own the rest. */             \
+      size_t pages = (size_t)((bytes + 65535) >> 16);                          \
+      size_t old = __builtin_wasm_memory_grow(0, pages);                       \
+      if (old == (size_t)-1) return NULL;                                      \
+      uint64_t start = (uint64_t)old << 16;                                    \
+      if (start != pb_heap_end) pb_heap_next = start;                          \
+      pb_heap_end = start + ((uint64_t)pages << 16);                           \
+    }                                                                          \
+    block = (void *)(uintptr_t)pb_heap_next;                                   \
+    pb_heap_next += bytes;                                                     \
+    return block;                                                              \
+  }                                                                            \
+  void plugboard_free(void *ptr, uint32_t size) {                              \
+    if (pb_libc_malloc != NULL && pb_libc_free != NULL) {                      \
+      pb_libc_free(ptr);                                                       \
+      return;                                                                  \
+    }                                                                          \
+    unsigned k = pb_heap_class(size);                                          \
+    if (ptr == NULL || k >= 32) return;                                        \
+    *(void **)ptr = pb_heap_free[k];                                           \
+    pb_heap_free[k] = ptr;                                                     \
+  }                                                                            \
+  typedef int pb_plugin_runtime_defined
+
+#else /* not __wasm__ */
+
+#define PB__PLUGIN_RUNTIME                                                      \
+  static PB__THREAD_LOCAL plugboard_error pb_error_slot;                          \
+  static PB__THREAD_LOCAL int pb_error_pending;                                   \
   int32_t pb_fail(int32_t code, const char *format, ...) {                     \
     va_list args;                                                              \
     va_start(args, format);                                                    \
@@ -295,20 +897,15 @@ extern void (*const pb_shutdown_hook)(void) __attribute__((weak, visibility("hid
   PLUGBOARD_EXPORT const plugboard_error *plugboard_take_error(void) {         \
     return pb_take_error();                                                    \
   }                                                                            \
-  static int32_t pb_run_init(void) {                                           \
-    return &pb_init_hook != NULL && pb_init_hook ? pb_init_hook() : 0;         \
-  }                                                                            \
-  static void pb_run_shutdown(void) {                                          \
-    if (&pb_shutdown_hook != NULL && pb_shutdown_hook) pb_shutdown_hook();     \
-  }                                                                            \
   PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void);         \
   PLUGBOARD_EXPORT const plugboard_descriptor *plugboard_entry(void) {         \
     static const plugboard_descriptor descriptor = {                           \
         sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
-        pb_run_init, pb_run_shutdown, pb_take_error};                   \
+        pb__init, pb__shutdown, pb_take_error};                   \
     return &descriptor;                                                        \
   }                                                                            \
   typedef int pb_plugin_runtime_defined
+#endif /* __wasm__ */
 
 #ifdef __cplusplus
 }

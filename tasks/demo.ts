@@ -39,7 +39,9 @@ const CalcOp = defineInterface("calc.op", "1.0", {
 const POW_C = `/* calc-pow: x ^ n for an integer n, by repeated multiplication. */
 #include "plugboard.h"
 
-PLUGBOARD_PLUGIN("calc-pow", "0." PB_STR(VERSION) ".0");
+#define STR_(x) #x
+#define STR(x) STR_(x)
+PLUGBOARD_PLUGIN("calc-pow", "0." STR(VERSION) ".0");
 PLUGBOARD_INTERFACE(calc_op, "calc.op", 1, 0);
 
 #if BROKEN

@@ -10,7 +10,7 @@
 
 import { type PluginMetadata, readMetadata } from "../abi/read_metadata.ts";
 import type { ReadFile } from "../file/read_file.ts";
-import { type ParsedFormat, parseFormat } from "./formats.ts";
+import { type ParsedFormat, parseFormat, sidecarFormat } from "./formats.ts";
 
 interface Parsed {
   format: ParsedFormat;
@@ -24,24 +24,30 @@ const MAX_FILES = 64;
 const MAX_BYTES = 16 << 20;
 
 /**
- * The format and metadata of a file's bytes, from the cache or parsed now.
+ * The format and metadata of a file's bytes (and of its metadata sidecar,
+ * for an executable), from the cache or parsed now.
  *
  * @param file the file as read
+ * @param sidecar the executable's sidecar as read, if it has one
  * @returns the parsed format and metadata
  * @throws {LoadError} from the format reader or the metadata reader
  */
-export function parseChecked(file: ReadFile): { format: ParsedFormat; metadata: PluginMetadata } {
-  const hit = parsed.get(file.sha256);
+export function parseChecked(
+  file: ReadFile,
+  sidecar?: ReadFile,
+): { format: ParsedFormat; metadata: PluginMetadata } {
+  const key = sidecar ? `${file.sha256}+${sidecar.sha256}` : file.sha256;
+  const hit = parsed.get(key);
   if (hit) {
-    parsed.delete(file.sha256);
-    parsed.set(file.sha256, hit);
+    parsed.delete(key);
+    parsed.set(key, hit);
     return hit;
   }
-  const format = parseFormat(file.bytes, file.path);
-  const metadata = readMetadata(format, file.path, format);
+  const format = sidecar ? sidecarFormat(file.path, sidecar) : parseFormat(file.bytes, file.path);
+  const metadata = format.metadata ?? readMetadata(format, file.path, format);
   const size = file.bytes.length;
   if (size <= MAX_BYTES) {
-    parsed.set(file.sha256, { format, metadata, size });
+    parsed.set(key, { format, metadata, size });
     parsedBytes += size;
     for (const [key, entry] of parsed) {
       if (parsed.size <= MAX_FILES && parsedBytes <= MAX_BYTES) break;

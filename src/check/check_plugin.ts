@@ -38,6 +38,7 @@ import type { TrustPolicy } from "../registry/trust_policy.ts";
 import { type ParsedFormat, parseFormat } from "./formats.ts";
 import { parseChecked } from "./_parse_cache.ts";
 import { cachedIdentity } from "./_scan.ts";
+import { SIDECAR_SUFFIX } from "./sidecar.ts";
 import type { ListedFile } from "./list_plugin_files.ts";
 
 /** What the `verify` hook of {@linkcode CheckOptions} is shown: the checked file, before anything runs. */
@@ -191,11 +192,13 @@ export function examinePlugin(path: string, options: PipelineOptions = {}): Chec
   let metadata: PluginMetadata;
   try {
     const hashedAtMs = Date.now();
-    file = readFile(path, {
+    const program = path.endsWith(SIDECAR_SUFFIX) ? path.slice(0, -SIDECAR_SUFFIX.length) : path;
+    file = readFile(program, {
       allowInsecurePermissions: options.allowInsecurePermissions,
       secureDirectories: options.secureDirectories,
     });
-    ({ format, metadata } = parseChecked(file));
+    const sidecar = readSidecarOf(program, file, options);
+    ({ format, metadata } = parseChecked(file, sidecar));
     for (const name of format.runtime) requireRuntime(format, name, path);
     if (options.cache) {
       options.cache.store(file.stat, identityOf(metadata, { ...file, kind: format.kind }), {
@@ -289,6 +292,60 @@ export function checkLibrary(
 }
 
 const formats = new WeakMap<PluginCandidate, ParsedFormat>();
+
+/** Files that are plugins by their own bytes: no sidecar is looked for next to them. */
+const SELF_DESCRIBED = /\.(?:so(?:\.\d+)*|wasm)$/;
+
+/**
+ * The metadata sidecar of an executable (`PROGRAM.plugboard.json`), read
+ * with the same rules as the program, when there is one. An executable
+ * without one is not a plugin.
+ */
+function readSidecarOf(
+  program: string,
+  file: ReadFile,
+  options: PipelineOptions,
+): ReadFile | undefined {
+  if (SELF_DESCRIBED.test(program)) return undefined;
+  const path = program + SIDECAR_SUFFIX;
+  let exists = true;
+  try {
+    Deno.lstatSync(path);
+  } catch {
+    exists = false;
+  }
+  const executable = (file.stat.mode & 0o111) !== 0;
+  if (!exists) {
+    const script = file.bytes[0] === 0x23 && file.bytes[1] === 0x21; // "#!"
+    if (!executable || !script) return undefined;
+    throw new LoadError("NOT_A_PLUGIN", {
+      path: program,
+      what: "an executable without plugboard metadata",
+      expected: `its metadata sidecar ${JSON.stringify(path)}`,
+      found: "no sidecar",
+      hint:
+        "if it speaks plugboard-rpc (docs/subprocess.md), write its sidecar with `plugboard describe PROGRAM`, which runs it once to ask",
+    });
+  }
+  if (!executable) {
+    throw new LoadError("NOT_A_FILE", {
+      path: program,
+      what: "the program of a subprocess plugin is not executable",
+      expected: "an executable file (a mode with x bits)",
+      found: `mode 0${(file.stat.mode & 0o777).toString(8)}`,
+      hint: `chmod +x ${program}`,
+    });
+  }
+  return readFile(path, {
+    subject: "metadata sidecar",
+    maxBytes: MAX_SIDECAR_BYTES,
+    allowInsecurePermissions: options.allowInsecurePermissions,
+    secureDirectories: options.secureDirectories,
+  });
+}
+
+/** The largest metadata sidecar read. */
+const MAX_SIDECAR_BYTES = 1 << 20;
 
 /**
  * The parsed file behind a candidate, for the loader of its kind.

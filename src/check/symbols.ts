@@ -206,6 +206,21 @@ export function dlopenError(e: unknown, path: string, loadedAs: string, elf?: El
       cause: e,
     });
   }
+  // Deno could not find a declared symbol (dlsym): the library does not export it.
+  const missingSymbol = /^Failed to register symbol (\S+?):/.exec(text);
+  if (missingSymbol) {
+    const near = elf ? nearestNames(missingSymbol[1], exportedNames(elf, "function")) : [];
+    return new LoadError("SYMBOL_MISSING", {
+      path,
+      what: `symbol "${missingSymbol[1]}" is not an exported function`,
+      expected: `an exported function "${missingSymbol[1]}"`,
+      found: `no such symbol in the library${
+        near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""
+      }`,
+      hint: "check the name and the library's version (nm -D LIBRARY lists what it exports)",
+      cause: e,
+    });
+  }
   const undef = /undefined symbol: (\S+)/.exec(text);
   if (undef) {
     return new LoadError("LOAD_FAILED", {

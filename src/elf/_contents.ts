@@ -258,6 +258,7 @@ function readSymbols(
         : "other",
       visibility: VISIBILITIES[b[p + 5] & 3],
       defined: u16(r, p + 6) !== 0,
+      section: u16(r, p + 6),
     };
   }
   return out;

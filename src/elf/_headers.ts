@@ -35,12 +35,16 @@ export const PT_LOAD = 1;
 export interface Segment {
   /** `p_type`. */
   type: number;
+  /** `p_flags`: PF_X 1, PF_W 2, PF_R 4. */
+  flags: number;
   /** `p_offset`. */
   offset: number;
   /** `p_vaddr`. */
   vaddr: number;
   /** `p_filesz`. */
   filesz: number;
+  /** `p_memsz`. */
+  memsz: number;
   /** `p_align`. */
   align: number;
 }
@@ -123,9 +127,11 @@ export function readHeaders(r: Reader): Headers {
     const p = phoff + i * PHDR_SIZE;
     segments[i] = {
       type: u32(r, p),
+      flags: u32(r, p + 4),
       offset: u64(r, p + 8),
       vaddr: u64(r, p + 16),
       filesz: u64(r, p + 32),
+      memsz: u64(r, p + 40),
       align: u64(r, p + 48),
     };
   }

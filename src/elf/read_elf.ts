@@ -28,7 +28,7 @@
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { readDynamic, readDynamicSymbols, readNotes, readSymbolSection } from "./_contents.ts";
 import { describeNonElf } from "./_describe.ts";
-import { AddressMap, checkSectionNames, readHeaders } from "./_headers.ts";
+import { AddressMap, checkSectionNames, PT_LOAD, readHeaders } from "./_headers.ts";
 import { knownMachines, machineCode, machineName } from "./_machines.ts";
 import {
   createReader,
@@ -57,6 +57,7 @@ import {
  *   binding: "global",
  *   visibility: "default",
  *   defined: true,
+ *   section: 12,
  * };
  * const callable = symbol.defined && symbol.type === "func" && symbol.binding !== "local";
  * console.log(callable); // true
@@ -86,6 +87,30 @@ export interface ElfSymbol {
   visibility: "default" | "internal" | "hidden" | "protected";
   /** Whether the file defines it (`st_shndx != SHN_UNDEF`); `false` for imports. */
   defined: boolean;
+  /**
+   * `st_shndx`: the index of the section it is in; 0 (`SHN_UNDEF`) for an
+   * import, `0xfff1` (`SHN_ABS`) for an absolute value that is no address in
+   * the file, `0xfff2` (`SHN_COMMON`).
+   */
+  section: number;
+}
+
+/** A loadable segment (`PT_LOAD`): where the file's bytes are mapped, and how. */
+export interface ElfLoadSegment {
+  /** `p_vaddr`: the segment's first virtual address (relative to the load base). */
+  vaddr: number;
+  /** `p_memsz`: its size in memory (bytes past `filesz` are zero-filled). */
+  memsz: number;
+  /** `p_offset`: where its bytes are in the file. */
+  offset: number;
+  /** `p_filesz`: how many bytes of the file it maps. */
+  filesz: number;
+  /** Mapped readable (`PF_R`). */
+  read: boolean;
+  /** Mapped writable (`PF_W`). */
+  write: boolean;
+  /** Mapped executable (`PF_X`). */
+  execute: boolean;
 }
 
 /**
@@ -160,6 +185,10 @@ export interface ElfInfo {
   notes: ElfNote[];
   /** `DT_FLAGS_1` of the dynamic section (0 when absent); `DF_1_NODELETE` (0x8) means dlclose never unloads it. */
   flags1: number;
+  /** The loadable segments (`PT_LOAD`), in file order: the only memory of the object there is. */
+  loads: ElfLoadSegment[];
+  /** The ranges made read-only after relocation (`PT_GNU_RELRO`): `[vaddr, vaddr + memsz)`. */
+  relro: { vaddr: number; memsz: number }[];
 }
 
 /**
@@ -276,6 +305,10 @@ const ET_DYN = 3;
 const ET_CORE = 4;
 
 const PT_NOTE = 4;
+const PT_GNU_RELRO = 0x6474e552;
+const PF_X = 1;
+const PF_W = 2;
+const PF_R = 4;
 const SHT_SYMTAB = 2;
 const SHT_NOTE = 7;
 const SHT_DYNSYM = 11;
@@ -438,6 +471,19 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
     buildId: buildId ? toHex(buildId.desc) : undefined,
     notes,
     flags1: dyn.flags1,
+    loads: segments.filter((s) => s.type === PT_LOAD).map((s) => ({
+      vaddr: s.vaddr,
+      memsz: s.memsz,
+      offset: s.offset,
+      filesz: s.filesz,
+      read: (s.flags & PF_R) !== 0,
+      write: (s.flags & PF_W) !== 0,
+      execute: (s.flags & PF_X) !== 0,
+    })),
+    relro: segments.filter((s) => s.type === PT_GNU_RELRO).map((s) => ({
+      vaddr: s.vaddr,
+      memsz: s.memsz,
+    })),
   };
 }
 

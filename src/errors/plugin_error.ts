@@ -14,6 +14,7 @@ export type ErrorCode =
   | "NOT_A_FILE"
   | "PERMISSION_DENIED"
   | "NOT_ELF"
+  | "NOT_WASM"
   | "TRUNCATED"
   | "MALFORMED"
   | "WRONG_ARCH"
@@ -49,6 +50,7 @@ export type ErrorCode =
   | "HANDSHAKE_FAILED"
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
+  | "SANDBOX_UNAVAILABLE"
   // the command line and the build
   | "USAGE"
   | "BUILD_FAILED"

@@ -9,6 +9,7 @@
  */
 
 import { basename, dirname, join, resolve } from "node:path";
+import { PluginError, quote } from "../errors/plugin_error.ts";
 
 let counter = 0;
 
@@ -21,6 +22,14 @@ let counter = 0;
  * @param mode permission bits of a new file (an existing file keeps its own)
  */
 export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
+  try {
+    writeAtomic(path, text, mode);
+  } catch (e) {
+    throw writeError(e, path);
+  }
+}
+
+function writeAtomic(path: string, text: string, mode: number): void {
   const target = linkTarget(resolve(path));
   const dir = dirname(target);
   let keep: number | undefined;
@@ -103,11 +112,68 @@ function linkTarget(path: string): string {
 export function withFileLock<T>(path: string, fn: () => T): T {
   const target = linkTarget(resolve(path));
   const sidecar = join(dirname(target), `.${basename(target)}.lock`);
-  const lock = Deno.openSync(sidecar, { read: true, write: true, create: true, mode: 0o600 });
+  let lock: Deno.FsFile;
+  try {
+    lock = Deno.openSync(sidecar, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (e) {
+    throw writeError(e, path);
+  }
   try {
     lock.lockSync(true);
     return fn();
   } finally {
     lock.close(); // closing the descriptor releases the lock
   }
+}
+
+/**
+ * Translate an error of writing `path` into plugboard's: `NOT_FOUND` when its
+ * directory is missing, `PERMISSION_DENIED` naming Deno's missing
+ * `--allow-write` flag or the operating system's refusal.
+ *
+ * @param e what was thrown
+ * @param path the file being written
+ * @returns the error (a PluginError is returned as it is)
+ */
+export function writeError(e: unknown, path: string): PluginError {
+  if (e instanceof PluginError) return e;
+  const dir = dirname(resolve(path));
+  if (e instanceof Deno.errors.NotFound) {
+    return new PluginError(
+      "NOT_FOUND",
+      `Cannot write ${
+        quote(path)
+      }: no such directory: expected an existing directory, found nothing at ${dir}`,
+      {
+        path,
+        hint: `create the directory first (mkdir -p ${dir}), or write the file elsewhere`,
+        cause: e,
+      },
+    );
+  }
+  if (e instanceof Deno.errors.NotCapable) {
+    return new PluginError(
+      "PERMISSION_DENIED",
+      `Cannot write ${
+        quote(path)
+      }: Deno's permissions do not allow writing there: expected write permission for ${dir}, found none`,
+      { path, hint: `run Deno with --allow-write=${dir}`, cause: e },
+    );
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new PluginError(
+      "PERMISSION_DENIED",
+      `Cannot write ${
+        quote(path)
+      }: the operating system refused: expected a directory you may write, found ${
+        (e as Error).message
+      }`,
+      { path, hint: `check the permissions of ${dir} (ls -ld ${dir})`, cause: e },
+    );
+  }
+  return new PluginError(
+    "NOT_A_FILE",
+    `Cannot write ${quote(path)}: ${e instanceof Error ? e.message : String(e)}`,
+    { path, hint: "check the path", cause: e },
+  );
 }

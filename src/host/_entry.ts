@@ -37,22 +37,30 @@ import { type InterfaceRef, isNodelete, provides } from "./_select.ts";
 
 export { asPluginError, skipMessage };
 
-/** Where a host runs its plugins: in this process, or each in child processes. */
-export type HostIsolation = "none" | "process";
+/**
+ * Where a host runs its plugins: `"none"` every one in this process
+ * (executables are skipped: they can only run as processes); `"process"`
+ * every one in child processes; `"auto"` each where it runs best: libraries
+ * in this process, executables as processes.
+ */
+export type HostIsolation = "none" | "process" | "auto";
 
 /**
- * Options passed through to {@linkcode openPlugin} for every load and reload:
+ * Options passed through to `openPlugin` for every load and reload:
  * `load`, `verify`, `registry`, `policy`, ..., and with `isolation:
- * "process"` the options of openIsolatedPlugin (`timeoutMs`, `restart`,
- * `pool`, ...). `interfaces` and `init` are the host's own.
+ * "process"` or `"auto"` the options of isolated plugins (`timeoutMs`,
+ * `restart`, `pool`, ...). `interfaces` and `init` are the host's own.
  */
 export type HostLoadOptions<I extends HostIsolation = HostIsolation> =
   & Omit<OpenPluginOptions, "interfaces" | "init" | "isolation">
-  & (I extends "process" ? Omit<OpenIsolatedOptions, "interfaces" | "init" | "isolation"> : unknown)
+  & (I extends "none" ? unknown : Omit<OpenIsolatedOptions, "interfaces" | "init" | "isolation">)
   & {
     /**
      * `"process"`: every plugin runs in child processes (a crash or hang
-     * cannot take the host down; its functions return Promises).
+     * cannot take the host down; its functions return Promises). `"auto"`:
+     * libraries in this process, executables (subprocess plugins) as
+     * processes; functions may return Promises. `"none"`: every plugin in
+     * this process; executables are skipped.
      * @default "none"
      */
     isolation?: I;
@@ -118,17 +126,38 @@ export function precheck(path: string, ctx: HostContext): PluginCandidate {
     interfaceRule: "any",
   });
   if (result.errors.length > 0) throw result.errors[0];
-  return result.candidate!;
+  const candidate = result.candidate!;
+  if (candidate.kind === "executable" && (ctx.loadOptions.isolation ?? "none") === "none") {
+    throw new PluginError(
+      "USAGE",
+      `Cannot host plugin ${
+        JSON.stringify(path)
+      } in this process: expected a library (.so) or a WebAssembly module, found an executable (a subprocess plugin)`,
+      {
+        path,
+        hint:
+          'create the host with loadOptions: { isolation: "auto" } (executables run as processes, libraries in this process) or { isolation: "process" }',
+      },
+    );
+  }
+  return candidate;
+}
+
+/** Where the host runs a plugin of this kind. */
+function isolationOf(candidate: PluginCandidate, ctx: HostContext): "none" | "process" {
+  const isolation = ctx.loadOptions.isolation ?? "none";
+  if (isolation === "auto") return candidate.kind === "executable" ? "process" : "none";
+  return isolation;
 }
 
 /** What the checks before a load found. */
 function checkedOf(candidate: PluginCandidate, ctx: HostContext): Checked {
+  const elf = formatOf(candidate).elf;
   return {
     metadata: candidate.metadata,
     sha256: candidate.file.sha256,
     // A build in child processes leaves nothing mapped here, whatever its flags.
-    nodelete: formatOf(candidate).elf !== undefined && isNodelete(formatOf(candidate).elf!) &&
-      ctx.loadOptions.isolation !== "process",
+    nodelete: elf !== undefined && isNodelete(elf) && isolationOf(candidate, ctx) === "none",
   };
 }
 
@@ -142,7 +171,7 @@ async function openChecked(
 ): Promise<{ plugin: Handle; nodelete: boolean }> {
   const candidate = precheck(path, ctx);
   const options = ctx.loadOptions;
-  const plugin = options.isolation === "process"
+  const plugin = isolationOf(candidate, ctx) === "process"
     ? await openCandidate(candidate, {
       ...options as OpenIsolatedOptions,
       isolation: "process",

@@ -21,8 +21,12 @@ export interface Candidate {
   realPath: string | undefined;
   /** Inode, size and modification time: changes when the file is replaced or rewritten. */
   stamp: string;
-  /** `so`: a `*.so` file; `exec`: another executable file (an exec plugin, when enabled). */
-  kind: "so" | "exec";
+  /**
+   * `so`: a `*.so` file; `wasm`: a `*.wasm` file; `exec`: an executable with
+   * a metadata sidecar (a subprocess plugin), or, for the `pipe` app, another
+   * executable file (an exec plugin).
+   */
+  kind: "so" | "wasm" | "exec";
 }
 
 /** What a scan found. */
@@ -65,10 +69,16 @@ export function searchPaths(paths: readonly string[], env: boolean): string[] {
 
 /** A `.so` file name: `x.so` or `libx.so.1.2`. Temporary build outputs (`x.so.tmp-123`) are not. */
 const SO_NAME = /\.so(\.\d+)*$/;
+/** A WebAssembly module. */
+const WASM_NAME = /\.wasm$/;
+/** A subprocess plugin's metadata sidecar, next to its program. */
+const SIDECAR = ".plugboard.json";
 
 /**
  * List the candidate files of the search paths. A directory contributes its
- * `*.so` entries (and, with `exec`, its other executable files); hidden
+ * `*.so` and `*.wasm` files and its executables that have a metadata sidecar
+ * (`NAME.plugboard.json`: a subprocess plugin, whose program is never run to
+ * learn what it is); with `exec`, its other executable files too. Hidden
  * files are ignored; a file search path is a candidate itself.
  *
  * @param paths the search paths
@@ -97,11 +107,14 @@ export function scan(paths: readonly string[], exec: boolean): Scan {
       missing.push(dir);
       continue;
     }
+    const names = new Set(entries.map((e) => e.name));
     for (const e of entries) {
-      if (e.name.startsWith(".") || e.isDirectory) continue;
+      if (e.name.startsWith(".") || e.isDirectory || e.name.endsWith(SIDECAR)) continue;
       const path = join(dir, e.name);
       const isSo = SO_NAME.test(e.name);
-      if (!isSo && !exec) continue;
+      const isWasm = WASM_NAME.test(e.name);
+      const described = !isSo && !isWasm && names.has(e.name + SIDECAR);
+      if (!isSo && !isWasm && !described && !exec) continue;
       let st: Deno.FileInfo | undefined;
       try {
         st = Deno.statSync(path);
@@ -109,8 +122,9 @@ export function scan(paths: readonly string[], exec: boolean): Scan {
         // A dangling symlink: still a candidate, so it is reported.
       }
       if (st && !st.isFile) continue;
-      if (!isSo && (!st || ((st.mode ?? 0) & 0o111) === 0)) continue;
-      candidates.push(candidate(path, e.name, isSo ? "so" : "exec", st));
+      // A described program is a candidate even when not executable: the check says why it fails.
+      if (!isSo && !isWasm && !described && (!st || ((st.mode ?? 0) & 0o111) === 0)) continue;
+      candidates.push(candidate(path, e.name, isSo ? "so" : isWasm ? "wasm" : "exec", st));
     }
   }
   candidates.sort((a, b) =>
@@ -136,7 +150,7 @@ export function stampOf(path: string): string {
 function candidate(
   path: string,
   name: string,
-  kind: "so" | "exec",
+  kind: Candidate["kind"],
   st: Deno.FileInfo | undefined,
 ): Candidate {
   let realPath: string | undefined;
@@ -145,7 +159,16 @@ function candidate(
   } catch {
     realPath = undefined;
   }
-  return { path, name, realPath, stamp: st ? stamp(st) : "missing", kind };
+  let change = st ? stamp(st) : "missing";
+  if (kind === "exec") {
+    // A subprocess plugin is its program and its sidecar: a change to either is a new build.
+    try {
+      change += `+${stamp(Deno.statSync(path + SIDECAR))}`;
+    } catch {
+      change += "+nosidecar";
+    }
+  }
+  return { path, name, realPath, stamp: change, kind };
 }
 
 function stamp(st: Deno.FileInfo): string {

@@ -18,10 +18,20 @@ export type { HostedState, HostIsolation };
 
 /**
  * The functions a hosted plugin hands out for an interface: synchronous in
- * this process, Promise-returning when the host isolates its plugins.
+ * this process, Promise-returning when the host isolates its plugins, and
+ * either (await them) when the host runs each plugin where it runs best.
  */
 export type HostedFunctions<I extends HostIsolation, F extends SignatureRecord> = I extends
-  "process" ? AsyncFunctionsOf<F> : FunctionsOf<F>;
+  "process" ? AsyncFunctionsOf<F>
+  : I extends "auto" ? MaybeAsyncFunctionsOf<F>
+  : FunctionsOf<F>;
+
+/** Functions that return their result, or a Promise of it: await each call. */
+export type MaybeAsyncFunctionsOf<F extends SignatureRecord> = {
+  readonly [K in keyof F]: FunctionsOf<F>[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Awaited<R> | Promise<Awaited<R>>
+    : never;
+};
 
 /**
  * A plugin held by a host. Made by the host; ask for them with

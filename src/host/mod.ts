@@ -51,6 +51,7 @@ export {
   HostedPlugin,
   type HostedState,
   type HostIsolation,
+  type MaybeAsyncFunctionsOf,
 } from "./hosted_plugin.ts";
 export { HostWatcher, type WatchOptions } from "./host_watcher.ts";
 export { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/log_record.ts";

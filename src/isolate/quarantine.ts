@@ -17,7 +17,7 @@
 import { dirname, join, resolve } from "node:path";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { readFile } from "../file/read_file.ts";
-import { withFileLock, writeFileAtomic } from "../file/write_file.ts";
+import { withFileLock, writeError, writeFileAtomic } from "../file/write_file.ts";
 
 /** Why a plugin was quarantined. */
 export interface QuarantineReason {
@@ -287,7 +287,11 @@ export class Quarantine {
 
   /** Read, change and write the list under a lock, so concurrent probes lose nothing. */
   #edit(change: (data: QuarantineFile) => boolean): void {
-    Deno.mkdirSync(dirname(this.path), { recursive: true });
+    try {
+      Deno.mkdirSync(dirname(this.path), { recursive: true });
+    } catch (e) {
+      throw writeError(e, this.path);
+    }
     withFileLock(this.path, () => {
       const data = this.#read();
       if (change(data)) writeFileAtomic(this.path, JSON.stringify(data, null, 2) + "\n");

@@ -198,10 +198,27 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
   };
 }
 
-function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
+/**
+ * The message of an error record (`plugboard_error`): at most its declared
+ * length, never more than the record holds, so a record without its NUL is
+ * never read past its end.
+ *
+ * @param e the record
+ * @returns the message
+ */
+export function readErrorMessage(e: Deno.PointerObject): string {
   const view = new Deno.UnsafePointerView(e);
-  const code = view.getInt32(ERROR_RECORD.code);
-  const message = view.getCString(ERROR_RECORD.message);
+  const length = Math.min(view.getUint32(ERROR_RECORD.length), ERROR_RECORD.messageMax - 1);
+  const bytes = new Uint8Array(
+    Deno.UnsafePointerView.getArrayBuffer(e, length, ERROR_RECORD.message),
+  );
+  const nul = bytes.indexOf(0);
+  return new TextDecoder().decode(nul === -1 ? bytes : bytes.subarray(0, nul));
+}
+
+function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
+  const code = new Deno.UnsafePointerView(e).getInt32(ERROR_RECORD.code);
+  const message = readErrorMessage(e);
   throw new CallError("CALL_FAILED", ctx.path, fn, message, {
     pluginCode: code,
     hint: "the plugin reported this error; check the arguments or the plugin's documentation",

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DESCRIPTOR, ERROR_RECORD } from "../abi/layout.ts";
+import { DESCRIPTOR } from "../abi/layout.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { Signature } from "../abi/signature.ts";
 import { dlopenError } from "../check/symbols.ts";
@@ -16,14 +16,24 @@ import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import type { ReadFile } from "../file/read_file.ts";
 import type { CloseResult } from "../handle/plugin.ts";
-import { type BoundRaw, ffiDeclaration, type LibraryState } from "./_bind.ts";
+import { type BoundRaw, ffiDeclaration, type LibraryState, readErrorMessage } from "./_bind.ts";
 import { closeFd, objectBase, sealedCopy } from "./_memfd.ts";
+import { ObjectMemory } from "./_object_memory.ts";
 
 /** How a plugin's bytes are mapped. */
 export type LoadMode = "memfd" | "path";
 
 /** The libraries loaded now, by real path and SHA-256. */
 export const loadedLibraries: Map<string, LoadedLibrary> = new Map();
+
+/**
+ * Sealed copies whose library stayed mapped after its last close (`-z
+ * nodelete`, STB_GNU_UNIQUE symbols, a Go runtime, a thread-local
+ * destructor), by SHA-256. The memfd stays open so its name is never reused,
+ * and opening the same bytes again reuses the mapped library instead of
+ * mapping a second copy (a second Go runtime in one process fails).
+ */
+const resident = new Map<string, { fd: number; path: string }>();
 
 /**
  * The key of a file in {@linkcode loadedLibraries}.
@@ -48,7 +58,7 @@ export class LoadedLibrary {
   #entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
   #groups: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>[] = [];
   #raw = new Map<string, BoundRaw["raw"]>();
-  #base: bigint;
+  #memory: ObjectMemory;
   #descriptor: Deno.PointerObject;
   #memfd: number | undefined;
   #initialized = false;
@@ -61,12 +71,12 @@ export class LoadedLibrary {
     readonly mode: LoadMode,
     readonly loadPath: string,
     entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>,
-    base: bigint,
+    memory: ObjectMemory,
     descriptor: Deno.PointerObject,
     memfd: number | undefined,
   ) {
     this.#entry = entry;
-    this.#base = base;
+    this.#memory = memory;
     this.#descriptor = descriptor;
     this.#memfd = memfd;
   }
@@ -81,7 +91,12 @@ export class LoadedLibrary {
     const path = file.path;
     let memfd: number | undefined;
     let loadPath = file.realPath;
-    if (mode === "memfd") {
+    const kept = mode === "memfd" ? resident.get(file.sha256) : undefined;
+    if (kept) {
+      resident.delete(file.sha256);
+      memfd = kept.fd;
+      loadPath = kept.path;
+    } else if (mode === "memfd") {
       try {
         const copy = sealedCopy(metadata.name, file.bytes);
         memfd = copy.fd;
@@ -112,11 +127,12 @@ export class LoadedLibrary {
     const entrySym = elf.symbols.find((s) => s.name === "plugboard_entry")!;
     const entryAddr = Deno.UnsafePointer.value(entry.symbols.plugboard_entry);
     const base = BigInt(entryAddr) - BigInt(entrySym.value);
+    const memory = new ObjectMemory(base, elf);
     // Before reading any plugin memory at addresses computed from the file,
     // make sure the loaded object has the file's layout: the dynamic linker
     // may have handed back another library loaded earlier from the same path,
     // and reading it at the file's offsets could touch unmapped memory.
-    if (!sameLayout(entry.symbols.plugboard_entry!, base, file.bytes)) {
+    if (!sameLayout(entry.symbols.plugboard_entry!, memory, file.bytes)) {
       fail(
         new LoadError("METADATA_MISMATCH", {
           path,
@@ -132,15 +148,12 @@ export class LoadedLibrary {
     // Cross-check: the notes in memory must be the notes in the file. Notes
     // that follow each other in the file and in memory are compared as one
     // range (one view instead of one per note).
+    // Only ranges that lie whole inside a segment mapped from the file are
+    // read; the pipeline refused a plugin whose plugboard notes do not.
     for (const note of noteRanges(elf)) {
-      const mem = new Uint8Array(
-        Deno.UnsafePointerView.getArrayBuffer(
-          Deno.UnsafePointer.create(base + BigInt(note.vaddr))!,
-          note.size,
-        ),
-      );
+      const inside = memory.segmentOf(note.vaddr, note.size, { fileBacked: true });
       const disk = file.bytes.subarray(note.offset, note.offset + note.size);
-      if (!equalBytes(mem, disk)) {
+      if (!inside || !equalBytes(memory.view(note.vaddr, note.size), disk)) {
         fail(
           new LoadError("METADATA_MISMATCH", {
             path,
@@ -154,10 +167,20 @@ export class LoadedLibrary {
         );
       }
     }
-    // The descriptor, through the entry function.
+    // The descriptor, through the entry function: it must lie in the
+    // plugin's own memory, and its hooks in the plugin's own code.
     const descriptor = callNoArgs(entry.symbols.plugboard_entry!, "pointer");
     if (descriptor === null) {
       fail(badDescriptor(path, "a descriptor", "plugboard_entry() returned NULL"));
+    }
+    if (!memory.holds(descriptor, DESCRIPTOR.bytes)) {
+      fail(
+        badDescriptor(
+          path,
+          `a ${DESCRIPTOR.bytes}-byte descriptor inside the plugin's loaded segments`,
+          `plugboard_entry() returned ${pointerText(descriptor)}, outside them`,
+        ),
+      );
     }
     const view = new Deno.UnsafePointerView(descriptor!);
     const size = view.getUint32(DESCRIPTOR.size);
@@ -177,6 +200,38 @@ export class LoadedLibrary {
         ),
       );
     }
+    for (const [name, offset, hook] of HOOKS) {
+      const fn = view.getPointer(offset);
+      if (fn !== null && !memory.holds(fn, 1, { execute: true })) {
+        fail(
+          badDescriptor(
+            path,
+            `descriptor.${name} NULL or a function in the plugin's code`,
+            `${pointerText(fn)}, outside the plugin's executable segments`,
+          ),
+        );
+      }
+      // A hook is declared twice, by its note and by its pointer: they must agree.
+      const noted = hook === undefined || metadata.hooks[hook];
+      if (hook !== undefined && noted !== (fn !== null)) {
+        fail(
+          badDescriptor(
+            path,
+            noted
+              ? `descriptor.${name} set, as the plugin's ${hook} hook note says`
+              : `descriptor.${name} NULL, as the plugin declares no ${hook} hook`,
+            noted
+              ? `a NULL descriptor.${name}: the hook note is there, the function is not`
+              : `descriptor.${name} set (${
+                pointerText(fn)
+              }) with no ${hook} hook note: it would never run`,
+          ),
+        );
+      }
+      if (hook === undefined && fn === null) {
+        fail(badDescriptor(path, "descriptor.take_error set", "NULL"));
+      }
+    }
     const lib = new LoadedLibrary(
       file,
       elf,
@@ -184,7 +239,7 @@ export class LoadedLibrary {
       mode,
       loadPath,
       entry,
-      base,
+      memory,
       descriptor!,
       memfd,
     );
@@ -210,9 +265,9 @@ export class LoadedLibrary {
     return lib;
   }
 
-  /** The address of a file virtual address in the loaded library. */
-  address(vaddr: number): Deno.PointerObject {
-    return Deno.UnsafePointer.create(this.#base + BigInt(vaddr))!;
+  /** The loaded object's memory, for checked reads at file addresses. */
+  get memory(): ObjectMemory {
+    return this.#memory;
   }
 
   /**
@@ -310,35 +365,43 @@ export class LoadedLibrary {
     const fn = new Deno.UnsafePointerView(this.#descriptor).getPointer(DESCRIPTOR.takeError);
     if (fn === null) return undefined;
     const e = callNoArgs(fn, "pointer");
-    return e === null ? undefined : new Deno.UnsafePointerView(e).getCString(ERROR_RECORD.message);
+    return e === null ? undefined : readErrorMessage(e);
   }
 
   #closeAll(): CloseResult {
+    // An address inside the object, to ask the dynamic linker afterwards
+    // whether it is still mapped (dladdr reads only the linker's own lists).
+    const probe = this.#memory.pointer(
+      this.elf.symbols.find((s) => s.name === "plugboard_entry")!
+        .value,
+    );
     for (const g of this.#groups) g.close();
     this.#groups = [];
     this.#raw.clear();
     this.#entry.close();
-    const kept = this.mode === "memfd" ? keptByLinker(this.elf) : this.#stillMappedByPath();
-    if (kept !== undefined) {
-      // The library stays. Keep its memfd open for ever, so that its number,
-      // and with it the path glibc knows the library by, is never reused for
-      // another plugin.
-      return { unloaded: false, reason: kept };
+    if (objectBase(probe) === undefined) {
+      if (this.#memfd !== undefined) closeFd(this.#memfd);
+      return { unloaded: true };
     }
-    if (this.#memfd !== undefined) closeFd(this.#memfd);
-    return { unloaded: true };
+    // The library stays. Keep its memfd open, so that its number, and with
+    // it the name glibc knows the library by, is never reused for another
+    // plugin; opening the same bytes again reuses it.
+    if (this.#memfd !== undefined) {
+      resident.set(this.file.sha256, { fd: this.#memfd, path: this.loadPath });
+    }
+    return { unloaded: false, reason: whyKept(this.elf, this.mode) };
   }
+}
 
-  /**
-   * Loaded by path, the file may also be held by a handle outside plugboard:
-   * ask /proc/self/maps whether the inode that was read is still mapped.
-   */
-  #stillMappedByPath(): string | undefined {
-    const ino = this.file.stat.ino;
-    if (ino < 0 || !isInodeMapped(String(ino))) return undefined;
-    return keptByLinker(this.elf) ??
-      "the dynamic linker kept the library mapped after dlclose: another handle outside plugboard still holds it; its code and state stay in memory";
-  }
+/** The descriptor's function pointers: name, offset, and the hook note each must agree with. */
+const HOOKS: readonly [string, number, "init" | "shutdown" | undefined][] = [
+  ["init", DESCRIPTOR.init, "init"],
+  ["shutdown", DESCRIPTOR.shutdown, "shutdown"],
+  ["take_error", DESCRIPTOR.takeError, undefined],
+];
+
+function pointerText(p: Deno.PointerValue): string {
+  return `0x${BigInt(Deno.UnsafePointer.value(p)).toString(16)}`;
 }
 
 /** Call a `T f(void)` function pointer (slow path; used for hooks only). */
@@ -356,7 +419,8 @@ function badDescriptor(path: string, expected: string, found: string): LoadError
     what: "the loaded descriptor disagrees with the file's metadata",
     expected,
     found,
-    hint: "rebuild the plugin with plugboard's SDK; do not edit the plugboard notes",
+    hint:
+      "rebuild the plugin with plugboard's SDK; a plugin written without it must follow docs/abi.md (a hook needs both its note and its descriptor pointer)",
   });
 }
 
@@ -381,19 +445,22 @@ function noteRanges(
 }
 
 /**
- * Whether the object loaded at `base` (as dladdr reports it for the entry
- * point) starts with the file's ELF header and program headers. Only the
- * start of the object's mapping is read, which is always mapped.
+ * Whether the object loaded at the base (as dladdr reports it for the entry
+ * point) starts with the file's ELF header and program headers. They are
+ * read only when the file maps them at the start of its first segment.
  */
-function sameLayout(entryPtr: Deno.PointerObject, base: bigint, bytes: Uint8Array): boolean {
-  if (objectBase(entryPtr) !== base) return false;
+function sameLayout(
+  entryPtr: Deno.PointerObject,
+  memory: ObjectMemory,
+  bytes: Uint8Array,
+): boolean {
+  if (objectBase(entryPtr) !== memory.base) return false;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const phEnd = Number(dv.getBigUint64(32, true)) + dv.getUint16(54, true) * dv.getUint16(56, true);
   const n = phEnd <= 4096 && phEnd <= bytes.length ? phEnd : 64;
-  const mem = new Uint8Array(
-    Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(base)!, n),
-  );
-  return equalBytes(mem, bytes.subarray(0, n));
+  const first = memory.segmentOf(0, n, { fileBacked: true });
+  if (!first || first.offset !== 0 || first.vaddr !== 0) return false;
+  return equalBytes(memory.view(0, n), bytes.subarray(0, n));
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -403,39 +470,35 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Why the dynamic linker will keep a library mapped after its last dlclose,
- * read from the file: `-z nodelete` (DF_1_NODELETE), or STB_GNU_UNIQUE
- * symbols (C++ inline statics and templates), which make glibc mark the
- * library not unloadable.
+ * Why the dynamic linker kept a library mapped after its last dlclose, as
+ * far as the file tells: `-z nodelete` (DF_1_NODELETE; the Go runtime sets
+ * it too), STB_GNU_UNIQUE symbols (C++ inline statics and templates), a
+ * thread-local destructor (C++ `thread_local` objects, Rust `thread_local!`
+ * with a `Drop` type: glibc keeps the library until the thread that
+ * registered it exits), or, loaded by path, another handle outside plugboard.
  *
  * @param elf the parsed file
- * @returns the reason, or undefined when it will unload
+ * @param mode how it was loaded
+ * @returns the reason
  */
-function keptByLinker(elf: ElfInfo): string | undefined {
+function whyKept(elf: ElfInfo, mode: LoadMode): string {
+  const stays = "its code and state stay in memory";
   if ((elf.flags1 & DF_1_NODELETE) !== 0) {
-    return "linked with -z nodelete (DF_1_NODELETE): the dynamic linker never unloads it; its code and state stay in memory until the process exits";
+    return `linked with -z nodelete (DF_1_NODELETE): the dynamic linker never unloads it; ${stays} until the process exits`;
   }
   const unique = elf.symbols.find((s) => s.defined && s.binding === "unique");
   if (unique) {
-    return `it defines the STB_GNU_UNIQUE symbol "${unique.name}" (a C++ inline static or template): glibc never unloads such a library; its code and state stay in memory until the process exits`;
+    return `it defines the STB_GNU_UNIQUE symbol "${unique.name}" (a C++ inline static or template): glibc never unloads such a library; ${stays} until the process exits`;
   }
-  return undefined;
+  if (elf.symbols.some((s) => !s.defined && s.name.startsWith("__cxa_thread_atexit"))) {
+    return `it registered a thread-local destructor (a C++ thread_local object or a Rust thread_local! with Drop): glibc keeps the library mapped until the thread that ran it exits; ${stays}, its memfd stays open so its name is not reused, and opening the same build again reuses it`;
+  }
+  return mode === "path"
+    ? `the dynamic linker kept the library mapped after dlclose: another handle outside plugboard still holds it; ${stays}`
+    : `the dynamic linker kept the library mapped after dlclose; ${stays}, and its memfd stays open so its name is not reused`;
 }
 
 const DF_1_NODELETE = 0x8;
-
-function isInodeMapped(ino: string): boolean {
-  try {
-    const maps = Deno.readTextFileSync("/proc/self/maps");
-    for (const line of maps.split("\n")) {
-      const cols = line.split(/\s+/);
-      if (cols[4] === ino && cols[5]) return true;
-    }
-  } catch {
-    // No /proc: assume unloaded.
-  }
-  return false;
-}
 
 function rawKey(sig: Signature): string {
   return sig.nonblocking ? `${sig.name}__nonblocking` : sig.name;

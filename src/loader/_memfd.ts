@@ -14,6 +14,8 @@ const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  dlclose: { parameters: ["pointer"], result: "i32" },
 } as const;
 
 let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -42,6 +44,9 @@ export function lastOsError(): string {
 }
 
 const MFD_CLOEXEC = 0x1;
+const F_DUPFD_CLOEXEC = 1030;
+const RTLD_LAZY = 1;
+const RTLD_NOLOAD = 4;
 const MFD_ALLOW_SEALING = 0x2;
 const F_ADD_SEALS = 1033;
 const SEALS_ALL = 0x1 | 0x2 | 0x4 | 0x8; // SEAL_SEAL | SHRINK | GROW | WRITE
@@ -82,7 +87,38 @@ export function sealedCopy(name: string, bytes: Uint8Array): SealedCopy {
     c.close(fd);
     throw e;
   }
-  return { fd, path: `/proc/self/fd/${fd}` };
+  // The dynamic linker knows libraries by name: if one loaded earlier under
+  // this descriptor's /proc/self/fd/N name is still mapped (a thread-local
+  // destructor can keep a closed library for as long as a thread lives),
+  // dlopen would hand it back instead of loading these bytes. Move to
+  // another number until the name is free.
+  const moved: number[] = [];
+  let current = fd;
+  try {
+    while (isNameLoaded(`/proc/self/fd/${current}`)) {
+      moved.push(current);
+      current = c.fcntl(current, F_DUPFD_CLOEXEC, current + 1);
+      if (current < 0) throw new Error(`fcntl(F_DUPFD) failed: ${lastOsError()}`);
+    }
+  } finally {
+    for (const m of moved) c.close(m);
+  }
+  return { fd: current, path: `/proc/self/fd/${current}` };
+}
+
+/**
+ * Whether the dynamic linker has a library loaded under this name
+ * (`dlopen(name, RTLD_NOLOAD)`, which loads nothing).
+ *
+ * @param name the path the library was opened by
+ * @returns whether it is loaded
+ */
+export function isNameLoaded(name: string): boolean {
+  const c = getLibc();
+  const handle = c.dlopen(new TextEncoder().encode(name + "\0"), RTLD_LAZY | RTLD_NOLOAD);
+  if (handle === null) return false;
+  c.dlclose(handle);
+  return true;
 }
 
 /**

@@ -17,7 +17,7 @@
 import type { Signature } from "../abi/signature.ts";
 import { formatOf, type PluginCandidate } from "../check/check_plugin.ts";
 import { findExported } from "../check/symbols.ts";
-import { CallError, LoadError } from "../errors/plugin_error.ts";
+import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 import {
   type CloseResult,
   type HandleState,
@@ -26,6 +26,7 @@ import {
   type PluginVariable,
   type VariableType,
 } from "../handle/plugin.ts";
+import { fits, invalidArgument } from "../handle/arguments.ts";
 import { type BindContext, makeWrapper } from "./_bind.ts";
 import { libraryKey, loadedLibraries, LoadedLibrary, type LoadMode } from "./_loaded_library.ts";
 
@@ -177,7 +178,31 @@ class NativeBackend implements PluginBackend {
   ): PluginVariable<number | bigint> {
     const sym = findExported(this.#lib.elf, name, path, "variable");
     const size = SIZES[type];
-    if (sym.size !== 0 && sym.size < size) {
+    const refuse = (what: string, expected: string, found: string, hint: string): never => {
+      throw new LoadError("SYMBOL_MISSING", { path, what, expected, found, hint });
+    };
+    // Only a defined data object of the file, inside a segment that is
+    // mapped readable, is read; written only inside a writable one that is
+    // not made read-only after relocation.
+    if (sym.type !== "object") {
+      refuse(
+        `symbol "${name}" is not a data object`,
+        "an exported variable (STT_OBJECT)",
+        `a symbol of type ${sym.type}`,
+        "export the variable itself, or a function that returns its value",
+      );
+    }
+    if (sym.section === 0 || sym.section >= 0xff00) {
+      refuse(
+        `symbol "${name}" is not an address in the plugin`,
+        "a variable defined in a section of the plugin",
+        sym.section === 0xfff1
+          ? `an absolute symbol (SHN_ABS, value 0x${sym.value.toString(16)})`
+          : `a symbol in special section 0x${sym.section.toString(16)}`,
+        "export a real variable; an absolute symbol is a number, not memory to read",
+      );
+    }
+    if (sym.size < size) {
       throw new LoadError("SIGNATURE_MISMATCH", {
         path,
         what: `variable "${name}" is smaller than ${type}`,
@@ -186,7 +211,17 @@ class NativeBackend implements PluginBackend {
         hint: "read it with the type it is declared with in the plugin",
       });
     }
-    const ptr = this.#lib.address(sym.value);
+    const memory = this.#lib.memory;
+    if (!memory.segmentOf(sym.value, size)) {
+      refuse(
+        `variable "${name}" is not inside the plugin's loaded memory`,
+        `${size} bytes inside a readable loaded segment (PT_LOAD)`,
+        `address 0x${sym.value.toString(16)}, outside every readable segment`,
+        "the plugin's symbol table is inconsistent: rebuild it",
+      );
+    }
+    const writable = memory.segmentOf(sym.value, size, { write: true }) !== undefined;
+    const ptr = memory.pointer(sym.value);
     const check = () => {
       if (state.closed) {
         throw new CallError("CLOSED", path, name, "the plugin handle is closed", {
@@ -202,6 +237,16 @@ class NativeBackend implements PluginBackend {
       },
       set: (value: number | bigint) => {
         check();
+        if (!writable) {
+          throw new PluginError(
+            "USAGE",
+            `Cannot write variable ${JSON.stringify(name)} of plugin ${
+              JSON.stringify(path)
+            }: expected a writable variable, found one in read-only memory (const, or made read-only after relocation)`,
+            { path, hint: "declare the variable without const in the plugin, or only read it" },
+          );
+        }
+        if (!fits(type, value)) throw invalidArgument(path, name, 0, type, value);
         writeNumber(view(), type, value);
       },
     };

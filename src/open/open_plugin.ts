@@ -12,7 +12,8 @@ import type { CheckOptions, PluginCandidate } from "../check/check_plugin.ts";
 import { checkPlugin } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
-import { isolateNative, type IsolationOptions } from "../isolate/isolate_native.ts";
+import { type ExecutableOptions, isolateExecutable } from "../isolate/isolate_executable.ts";
+import { isolateNative } from "../isolate/isolate_native.ts";
 import { loadNative, type NativeLoadOptions } from "../loader/open_native.ts";
 
 /** Options of {@linkcode openPlugin} for a plugin in this process. */
@@ -26,7 +27,7 @@ export interface OpenPluginOptions extends CheckOptions, NativeLoadOptions {
 }
 
 /** Options of {@linkcode openPlugin} for a plugin in child processes. */
-export interface OpenIsolatedOptions extends CheckOptions, NativeLoadOptions, IsolationOptions {
+export interface OpenIsolatedOptions extends CheckOptions, NativeLoadOptions, ExecutableOptions {
   /**
    * `"process"`: in child processes, so that a crash or a hang cannot take
    * the host down. Every function returns a Promise.
@@ -109,7 +110,9 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
       { path, hint: 'use await openPlugin(path, { isolation: "process" })' },
     );
   }
-  return loadNative(checkPlugin(path, options), options, path);
+  const candidate = checkPlugin(path, options);
+  if (candidate.kind === "executable") throw needsProcess(path);
+  return loadNative(candidate, options, path);
 }
 
 /**
@@ -126,10 +129,29 @@ export function openCandidate(
   options: OpenPluginOptions | OpenIsolatedOptions,
   path: string = candidate.file.path,
 ): Promise<Plugin<"sync"> | Plugin<"async">> {
-  if (options.isolation === "process") return isolateNative(candidate, options, path);
   try {
+    if (candidate.kind === "executable") {
+      if (options.isolation !== "process") throw needsProcess(path);
+      return isolateExecutable(candidate, options, path);
+    }
+    if (options.isolation === "process") return isolateNative(candidate, options, path);
     return Promise.resolve(loadNative(candidate, options, path));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** An executable runs in its own process: its calls cross a process boundary. */
+function needsProcess(path: string): PluginError {
+  return new PluginError(
+    "USAGE",
+    `Cannot open plugin ${
+      JSON.stringify(path)
+    } in this process: expected a library (.so) or a WebAssembly module, found an executable (a subprocess plugin)`,
+    {
+      path,
+      hint:
+        'open it with { isolation: "process" }: it runs as its own process, and its functions return Promises',
+    },
+  );
 }

@@ -21,7 +21,7 @@ import type { PluginIdentity } from "../abi/identity.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { readFile } from "../file/read_file.ts";
 import { type FileStamp, stampOf } from "../file/stamp.ts";
-import { writeFileAtomic } from "../file/write_file.ts";
+import { writeError, writeFileAtomic } from "../file/write_file.ts";
 
 export type { FileStamp };
 
@@ -339,7 +339,11 @@ export class HashCache {
     }
     const directories: Record<string, unknown> = {};
     for (const key of [...this.#listings.keys()].sort()) directories[key] = this.#listings.get(key);
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw writeError(e, path);
+    }
     writeFileAtomic(
       path,
       JSON.stringify({ version: HASH_CACHE_VERSION, files, directories }) + "\n",

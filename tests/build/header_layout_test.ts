@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isAbiCompatible } from "../../src/abi/abi_version.ts";
+import { DESCRIPTOR, ERROR_RECORD } from "../../src/abi/layout.ts";
 
 const NATIVE = fileURLToPath(new URL("../../native/", import.meta.url));
 
@@ -24,8 +26,15 @@ int main(void) {
          FIELD(e, message) "},\\n",
          sizeof(plugboard_error), offsetof(plugboard_error, code),
          offsetof(plugboard_error, length), offsetof(plugboard_error, message));
-  printf("\\"notes\\": [%d, %d, %d, %d]}\\n", PLUGBOARD_NOTE_PLUGIN, PLUGBOARD_NOTE_INTERFACE,
+  printf("\\"notes\\": [%d, %d, %d, %d],\\n", PLUGBOARD_NOTE_PLUGIN, PLUGBOARD_NOTE_INTERFACE,
          PLUGBOARD_NOTE_FUNCTION, PLUGBOARD_NOTE_HOOK);
+  printf("\\"compatible\\": [");
+  for (int hm = 0; hm < 3; hm++)
+    for (int hn = 0; hn < 3; hn++)
+      for (int pm = 0; pm < 3; pm++)
+        for (int pn = 0; pn < 3; pn++)
+          printf("%s%d", hm + hn + pm + pn ? ", " : "", plugboard_abi_is_compatible(hm, hn, pm, pn));
+  printf("]}\\n");
   return 0;
 }
 `;
@@ -74,7 +83,40 @@ Deno.test("plugboard.h has the ABI version, sizes and offsets the host reads", a
       },
       error: { sizeof: 520, code: 0, length: 4, message: 8 },
       notes: [1, 2, 3, 4],
+      compatible: layout.compatible,
     });
+    // The host reads the descriptor and the error record through these constants.
+    assert.deepEqual(
+      [DESCRIPTOR.size, DESCRIPTOR.abiMajor, DESCRIPTOR.abiMinor, DESCRIPTOR.init],
+      [
+        layout.descriptor.size,
+        layout.descriptor.abi_major,
+        layout.descriptor.abi_minor,
+        layout.descriptor.init,
+      ],
+    );
+    assert.deepEqual(
+      [DESCRIPTOR.shutdown, DESCRIPTOR.takeError, DESCRIPTOR.bytes],
+      [layout.descriptor.shutdown, layout.descriptor.take_error, layout.descriptor.sizeof],
+    );
+    assert.deepEqual(
+      [ERROR_RECORD.code, ERROR_RECORD.length, ERROR_RECORD.message, ERROR_RECORD.messageMax],
+      [layout.error.code, layout.error.length, layout.error.message, layout.error_message_max],
+    );
+    // plugboard_abi_is_compatible() and isAbiCompatible() are the same rule.
+    const expected: number[] = [];
+    for (let hm = 0; hm < 3; hm++) {
+      for (let hn = 0; hn < 3; hn++) {
+        for (let pm = 0; pm < 3; pm++) {
+          for (let pn = 0; pn < 3; pn++) {
+            expected.push(
+              isAbiCompatible({ major: hm, minor: hn }, { major: pm, minor: pn }) ? 1 : 0,
+            );
+          }
+        }
+      }
+    }
+    assert.deepEqual(layout.compatible, expected);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

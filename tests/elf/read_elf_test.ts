@@ -59,7 +59,7 @@ Deno.test("readElf() reads a shared library's header", () => {
 Deno.test("readElf() lists the dynamic symbols", () => {
   const { symbols } = readElf(fx.lib, "plugin.so");
   assert.deepEqual(
-    { ...symbol(symbols, "greet"), value: 0, size: 0 },
+    { ...symbol(symbols, "greet"), value: 0, size: 0, section: 0 },
     {
       name: "greet",
       value: 0,
@@ -68,9 +68,12 @@ Deno.test("readElf() lists the dynamic symbols", () => {
       binding: "global",
       visibility: "default",
       defined: true,
+      section: 0,
     },
   );
   assert.ok(symbol(symbols, "greet").size > 0);
+  // Defined in a real section (.text), not absolute (0xfff1) or undefined (0).
+  assert.ok(symbol(symbols, "greet").section > 0 && symbol(symbols, "greet").section < 0xff00);
   const counter = symbol(symbols, "counter");
   assert.equal(counter.type, "object");
   assert.equal(counter.size, 4);

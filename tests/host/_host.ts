@@ -142,7 +142,9 @@ export const GENERATION_C = `/* A generated plugin for the host's reload tests. 
 #undef PLUGBOARD_ABI_MAJOR
 #define PLUGBOARD_ABI_MAJOR ABI_MAJOR
 
-PLUGBOARD_PLUGIN(NAME, "1.0." PB_STR(GEN));
+#define STR_(x) #x
+#define STR(x) STR_(x)
+PLUGBOARD_PLUGIN(NAME, "1.0." STR(GEN));
 PLUGBOARD_INTERFACE(gen, "host.gen", 1, 0);
 
 #if INIT_FAILS

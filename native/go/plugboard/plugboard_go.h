@@ -37,18 +37,18 @@
 /* The note of an //export'ed Go function, and its prototype (checked
  * against the one cgo wrote in _cgo_export.h). */
 #define PLUGBOARD_GO_FN(iface, ret, name, params)                              \
-  PB_FN_NOTE(iface, ret, name, params, "0");                                   \
-  PB_GO_REF(ret, name, params)
+  PB__FN_NOTE(iface, ret, name, params, "0");                                   \
+  PB__GO_REF(ret, name, params)
 
 /* As PLUGBOARD_GO_FN, for a function that reports errors with
  * plugboard.Fail (pb_fail) and must be called synchronously. */
 #define PLUGBOARD_GO_FALLIBLE_FN(iface, ret, name, params)                     \
-  PB_FN_NOTE(iface, ret, name, params, "1");                                   \
-  PB_GO_REF(ret, name, params)
+  PB__FN_NOTE(iface, ret, name, params, "1");                                   \
+  PB__GO_REF(ret, name, params)
 
 /* The prototype, and a reference that makes a missing //export a link error
  * ("undefined reference to `name'") instead of a note without a symbol. */
-#define PB_GO_REF(ret, name, params)                                           \
+#define PB__GO_REF(ret, name, params)                                           \
   extern ret name params;                                                      \
   __attribute__((used)) static ret(*const pb_go_ref_##name) params = name
 

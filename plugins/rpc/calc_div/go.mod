@@ -1,0 +1,3 @@
+module plugboard.example/calc_div
+
+go 1.22
