@@ -38,12 +38,14 @@ export type Language = "c" | "cpp";
 
 /** How one language is compiled for a target. */
 export interface LanguageRecipe {
-  /** The environment variable that names the compiler (`CC`, `CXX`). */
-  readonly env: string;
-  /** The compiler when the variable is unset. */
+  /** The environment variable that names the compiler (`CC`, `CXX`), if one does. */
+  readonly env?: string;
+  /** The compiler when no variable names one. */
   readonly compiler: string;
   /** The flags every source of this language is compiled with, first. */
   readonly flags: readonly string[];
+  /** Link inputs after the sources (`-lc`). @default [] */
+  readonly libraries?: readonly string[];
   /** The SDK headers (paths under native/) the compiler must find with `-I`. */
   readonly headers: readonly string[];
 }
@@ -105,10 +107,35 @@ export const CPP_FLAGS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * The targets `build` knows. `native` is a shared object for this machine.
- * WebAssembly (`wasm32`) is planned: clang `--target=wasm32`, its flags, and
- * a post-link step that moves the metadata into a custom section plug in
- * here, as an entry with `languages.c`, `extension: ".wasm"` and `postLink`.
+ * Flags of a C plugin for WebAssembly, after `--target=wasm32-wasi`: as the
+ * native ones, linked as a library (no entry point, no start files: the
+ * header runs the constructors), with wasi-libc but not the default
+ * libraries (Debian's clang 14 has no wasm32 compiler-rt), the function
+ * table exported (the descriptor's hooks are indexes into it), the stack
+ * first (an overflow traps instead of overwriting data), and no DWARF.
+ */
+export const WASM_C_FLAGS: readonly string[] = Object.freeze([
+  "--target=wasm32-wasi",
+  "-nostartfiles",
+  "-nodefaultlibs",
+  "-std=c11",
+  "-O2",
+  "-fvisibility=hidden",
+  "-Wall",
+  "-Wextra",
+  "-D_POSIX_C_SOURCE=200809L",
+  "-Wl,--no-entry",
+  "-Wl,--export-table",
+  "-Wl,--stack-first",
+  "-Wl,--strip-debug",
+]);
+
+/**
+ * The targets `build` knows: `native`, a shared object for this machine,
+ * and `wasm32`, a WebAssembly module built with clang, wasm-ld and wasi-libc
+ * (the flags of this repository's `tasks/build_wasm.ts`). Another target is
+ * one entry: its languages' compilers and flags, the output's extension,
+ * and, if the linked file needs one, a `postLink` step.
  */
 export const TARGETS: Readonly<Record<string, TargetRecipe>> = Object.freeze({
   native: {
@@ -125,10 +152,11 @@ export const TARGETS: Readonly<Record<string, TargetRecipe>> = Object.freeze({
     },
   },
   wasm32: {
-    summary: "a WebAssembly module (.wasm)",
+    summary: "a WebAssembly module (.wasm), with clang, wasm-ld and wasi-libc",
     extension: ".wasm",
-    languages: {},
-    unavailable: "WebAssembly plugins cannot be built by plugboard yet",
+    languages: {
+      c: { compiler: "clang", flags: WASM_C_FLAGS, libraries: ["-lc"], headers: ["plugboard.h"] },
+    },
   },
 });
 
@@ -316,7 +344,11 @@ export function recipeFor(
   const language = [...languages][0];
   const recipe = t.languages[language];
   if (!recipe) {
-    throw new PluginError("USAGE", `Target ${quote(target)} does not compile ${language} sources`);
+    throw new PluginError(
+      "USAGE",
+      `Target ${quote(target)} does not compile ${language === "c" ? "C" : "C++"} sources`,
+      { hint: `compile C for ${target}` },
+    );
   }
   return { target: t, language, recipe };
 }
@@ -335,7 +367,8 @@ interface Stamp {
 async function compileOne(spec: CompileSpec): Promise<CompileResult> {
   const { target, recipe } = recipeFor(spec.sources, spec.target);
   const first = spec.sources[0];
-  const command = spec.compiler ?? envVar(recipe.env) ?? recipe.compiler;
+  const command = spec.compiler ?? (recipe.env ? envVar(recipe.env) : undefined) ??
+    recipe.compiler;
   const compiler = await compilerInfo(command, first);
   const sources = await Promise.all(spec.sources.map((s) => readInput(s, first)));
   const headers = await Promise.all(recipe.headers.map((h) => sdkFile(h, spec.sdkDir, first)));
@@ -426,6 +459,7 @@ async function compileOne(spec: CompileSpec): Promise<CompileResult> {
       "-o",
       tmp,
       ...sourcePaths,
+      ...recipe.libraries ?? [],
     ];
     const out = await runCompiler(compiler, args, first);
     const stderr = decoder.decode(out.stderr) + decoder.decode(out.stdout);
@@ -574,7 +608,9 @@ async function localHeaders(
   sources: string[],
   options: { exclude: string[]; source: string },
 ): Promise<string[]> {
-  const compileOnly = flags.filter((f) => f !== "-shared" && !f.startsWith("-Wl,"));
+  const compileOnly = flags.filter((f) =>
+    !["-shared", "-nostartfiles", "-nodefaultlibs"].includes(f) && !f.startsWith("-Wl,")
+  );
   const out = await runCompiler(
     compiler,
     [...compiler.args, ...compileOnly, "-MM", ...sources],

@@ -2,6 +2,8 @@ import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { captureCli } from "../_cli.ts";
 import { inspectPlugin } from "../../src/check/inspect_plugin.ts";
 import { SDK_FILES } from "../../src/cli/_sdk_files.ts";
+import { readWasm } from "../../src/wasm/read_wasm.ts";
+import { requireWasmToolchain } from "../wasm/_build.ts";
 
 const GREETER = `#include "plugboard.h"
 #include "greeting.h"
@@ -119,6 +121,29 @@ PLUGBOARD_FALLIBLE_FN(op, pb_f64, half, (pb_f64 x)) {
   });
 });
 
+Deno.test("plugboard build --target wasm32 makes a WebAssembly module with the notes", async () => {
+  await requireWasmToolchain();
+  const dir = await project({ "hi.c": GREETER, "greeting.h": '#define GREETING "hello"\n' });
+  const r = await captureCli(["build", `${dir}/hi.c`, "--target", "wasm32", "--json"]);
+  assertEquals([r.code, r.err], [0, []]);
+  const j = JSON.parse(r.out[0]);
+  assertEquals([j.output, j.built], [`${dir}/hi.wasm`, true]);
+  assertMatch(j.compiler, /^clang \d+/);
+  const info = readWasm(await Deno.readFile(`${dir}/hi.wasm`), `${dir}/hi.wasm`);
+  const plugin = new TextDecoder().decode(info.notes.find((n) => n.type === 1)!.desc);
+  assertMatch(
+    plugin,
+    new RegExp(`^abi=1\\.0\nname=hi\nversion=0\\.1\\.0\nbuild_id=${j.buildId}\ncompiler=clang `),
+  );
+  // Up to date the second time, as for native plugins.
+  const again = await captureCli(["build", `${dir}/hi.c`, "--target", "wasm32"]);
+  assertMatch(
+    again.out[0],
+    new RegExp(`^${dir}/hi\\.wasm is up to date \\(clang [\\d.]+, build id ${j.buildId}\\)$`),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("plugboard build refuses what it cannot build", async (t) => {
   const dir = await project({
     "bad.c": "int f(void) { return missing; }\n",
@@ -128,11 +153,11 @@ Deno.test("plugboard build refuses what it cannot build", async (t) => {
   });
   const cases: [string, string[], number, string[]][] = [
     [
-      "wasm32, for now",
-      [`${dir}/a.c`, "--target", "wasm32"],
+      "C++ for wasm32",
+      [`${dir}/b.cpp`, "--target", "wasm32"],
       2,
       [
-        'error[USAGE]: Target "wasm32" is not yet available: WebAssembly plugins cannot be built by plugboard yet',
+        'error[USAGE]: Target "wasm32" does not compile C++ sources',
         "hint: see plugboard build --help",
       ],
     ],
