@@ -11,7 +11,8 @@ import type { Signature, TypeName } from "../abi/signature.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import { openLibrary } from "../loader/open_library.ts";
-import { openPlugin } from "../open/open_plugin.ts";
+import { checkPlugin } from "../check/check_plugin.ts";
+import { openCandidate } from "../open/open_plugin.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { parseArgs, positiveInteger } from "./_args.ts";
 import { EXIT_OK, type Io, toJson, UsageError } from "./_output.ts";
@@ -29,7 +30,8 @@ usage error (exit 2); a value out of its type's range is INVALID_ARGUMENT
 
 The plugin runs in this process: a plugin that crashes (a segmentation fault,
 abort) takes the command down with it. --isolate runs it in a child process
-instead, and a crash is reported as PLUGIN_CRASHED with the signal.
+instead, and a crash is reported as PLUGIN_CRASHED with the signal. An
+executable (a subprocess plugin) always runs as its own process.
 
 A plugboard.lock in the current directory is honoured (the plugin must be
 trusted there, as with --lock); a line on standard error says so.
@@ -130,9 +132,12 @@ export async function callCommand(args: readonly string[], io: Io): Promise<numb
     throw e;
   }
   async function open(): Promise<Plugin<"sync"> | Plugin<"async">> {
-    if (!a.flags.isolate) return await openPlugin(file, { registry });
-    return await openPlugin(file, {
-      registry,
+    const candidate = checkPlugin(file, { registry });
+    // An executable (a subprocess plugin) always runs as its own process.
+    if (!a.flags.isolate && candidate.kind !== "executable") {
+      return await openCandidate(candidate, {}, file);
+    }
+    return await openCandidate(candidate, {
       isolation: "process",
       timeoutMs,
       // The child's stderr as the plugin wrote it; the error says the rest.

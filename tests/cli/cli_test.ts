@@ -222,6 +222,13 @@ Deno.test("plugboard call: every case of the seed loader, exactly", async (t) =>
       err: [],
     },
     {
+      name: "an executable (a subprocess plugin) runs as its own process",
+      args: ["call", `${ROOT}/plugins/rpc/calc_mul.py`, "apply", "3", "-4"],
+      code: 0,
+      out: ["-12"],
+      err: [],
+    },
+    {
       name: "an ordinary library with --sig",
       args: ["call", "libz.so.1", "zlibVersion", "--sig", "cstring zlibVersion()"],
       code: 0,
