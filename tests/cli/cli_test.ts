@@ -420,6 +420,42 @@ Deno.test("Deno's errors become plugboard codes, never CALL_FAILED", async (t) =
   });
 });
 
+Deno.test("plugboard verify says where its hash cache is, and --no-cache skips it", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "plugboard-cli-" });
+  const lock = `${dir}/plugboard.lock`;
+  const cache = `${dir}/cache.json`;
+  assertEquals((await cli("trust", MY, "--lock", lock)).code, 0);
+  const ok = [`ok myfunction@0.1.0 ${MY}`, `1 file(s) checked against ${lock}: 1 ok, 0 failed`];
+  await t.step("--cache F: one line on stderr, and the file is written", async () => {
+    assertEquals(await cli("verify", MY, "--lock", lock, "--cache", cache), {
+      code: 0,
+      out: ok,
+      err: [`hash cache: ${cache} (--no-cache to skip it)`],
+    });
+    assertEquals(Deno.statSync(cache).isFile, true);
+  });
+  await t.step("--no-cache: no line, nothing written", async () => {
+    await Deno.remove(cache);
+    assertEquals(await cli("verify", MY, "--lock", lock, "--no-cache"), {
+      code: 0,
+      out: ok,
+      err: [],
+    });
+    assertEquals([...Deno.readDirSync(dir)].some((e) => e.name === "cache.json"), false);
+  });
+  await t.step("without --allow-env there is no cache, and it says so", async () => {
+    const r = await cliProcess(["--allow-read"], ["verify", MY, "--lock", lock]);
+    assertEquals(r, {
+      code: 0,
+      out: ok,
+      err: [
+        "no hash cache: HOME and XDG_CACHE_HOME are unknown (--allow-env=HOME,XDG_CACHE_HOME, or --cache F)",
+      ],
+    });
+  });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("plugboard inspect shows metadata without running the plugin", async (t) => {
   await t.step("human-readable, with parameter names", async () => {
     const r = await cli("inspect", plugin("counter"));
