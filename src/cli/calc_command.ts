@@ -40,6 +40,8 @@ Options:
   --json      print results (and log records) as JSON lines
   --help      show this help
 
+Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH.
+
 Examples:
   plugboard calc "10 / 5"          # 10 / 5 = 2
   plugboard calc "(1 + 2) * 4; 1 / 0"`;

@@ -45,6 +45,9 @@ Options:
   --json      print {"input", "output", "stages"} (and log records) as JSON
   --help      show this help
 
+Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH, and
+--allow-run for each exec plugin (one not allowed to run is left out).
+
 Example:
   plugboard pipe --dir build hello   # base64, reverse, shout, upper: =8GBSVGA!`;
 

@@ -34,7 +34,11 @@ Options:
   --json             print the results as JSON
   --help             show this help
 
-Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.`;
+Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.
+
+Permissions: --allow-read (the files and the list), --allow-write on the
+list's directory, --allow-run for Deno's executable (the children), and
+--allow-env for the variables above unless --quarantine is given.`;
 
 /**
  * Run `probe`.

@@ -29,7 +29,10 @@ Options:
                      $XDG_STATE_HOME/plugboard/quarantine.json, else
                      ~/.local/state/plugboard/quarantine.json)
   --json             print JSON
-  --help             show this help`;
+  --help             show this help
+
+Permissions: --allow-read and --allow-write on the list, and --allow-env for
+the variables above unless --quarantine is given.`;
 
 /**
  * Run `quarantine`.

@@ -36,7 +36,10 @@ atomically, and only when every file could be read.
 Options:
   --lock F   the lockfile (default: ./plugboard.lock, created if missing)
   --json     print the changes as JSON
-  --help     show this help`;
+  --help     show this help
+
+Permissions: --allow-read (the files and the lockfile) and --allow-write on
+the lockfile's directory (it is replaced through a temporary file there).`;
 
 /**
  * Run `trust`.
