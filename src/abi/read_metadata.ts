@@ -161,10 +161,10 @@ export function readMetadata(
         : `ABI ${hostAbi.major}.0 to ${formatVersionPair(hostAbi)}`,
       found: `ABI ${formatVersionPair(abi)}`,
       hint: majorDiffers
-        ? `rebuild the plugin against native/plugboard.h ${hostAbi.major}.x (PLUGBOARD_ABI_MAJOR ${hostAbi.major})`
+        ? `rebuild the plugin against plugboard.h ${hostAbi.major}.x (PLUGBOARD_ABI_MAJOR ${hostAbi.major})`
         : `upgrade the host to plugboard ABI ${
           formatVersionPair(abi)
-        } or newer, or rebuild the plugin against native/plugboard.h ${formatVersionPair(hostAbi)}`,
+        } or newer, or rebuild the plugin against plugboard.h ${formatVersionPair(hostAbi)}`,
     });
   }
   const name = required(identity, "name", path);

@@ -197,7 +197,7 @@ function typeName(word: string, text: string): TypeName {
 function bad(text: string, detail: string): PluginError {
   return new PluginError("BAD_METADATA", `Invalid signature ${JSON.stringify(text)}: ${detail}`, {
     hint:
-      "declare functions with PLUGBOARD_FN(iface, pb_TYPE, name, (pb_TYPE a, ...)) from native/plugboard.h",
+      "declare functions with PLUGBOARD_FN(iface, pb_TYPE, name, (pb_TYPE a, ...)) from plugboard.h (the grammar: docs/abi.md)",
   });
 }
 

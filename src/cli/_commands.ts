@@ -13,6 +13,10 @@ import { trustCommand } from "./trust_command.ts";
 import { verifyCommand } from "./verify_command.ts";
 import { probeCommand } from "./probe_command.ts";
 import { quarantineCommand } from "./quarantine_command.ts";
+import { buildCommand } from "./build_command.ts";
+import { headerCommand } from "./header_command.ts";
+import { newCommand } from "./new_command.ts";
+import { bindgenCommand } from "./bindgen_command.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -26,6 +30,26 @@ export interface Command {
 
 /** Every command, by name. */
 export const COMMANDS: Record<string, Command> = {
+  new: {
+    synopsis: "new NAME [--lang L]",
+    summary: "create a starting plugin (C, C++, Rust, Go) and a host that loads it",
+    run: newCommand,
+  },
+  build: {
+    synopsis: "build SRC... [-o OUT]",
+    summary: "compile C or C++ sources into a plugin, stamping a build id",
+    run: buildCommand,
+  },
+  header: {
+    synopsis: "header [DIR]",
+    summary: "write plugboard.h (or another language's SDK) for other build systems",
+    run: headerCommand,
+  },
+  bindgen: {
+    synopsis: "bindgen FILE [--out F]",
+    summary: "write the TypeScript declarations of a plugin's interfaces",
+    run: bindgenCommand,
+  },
   inspect: {
     synopsis: "inspect FILE",
     summary: "show a plugin's metadata without running it",
@@ -33,18 +57,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   call: {
     synopsis: "call FILE FUNCTION [ARGS...]",
-    summary: "load a plugin and call one function",
+    summary: "load a plugin (or a library) and call one function",
     run: callCommand,
-  },
-  calc: {
-    synopsis: "calc [--dir DIR] EXPRESSION",
-    summary: "evaluate arithmetic with calc.op/1 operator plugins",
-    run: calcCommand,
-  },
-  pipe: {
-    synopsis: "pipe [--dir DIR] TEXT",
-    summary: "pass text through every text.processor/1 plugin, by file name",
-    run: pipeCommand,
   },
   trust: {
     synopsis: "trust FILE|DIR... [--lock F]",
@@ -57,7 +71,7 @@ export const COMMANDS: Record<string, Command> = {
     run: verifyCommand,
   },
   probe: {
-    synopsis: "probe FILE|DIR... [--quarantine F]",
+    synopsis: "probe FILE|DIR...",
     summary: "load plugins in a throwaway child; quarantine the ones that crash or hang",
     run: probeCommand,
   },
@@ -65,5 +79,15 @@ export const COMMANDS: Record<string, Command> = {
     synopsis: "quarantine list|clear [FILE...]",
     summary: "show quarantined plugins with the reason, or clear them",
     run: quarantineCommand,
+  },
+  calc: {
+    synopsis: "calc [--dir DIR] EXPRESSION",
+    summary: "evaluate arithmetic with calc.op/1 operator plugins",
+    run: calcCommand,
+  },
+  pipe: {
+    synopsis: "pipe [--dir DIR] TEXT",
+    summary: "pass text through every text.processor/1 plugin, by file name",
+    run: pipeCommand,
   },
 };

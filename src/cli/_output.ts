@@ -5,7 +5,9 @@
  */
 
 import { styleText } from "node:util";
-import { PluginError } from "../errors/plugin_error.ts";
+import { CrashError } from "../errors/crash_error.ts";
+import { BuildError } from "./_compile.ts";
+import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 
 /** Exit code: success. */
 export const EXIT_OK = 0;
@@ -34,20 +36,84 @@ export function consoleIo(): Io {
   return { out: (l) => console.log(l), err: (l) => console.error(l), color };
 }
 
-/** A command line that cannot be run: printed with the command's usage, exit 2. */
+/**
+ * A command line that cannot be run: printed as one `error[USAGE]` line and
+ * a pointer to the command's help; exit code 2.
+ */
 export class UsageError extends PluginError {
+  /** The command whose help explains the usage, or undefined for `plugboard` itself. */
+  readonly command: string | undefined;
+
   /**
-   * @param summary what is wrong
-   * @param usage the usage text to show
+   * @param summary what is wrong, in one line
+   * @param command the command (`call`), or undefined for `plugboard` itself
    */
-  constructor(summary: string, usage: string) {
-    super("USAGE", summary, { hint: usage });
+  constructor(summary: string, command?: string) {
+    super("USAGE", summary, { hint: `see plugboard ${command ? `${command} ` : ""}--help` });
+    this.command = command;
   }
 }
 
 /**
+ * Anything a command threw, as a PluginError with a stable code: Deno's
+ * errors by kind (`NotFound` is `NOT_FOUND` naming the path, `NotCapable`
+ * is `PERMISSION_DENIED` naming the `--allow-*` flag that is missing), other
+ * exceptions `INTERNAL`.
+ *
+ * @param e what was thrown
+ * @returns the error
+ */
+export function cliError(e: unknown): PluginError {
+  if (e instanceof PluginError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Deno.errors.NotCapable) {
+    // "Requires write access to "/x/y.lock", run again with the --allow-write flag"
+    const m = /Requires (\w+) access(?: to "?([^",]+)"?)?/.exec(message);
+    const kind = m?.[1] ?? "";
+    const what = m?.[2];
+    const flag = `--allow-${kind || "..."}${what ? `=${what}` : ""}`;
+    return new PluginError(
+      "PERMISSION_DENIED",
+      `Deno's permissions do not allow ${kind || "this"} access${
+        what ? ` to ${JSON.stringify(what)}` : ""
+      }: expected ${flag}, found none`,
+      { path: what, hint: `run again with ${flag}`, cause: e },
+    );
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new PluginError("PERMISSION_DENIED", `The operating system refused: ${message}`, {
+      hint: "check the permissions of the file or directory (ls -l, chmod)",
+      cause: e,
+    });
+  }
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return new PluginError("NOT_FOUND", `No such file or directory: ${message}`, {
+      hint: "check the path",
+      cause: e,
+    });
+  }
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new PluginError("NOT_A_FILE", `Expected a file, found a directory: ${message}`, {
+      hint: "name a file, not a directory",
+      cause: e,
+    });
+  }
+  for (const kind of Object.values(Deno.errors)) {
+    if (typeof kind === "function" && e instanceof kind) {
+      return new PluginError("IO_FAILED", `${kind.name}: ${message}`, { cause: e });
+    }
+  }
+  return new PluginError("INTERNAL", `${e instanceof Error ? e.name : "Error"}: ${message}`, {
+    hint: "this is a bug in plugboard: please report it with the command line",
+    cause: e,
+  });
+}
+
+/**
  * Print an error as `error[CODE]: message` and its hint, or as JSON, and
- * return the exit code for it.
+ * return the exit code for it. A plugin's own error code is shown as
+ * `error[CALL_FAILED] (plugin code N)` (JSON: `pluginCode`); a crash adds
+ * its signal or exit code to the JSON.
  *
  * @param e the error
  * @param io where to write
@@ -55,29 +121,63 @@ export class UsageError extends PluginError {
  * @returns 2 for usage errors, 1 otherwise
  */
 export function reportError(e: unknown, io: Io, json: boolean): number {
-  const err = e instanceof PluginError ? e : new PluginError("CALL_FAILED", String(e), {
-    cause: e,
-  });
+  const err = cliError(e);
   if (json) {
-    io.out(
-      JSON.stringify({ error: { code: err.code, message: err.summary, hint: err.hint ?? null } }),
-    );
+    io.out(JSON.stringify({ error: errorData(err) }));
   } else {
-    const head = `error[${err.code}]`;
-    io.err(
-      `${
-        io.color ? styleText(["bold", "red"], head, { validateStream: false }) : head
-      }: ${err.summary}`,
-    );
-    if (err.hint) {
-      for (const line of err.hint.split("\n")) {
-        io.err(
-          `${io.color ? styleText("cyan", "hint", { validateStream: false }) : "hint"}: ${line}`,
-        );
-      }
-    }
+    for (const line of errorLines(err, io.color)) io.err(line);
   }
   return err.code === "USAGE" ? EXIT_USAGE : EXIT_PLUGIN_ERROR;
+}
+
+/**
+ * An error as text lines: a compiler's messages (BUILD_FAILED), then
+ * `error[CODE]: summary` (with the plugin's own code after a CALL_FAILED),
+ * then the hint.
+ *
+ * @param err the error
+ * @param color whether to colour the heads
+ * @returns the lines
+ */
+export function errorLines(err: PluginError, color = false): string[] {
+  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
+    color ? styleText(style, text, { validateStream: false }) : text;
+  const code = err instanceof CallError && err.pluginCode !== undefined
+    ? ` (plugin code ${err.pluginCode})`
+    : "";
+  // A compiler's messages come first, as it printed them.
+  const lines = err instanceof BuildError && err.stderr.trim() !== ""
+    ? err.stderr.trimEnd().split("\n")
+    : [];
+  lines.push(`${paint(["bold", "red"], `error[${err.code}]`)}${code}: ${err.summary}`);
+  for (const line of (err.hint ?? "").split("\n").filter((l) => l !== "")) {
+    lines.push(`${paint("cyan", "hint")}: ${line}`);
+  }
+  return lines;
+}
+
+/**
+ * An error as JSON data: code, message, hint, and what else it carries
+ * (expected and found of a load error, the plugin's own code, a crash's
+ * signal or exit code).
+ *
+ * @param err the error
+ * @returns the data
+ */
+export function errorData(err: PluginError): Record<string, unknown> {
+  return {
+    code: err.code,
+    message: err.summary,
+    hint: err.hint ?? null,
+    ...(err instanceof LoadError ? { expected: err.expected, found: err.found } : {}),
+    ...(err instanceof CallError && err.pluginCode !== undefined
+      ? { pluginCode: err.pluginCode }
+      : {}),
+    ...(err instanceof CrashError
+      ? { signal: err.signal, exitCode: err.exitCode, stderr: err.stderrTail }
+      : {}),
+    ...(err instanceof BuildError ? { stderr: err.stderr } : {}),
+  };
 }
 
 /**
@@ -96,30 +196,4 @@ export function toJson(value: unknown): string {
           : v.toString())
         : v,
   );
-}
-
-/**
- * Split arguments into flags we know and positionals (so "-5" stays a value).
- *
- * @param args the arguments
- * @param flags the boolean flags the command knows, without dashes
- * @param usage the usage text for errors
- * @returns the flags set and the positionals
- */
-export function splitArgs(
-  args: readonly string[],
-  flags: readonly string[],
-  usage: string,
-): { flags: Set<string>; positionals: string[] } {
-  const set = new Set<string>();
-  const positionals: string[] = [];
-  let rest = false;
-  for (const a of args) {
-    if (rest || !a.startsWith("-") || /^-\d/.test(a) || a === "-") positionals.push(a);
-    else if (a === "--") rest = true;
-    else if (a === "-h") set.add("help");
-    else if (flags.includes(a.slice(2)) && a.startsWith("--")) set.add(a.slice(2));
-    else throw new UsageError(`Unknown option ${JSON.stringify(a)}`, usage);
-  }
-  return { flags: set, positionals };
 }

@@ -12,9 +12,10 @@ import { PluginError } from "../errors/plugin_error.ts";
 import { PluginHost } from "../host/plugin_host.ts";
 import type { LogSink } from "../log/log_record.ts";
 import { jsonLinesSink, prettySink } from "../log/sinks.ts";
-import { EXIT_OK, type Io, reportError, toJson, UsageError } from "./_output.ts";
+import { parseArgs } from "./_args.ts";
+import { EXIT_OK, type Io, reportError, toJson } from "./_output.ts";
 
-/** The calculator interface of `plugins/calc_*.c`. */
+/** The calculator interface: `name()` is the operator's symbol, `apply(a, b)` the operation. */
 export const CalcOp: InterfaceSpec<{
   name: "cstring name()";
   apply: "fallible f64 apply(f64 a, f64 b)";
@@ -39,6 +40,8 @@ Options:
   --json      print results (and log records) as JSON lines
   --help      show this help
 
+Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH.
+
 Examples:
   plugboard calc "10 / 5"          # 10 / 5 = 2
   plugboard calc "(1 + 2) * 4; 1 / 0"`;
@@ -46,7 +49,7 @@ Examples:
 /** The common options of the host apps (`calc`, `pipe`). */
 export interface HostArgs {
   /** `--dir` values, in order. */
-  dirs: string[];
+  dirs: readonly string[];
   /** `--log` given. */
   log: boolean;
   /** `--json` given. */
@@ -55,51 +58,35 @@ export interface HostArgs {
   help: boolean;
   /** Other boolean flags given, without dashes. */
   flags: Set<string>;
-  /** The other arguments (words starting with "-" and a digit stay positional). */
-  positionals: string[];
+  /** The other arguments (words starting with "-" and no letter stay positional). */
+  positionals: readonly string[];
 }
 
 /**
- * Parse the options of a host app: `--dir DIR` (or `--dir=DIR`), `--log`,
+ * Parse the options of a host app: `--dir DIR` (repeatable), `--log`,
  * `--json`, `--help`, the given extra flags, `--` and positionals.
  *
  * @param args the arguments after the command's name
- * @param usage the usage text for errors
+ * @param command the command, for usage errors
  * @param extra other boolean flags the command knows, without dashes
  * @returns the options
  * @throws {UsageError} on an unknown option or a `--dir` without a value
  */
 export function parseHostArgs(
   args: readonly string[],
-  usage: string,
+  command: string,
   extra: readonly string[] = [],
 ): HostArgs {
-  const out: HostArgs = {
-    dirs: [],
-    log: false,
-    json: false,
-    help: false,
-    flags: new Set(),
-    positionals: [],
+  const a = parseArgs(args, { command, flags: ["log", "json", ...extra], lists: ["dir"] });
+  const flags = a.flags as Readonly<Record<string, boolean>>;
+  return {
+    dirs: a.lists.dir,
+    log: a.flags.log,
+    json: a.flags.json,
+    help: a.flags.help,
+    flags: new Set(extra.filter((f) => flags[f])),
+    positionals: a.positionals,
   };
-  let rest = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (rest || !a.startsWith("-") || a === "-" || /^-[\d.(]/.test(a)) out.positionals.push(a);
-    else if (a === "--") rest = true;
-    else if (a === "--help" || a === "-h") out.help = true;
-    else if (a === "--log") out.log = true;
-    else if (a === "--json") out.json = true;
-    else if (a === "--dir" || a.startsWith("--dir=")) {
-      const value = a === "--dir" ? args[++i] : a.slice(6);
-      if (value === undefined || value === "") {
-        throw new UsageError("--dir needs a directory", usage);
-      }
-      out.dirs.push(value);
-    } else if (a.startsWith("--") && extra.includes(a.slice(2))) out.flags.add(a.slice(2));
-    else throw new UsageError(`Unknown option ${JSON.stringify(a)}`, usage);
-  }
-  return out;
 }
 
 /**
@@ -132,7 +119,7 @@ interface Operator {
  * @returns the exit code: 0 when every expression was evaluated, 1 when one failed
  */
 export async function calcCommand(args: readonly string[], io: Io): Promise<number> {
-  const opts = parseHostArgs(args, CALC_USAGE);
+  const opts = parseHostArgs(args, "calc");
   if (opts.help) {
     io.out(CALC_USAGE);
     return EXIT_OK;
@@ -168,7 +155,10 @@ export async function calcCommand(args: readonly string[], io: Io): Promise<numb
     throw new PluginError(
       "INTERFACE_MISSING",
       `No calc.op/1 plugins in ${host.paths.map((d) => JSON.stringify(d)).join(", ")}`,
-      { hint: "build the samples with `deno task build`, or pass --dir DIR with calc_*.so files" },
+      {
+        hint:
+          "pass --dir DIR with calc.op/1 plugins (plugboard new NAME --interface calc.op makes one)",
+      },
     );
   }
   const expressions = opts.positionals.length > 0

@@ -8,17 +8,21 @@
 
 import { formatVersionPair, HOST_ABI } from "../abi/abi_version.ts";
 import { inspectPlugin } from "../check/inspect_plugin.ts";
-import { EXIT_OK, type Io, splitArgs, toJson, UsageError } from "./_output.ts";
+import { parseArgs } from "./_args.ts";
+import { EXIT_OK, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard inspect`. */
 export const INSPECT_USAGE = `Usage: plugboard inspect FILE [--json]
 
-Show a plugin's identity, ABI, interfaces and signatures, build id, compiler,
-SHA-256 and exported symbols. Nothing in the file is executed.
+Show a plugin's identity, ABI, interfaces and their functions as declared
+(parameter names kept), build id, compiler, SHA-256 and exported symbols.
+Nothing in the file is executed.
 
 Options:
   --json   print the report as JSON
-  --help   show this help`;
+  --help   show this help
+
+Permissions: --allow-read=FILE.`;
 
 /**
  * Run `inspect`.
@@ -28,16 +32,16 @@ Options:
  * @returns the exit code
  */
 export function inspectCommand(args: readonly string[], io: Io): number {
-  const { flags, positionals } = splitArgs(args, ["json", "help"], INSPECT_USAGE);
-  if (flags.has("help")) {
+  const { flags, positionals } = parseArgs(args, { command: "inspect", flags: ["json"] });
+  if (flags.help) {
     io.out(INSPECT_USAGE);
     return EXIT_OK;
   }
   if (positionals.length !== 1) {
-    throw new UsageError(`inspect takes one FILE, got ${positionals.length}`, INSPECT_USAGE);
+    throw new UsageError(`inspect takes one FILE, got ${positionals.length}`, "inspect");
   }
   const r = inspectPlugin(positionals[0]);
-  if (flags.has("json")) {
+  if (flags.json) {
     io.out(toJson(r));
     return EXIT_OK;
   }
@@ -54,7 +58,7 @@ export function inspectCommand(args: readonly string[], io: Io): number {
   io.out("  interfaces");
   for (const i of r.interfaces) {
     io.out(`    ${i.id}/${i.version}  (shape ${i.hash.slice(0, 12)})`);
-    for (const f of i.functions) io.out(`      ${f}`);
+    for (const f of i.declared) io.out(`      ${f}`);
   }
   row("exports", r.exports.join(", "));
   row("needs", r.needed.join(", ") || "(nothing)");

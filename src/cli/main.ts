@@ -2,15 +2,20 @@
  * The `plugboard` command line.
  *
  * ```sh
- * deno run -A jsr:@plugboard/plugboard/cli inspect build/greeter.so
- * deno task plugboard call build/myfunction.so MyFunction hello
+ * deno run -A jsr:@plugboard/plugboard/cli new kv      # a starting plugin and its host
+ * deno run -A jsr:@plugboard/plugboard/cli build kv/kv.c
+ * deno run -A jsr:@plugboard/plugboard/cli inspect kv/kv.so
  * ```
+ *
+ * `plugboard COMMAND --help` (or `plugboard help COMMAND`) says what each
+ * command does and the least permissions it needs.
  *
  * @module
  */
 
 import { consoleIo, EXIT_OK, EXIT_USAGE, type Io, reportError, UsageError } from "./_output.ts";
 import { COMMANDS } from "./_commands.ts";
+import { PACKAGE_VERSION } from "./_sdk_files.ts";
 
 /** Usage of `plugboard`. */
 export function mainUsage(): string {
@@ -18,12 +23,14 @@ export function mainUsage(): string {
   return `plugboard: load native plugins into Deno safely
 
 Usage: plugboard COMMAND [ARGS...] [--json] [--help]
+       plugboard help COMMAND
+       plugboard --version
 
 Commands:
 ${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Exit codes: 0 ok, 1 plugin or load error, 2 usage error.
-Run \`plugboard COMMAND --help\` for a command's options.`;
+Run \`plugboard COMMAND --help\` for a command's options and permissions.`;
 }
 
 /**
@@ -43,23 +50,42 @@ Run \`plugboard COMMAND --help\` for a command's options.`;
  * @returns the exit code
  */
 export async function runCli(args: readonly string[], io: Io = consoleIo()): Promise<number> {
-  const json = args.includes("--json");
+  const dashDash = args.indexOf("--");
+  const json = (dashDash === -1 ? args : args.slice(0, dashDash)).includes("--json");
   try {
     const [name, ...rest] = args;
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-      if (name === undefined) {
-        io.err(mainUsage());
-        return EXIT_USAGE;
-      }
+    if (name === undefined) {
+      io.err(mainUsage());
+      return EXIT_USAGE;
+    }
+    if (name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
       io.out(mainUsage());
       return EXIT_OK;
     }
-    const command = COMMANDS[name];
-    if (!command) throw new UsageError(`Unknown command ${JSON.stringify(name)}`, mainUsage());
-    return await command.run(rest, io);
+    if (name === "--version" || name === "-V") {
+      io.out(`plugboard ${PACKAGE_VERSION}`);
+      return EXIT_OK;
+    }
+    if (name === "help") {
+      if (rest.length > 1) throw new UsageError("help takes one COMMAND");
+      return await commandNamed(rest[0]).run(["--help"], io);
+    }
+    return await commandNamed(name).run(rest, io);
   } catch (e) {
     return reportError(e, io, json);
   }
+}
+
+function commandNamed(name: string) {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    throw new UsageError(
+      name.startsWith("-")
+        ? `Unknown option ${JSON.stringify(name)}: expected a COMMAND first`
+        : `Unknown command ${JSON.stringify(name)}`,
+    );
+  }
+  return command;
 }
 
 if (import.meta.main) {

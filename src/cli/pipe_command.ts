@@ -20,7 +20,7 @@ import { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/l
 import { appLogSink, parseHostArgs } from "./calc_command.ts";
 import { EXIT_OK, type Io, toJson } from "./_output.ts";
 
-/** The text processor interface of `plugins/text_*.c`. */
+/** The text processor interface: `process()` writes its output into a buffer the host lends. */
 export const TextProcessor: InterfaceSpec<{
   name: "cstring name()";
   process: "fallible usize process(buffer input, usize input_len, buffer output, usize output_cap)";
@@ -35,7 +35,7 @@ export const PIPE_USAGE = `Usage: plugboard pipe [--dir DIR]... [--log] [--json]
 Pass TEXT through every text.processor/1 plugin in DIR (default: build) and in
 PLUGBOARD_PATH, in alphabetical order of file name, and print the result.
 A plugin is a *.so file, or an executable script (#!) speaking the exec line
-protocol (docs/isolation.md), such as build/text_shout.sh.
+protocol (docs/isolation.md), such as a shell script.
 Without TEXT, the text is read from standard input.
 
 Options:
@@ -44,6 +44,9 @@ Options:
   --log       print a record per plugin load, skip and call to standard error
   --json      print {"input", "output", "stages"} (and log records) as JSON
   --help      show this help
+
+Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH, and
+--allow-run for each exec plugin (one not allowed to run is left out).
 
 Example:
   plugboard pipe --dir build hello   # base64, reverse, shout, upper: =8GBSVGA!`;
@@ -218,8 +221,8 @@ export class TextPipeline implements AsyncDisposable, Disposable {
         "INTERFACE_MISSING",
         `No text.processor/1 plugins in ${host.paths.map((d) => JSON.stringify(d)).join(", ")}`,
         {
-          hint: "build the samples with `deno task build`, or pass --dir DIR with text_*.so " +
-            "files or exec plugins (docs/isolation.md)",
+          hint: "pass --dir DIR with text.processor/1 plugins (*.so files) or exec plugins " +
+            "(docs/isolation.md)",
         },
       );
     }
@@ -570,7 +573,7 @@ function stderrSink(io: Io): LogSink {
  * @returns the exit code
  */
 export async function pipeCommand(args: readonly string[], io: Io): Promise<number> {
-  const opts = parseHostArgs(args, PIPE_USAGE, ["steps"]);
+  const opts = parseHostArgs(args, "pipe", ["steps"]);
   if (opts.help) {
     io.out(PIPE_USAGE);
     return EXIT_OK;

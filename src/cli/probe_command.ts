@@ -6,10 +6,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
+import { parseArgs, positiveInteger } from "./_args.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */
@@ -34,7 +34,11 @@ Options:
   --json             print the results as JSON
   --help             show this help
 
-Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.`;
+Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.
+
+Permissions: --allow-read (the files and the list), --allow-write on the
+list's directory, --allow-run for Deno's executable (the children), and
+--allow-env for the variables above unless --quarantine is given.`;
 
 /**
  * Run `probe`.
@@ -50,7 +54,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
     return EXIT_OK;
   }
   if (opts.positionals.length === 0) {
-    throw new UsageError("probe needs at least one FILE or DIR", PROBE_USAGE);
+    throw new UsageError("probe needs at least one FILE or DIR", "probe");
   }
   const quarantine = openQuarantine(opts.quarantine);
   const results: ProbeResult[] = [];
@@ -123,7 +127,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
 }
 
 interface ProbeArgs {
-  positionals: string[];
+  positionals: readonly string[];
   quarantine?: string;
   timeout?: number;
   force?: boolean;
@@ -132,40 +136,22 @@ interface ProbeArgs {
 }
 
 function parse(args: readonly string[]): ProbeArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        quarantine: { type: "string" },
-        timeout: { type: "string" },
-        force: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], PROBE_USAGE);
-  }
-  const v = parsed.values;
-  let timeout: number | undefined;
-  if (v.timeout !== undefined) {
-    timeout = Number(v.timeout);
-    if (!/^\d+$/.test(v.timeout) || timeout <= 0) {
-      throw new UsageError(
-        `--timeout ${JSON.stringify(v.timeout)} is not a positive number of milliseconds`,
-        PROBE_USAGE,
-      );
-    }
-  }
+  const a = parseArgs(args, {
+    command: "probe",
+    flags: ["force", "json"],
+    options: ["quarantine", "timeout"],
+  });
   return {
-    positionals: parsed.positionals,
-    quarantine: v.quarantine,
-    timeout,
-    force: v.force,
-    json: v.json,
-    help: v.help,
+    positionals: a.positionals,
+    quarantine: a.options.quarantine,
+    timeout: positiveInteger(
+      "probe",
+      "timeout",
+      a.options.timeout,
+      "a positive number of milliseconds",
+    ),
+    force: a.flags.force,
+    json: a.flags.json,
+    help: a.flags.help,
   };
 }

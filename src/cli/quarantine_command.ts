@@ -5,12 +5,12 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   describeQuarantineReason,
   openQuarantine,
   type QuarantineRecord,
 } from "../isolate/quarantine.ts";
+import { parseArgs } from "./_args.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard quarantine`. */
@@ -29,7 +29,10 @@ Options:
                      $XDG_STATE_HOME/plugboard/quarantine.json, else
                      ~/.local/state/plugboard/quarantine.json)
   --json             print JSON
-  --help             show this help`;
+  --help             show this help
+
+Permissions: --allow-read and --allow-write on the list, and --allow-env for
+the variables above unless --quarantine is given.`;
 
 /**
  * Run `quarantine`.
@@ -39,22 +42,12 @@ Options:
  * @returns the exit code
  */
 export function quarantineCommand(args: readonly string[], io: Io): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        quarantine: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], QUARANTINE_USAGE);
-  }
-  const { values, positionals } = parsed;
+  const { flags, options, positionals } = parseArgs(args, {
+    command: "quarantine",
+    flags: ["json"],
+    options: ["quarantine"],
+  });
+  const values = { ...flags, ...options };
   if (values.help) {
     io.out(QUARANTINE_USAGE);
     return EXIT_OK;
@@ -65,13 +58,13 @@ export function quarantineCommand(args: readonly string[], io: Io): number {
       action === undefined
         ? "quarantine needs an action: list or clear"
         : `Unknown action ${JSON.stringify(action)}: expected list or clear`,
-      QUARANTINE_USAGE,
+      "quarantine",
     );
   }
   const quarantine = openQuarantine(values.quarantine);
   if (action === "list") {
     if (targets.length > 0) {
-      throw new UsageError("quarantine list takes no FILE", QUARANTINE_USAGE);
+      throw new UsageError("quarantine list takes no FILE", "quarantine");
     }
     const records = quarantine.list();
     if (values.json) {

@@ -5,14 +5,23 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { LoadError, type PluginError, quote } from "../errors/plugin_error.ts";
+import { dirname, resolve } from "node:path";
+import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { examinePlugin } from "../check/check_plugin.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { Registry, type TrustChange } from "../registry/registry.ts";
-import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
+import { parseArgs } from "./_args.ts";
+import {
+  errorData,
+  errorLines,
+  EXIT_OK,
+  EXIT_PLUGIN_ERROR,
+  type Io,
+  toJson,
+  UsageError,
+} from "./_output.ts";
 
 /** Usage of `plugboard trust`. */
 export const TRUST_USAGE = `Usage: plugboard trust FILE|DIR... [--lock F] [--json]
@@ -27,7 +36,10 @@ atomically, and only when every file could be read.
 Options:
   --lock F   the lockfile (default: ./plugboard.lock, created if missing)
   --json     print the changes as JSON
-  --help     show this help`;
+  --help     show this help
+
+Permissions: --allow-read (the files and the lockfile) and --allow-write on
+the lockfile's directory (it is replaced through a temporary file there).`;
 
 /**
  * Run `trust`.
@@ -37,15 +49,17 @@ Options:
  * @returns the exit code
  */
 export function trustCommand(args: readonly string[], io: Io): number {
-  const opts = parseCommandArgs(args, TRUST_USAGE);
-  if (opts.help) {
+  const a = parseArgs(args, { command: "trust", flags: ["json"], options: ["lock"] });
+  if (a.flags.help) {
     io.out(TRUST_USAGE);
     return EXIT_OK;
   }
-  if (opts.positionals.length === 0) {
-    throw new UsageError("trust needs at least one FILE or DIR", TRUST_USAGE);
+  if (a.positionals.length === 0) {
+    throw new UsageError("trust needs at least one FILE or DIR", "trust");
   }
-  const lock = opts.lock ?? DEFAULT_LOCKFILE;
+  const opts = { positionals: a.positionals, json: a.flags.json };
+  const lock = a.options.lock ?? DEFAULT_LOCKFILE;
+  checkWritable(lock);
   type Scanned = PluginIdentity & { viaSymlink: boolean };
   const files: Scanned[] = [];
   const skipped: { path: string; error: PluginError }[] = [];
@@ -139,63 +153,6 @@ export function trustCommand(args: readonly string[], io: Io): number {
   return EXIT_OK;
 }
 
-/** The options both registry commands take. */
-export interface RegistryCommandArgs {
-  /** Files and directories. */
-  positionals: string[];
-  /** `--lock F`. */
-  lock?: string;
-  /** `--cache F`. */
-  cache?: string;
-  /** `--no-cache`. */
-  noCache?: boolean;
-  /** `--json`. */
-  json?: boolean;
-  /** `--help` or `-h`. */
-  help?: boolean;
-}
-
-/**
- * Parse the arguments of `trust` or `verify`.
- *
- * @param args the arguments after the command
- * @param usage the usage text for errors
- * @param withCache whether `--cache F` and `--no-cache` are known
- * @returns the options
- * @throws {UsageError} on an unknown option or a missing value
- */
-export function parseCommandArgs(
-  args: readonly string[],
-  usage: string,
-  withCache = false,
-): RegistryCommandArgs {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        lock: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        ...(withCache ? { cache: { type: "string" }, "no-cache": { type: "boolean" } } : {}),
-      },
-    });
-    const v = values as Record<string, string | boolean | undefined>;
-    return {
-      positionals,
-      lock: v.lock as string | undefined,
-      cache: v.cache as string | undefined,
-      noCache: v["no-cache"] as boolean | undefined,
-      json: v.json as boolean | undefined,
-      help: v.help as boolean | undefined,
-    };
-  } catch (e) {
-    // node's messages add advice about "--" after the first sentence.
-    throw new UsageError((e as Error).message.split(/\.(?:\s|$)/)[0], usage);
-  }
-}
-
 /**
  * `path`, or `path -> real path` when it went through a symlink.
  *
@@ -213,8 +170,7 @@ export function describePath(f: { path: string; realPath?: string; viaSymlink?: 
  * @param io where to write
  */
 export function printError(e: PluginError, io: Io): void {
-  io.out(`error[${e.code}]: ${e.summary}`);
-  if (e.hint) { for (const line of e.hint.split("\n")) io.out(`hint: ${line}`); }
+  for (const line of errorLines(e)) io.out(line);
 }
 
 /**
@@ -226,8 +182,50 @@ export function printError(e: PluginError, io: Io): void {
 export function errorJson(e: PluginError): Record<string, unknown> {
   return {
     ...e.toJSON(),
-    ...(e instanceof LoadError ? { expected: e.expected, found: e.found } : {}),
+    ...errorData(e),
+    hint: e.hint,
   };
+}
+
+/**
+ * Fail early, with the path and the flag to add, when the lockfile cannot be
+ * written: its directory is missing, or Deno may not write there.
+ */
+function checkWritable(lock: string): void {
+  const dir = dirname(resolve(lock));
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new PluginError(
+        "NOT_FOUND",
+        `Cannot write lockfile ${
+          quote(lock)
+        }: no such directory: expected an existing directory, found nothing at ${dir}`,
+        { path: lock, hint: `create the directory (mkdir -p ${dir}), or name another --lock` },
+      );
+    }
+    throw e;
+  }
+  if (!st.isDirectory) {
+    throw new PluginError(
+      "NOT_FOUND",
+      `Cannot write lockfile ${quote(lock)}: expected a directory, found a file at ${dir}`,
+      { path: lock, hint: "name another --lock" },
+    );
+  }
+  // The lockfile is replaced through a temporary file and guarded by a lock
+  // file, both in its directory: Deno must let us write the directory.
+  if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
+    throw new PluginError(
+      "PERMISSION_DENIED",
+      `Cannot write lockfile ${
+        quote(lock)
+      }: Deno's permissions do not allow writing in ${dir}: expected --allow-write=${dir}, found none`,
+      { path: lock, hint: `run again with --allow-write=${dir}` },
+    );
+  }
 }
 
 function exists(path: string): boolean {

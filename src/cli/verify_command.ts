@@ -11,7 +11,8 @@ import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { HashCache } from "../registry/hash_cache.ts";
 import { Registry } from "../registry/registry.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
-import { describePath, errorJson, parseCommandArgs, printError } from "./trust_command.ts";
+import { parseArgs } from "./_args.ts";
+import { describePath, errorJson, printError } from "./trust_command.ts";
 
 /** Usage of `plugboard verify`. */
 export const VERIFY_USAGE =
@@ -24,7 +25,9 @@ recursive); non-plugins found there are skipped. Nothing in the files is
 executed. Exits with 1 when any file fails.
 
 A file unchanged since it was last verified (same device, inode, size and
-times) is not read again: its hash and metadata come from the cache.
+times) is not read again: its hash and metadata come from the hash cache,
+which a line on standard error names. Without --allow-env (HOME,
+XDG_CACHE_HOME) and no --cache, there is no cache.
 
 Options:
   --lock F     the lockfile (default: ./plugboard.lock)
@@ -32,7 +35,10 @@ Options:
                or ~/.cache/plugboard/verify-cache.json)
   --no-cache   read and hash every file
   --json       print the report as JSON
-  --help       show this help`;
+  --help       show this help
+
+Permissions: --allow-read (the files and the lockfile); for the cache
+--allow-env=HOME,XDG_CACHE_HOME and --allow-write on its directory.`;
 
 /**
  * Run `verify`.
@@ -42,20 +48,32 @@ Options:
  * @returns the exit code
  */
 export function verifyCommand(args: readonly string[], io: Io): number {
-  const opts = parseCommandArgs(args, VERIFY_USAGE, true);
-  if (opts.help) {
+  const a = parseArgs(args, {
+    command: "verify",
+    flags: ["json", "no-cache"],
+    options: ["lock", "cache"],
+  });
+  if (a.flags.help) {
     io.out(VERIFY_USAGE);
     return EXIT_OK;
   }
-  if (opts.positionals.length === 0) {
-    throw new UsageError("verify needs at least one FILE or DIR", VERIFY_USAGE);
+  if (a.positionals.length === 0) {
+    throw new UsageError("verify needs at least one FILE or DIR", "verify");
   }
-  if (opts.cache !== undefined && opts.noCache) {
-    throw new UsageError("--cache and --no-cache exclude each other", VERIFY_USAGE);
+  if (a.options.cache !== undefined && a.flags["no-cache"]) {
+    throw new UsageError("--cache and --no-cache exclude each other", "verify");
   }
-  const lock = opts.lock ?? DEFAULT_LOCKFILE;
+  const opts = { positionals: a.positionals, json: a.flags.json };
+  const lock = a.options.lock ?? DEFAULT_LOCKFILE;
   const registry = Registry.fromLockfile(lock);
-  const cachePath = opts.noCache ? undefined : opts.cache ?? defaultCachePath();
+  const cachePath = a.flags["no-cache"] ? undefined : a.options.cache ?? defaultCachePath();
+  if (!a.flags["no-cache"]) {
+    io.err(
+      cachePath === undefined
+        ? "no hash cache: HOME and XDG_CACHE_HOME are unknown (--allow-env=HOME,XDG_CACHE_HOME, or --cache F)"
+        : `hash cache: ${cachePath} (--no-cache to skip it)`,
+    );
+  }
   const cache = cachePath === undefined ? undefined : HashCache.load(cachePath);
   if (cache?.ignored) io.err(`warning: ignoring hash cache ${cachePath}: ${cache.ignored}`);
   const report = verifyFiles(opts.positionals, { registry, cache });

@@ -52,8 +52,11 @@ export type ErrorCode =
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
   | "SANDBOX_UNAVAILABLE"
-  // usage
-  | "USAGE";
+  // the command line and the build
+  | "USAGE"
+  | "BUILD_FAILED"
+  | "IO_FAILED"
+  | "INTERNAL";
 
 /** Options of {@linkcode PluginError}. */
 export interface PluginErrorOptions {

@@ -114,7 +114,7 @@ export function differences(
         "ABI version differs from the trusted build",
         `ABI ${entry.abi} (trusted in ${ctx.source})`,
         `ABI ${fp.abi}`,
-        `${intended()}; otherwise rebuild it against native/plugboard.h ${entry.abi}, the ABI it was trusted with`,
+        `${intended()}; otherwise rebuild it against plugboard.h ${entry.abi}, the ABI it was trusted with`,
       );
       return out;
     }
@@ -216,7 +216,9 @@ export function differences(
       b,
       rebuilt
         ? `${intended()}; otherwise restore the trusted file`
-        : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); ${intended()}`,
+        : fp.buildId === ""
+        ? `the plugin has no build id, so a rebuild cannot be told from a modification: build it with \`plugboard build\` (which stamps one), or restore the trusted file; ${intended()}`
+        : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it from its sources; ${intended()}`,
     );
   }
   return out;

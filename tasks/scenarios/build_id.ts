@@ -33,8 +33,9 @@ export const scenario = defineScenario(import.meta.url, {
     '`release-1` with `pin: "build-id"` refuses `release-2` too, and names the command that ' +
     "would trust it.",
   why: "Name and version say what a plugin claims to be; the build id says which build it is. " +
-    "`deno task build` derives it from a hash of the compiler, the flags, the defines, the " +
-    "source and `plugboard.h`, so the same inputs always give the same id and any change to " +
+    "`plugboard build` (and this repository's `deno task build`, which uses it) derives it " +
+    "from a hash of the compiler, the flags, the defines, the sources, `plugboard.h` and the " +
+    "local headers they include, so the same inputs always give the same id and any change to " +
     "them gives another; a release process can also stamp its own. It is written into the " +
     "plugin note by `PLUGBOARD_PLUGIN`, so the host reads it from the file without running " +
     "anything, and the registry compares it after ABI, version, interfaces and toolchain and " +

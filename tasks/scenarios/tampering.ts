@@ -58,7 +58,7 @@ export const scenario = defineScenario(import.meta.url, {
       '> await openPlugin("$TMP/greeter.so", { registry: "$TMP/plugboard.lock" })',
       "throws LoadError CHECKSUM_MISMATCH:",
       'Cannot load plugin "$TMP/greeter.so": plugin greeter@0.1.0: SHA-256 differs from the trusted file: expected <hex>… (trusted in $TMP/plugboard.lock), found <hex>…',
-      "hint: its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); if the change is intended, trust the file: plugboard trust $TMP/greeter.so --lock $TMP/plugboard.lock",
+      "hint: its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it from its sources; if the change is intended, trust the file: plugboard trust $TMP/greeter.so --lock $TMP/plugboard.lock",
       "ok: threw LoadError CHECKSUM_MISMATCH",
       "-- a file swapped between the check and the load",
       /^built \$TMP\/evil\.so /,

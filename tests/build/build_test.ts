@@ -79,6 +79,17 @@ async function copyProject(withTask = false): Promise<string> {
       }
     }
   }
+  if (withTask) {
+    // tasks/build.ts compiles with plugboard build's code (src/cli/_compile.ts).
+    const copyTree = async (from: string, to: string) => {
+      await Deno.mkdir(to, { recursive: true });
+      for await (const e of Deno.readDir(from)) {
+        if (e.isDirectory) await copyTree(join(from, e.name), join(to, e.name));
+        else if (e.isFile) await Deno.copyFile(join(from, e.name), join(to, e.name));
+      }
+    };
+    await copyTree(join(ROOT, "src"), join(root, "src"));
+  }
   return root;
 }
 
@@ -401,7 +412,7 @@ Deno.test("buildPlugin() throws a BuildError with the compiler's message", async
   }
 });
 
-Deno.test("deno task build prints a line per file and exits 1 on a compile error", async () => {
+Deno.test("deno task build prints a line per built file, one summary line, and exits 1 on a compile error", async () => {
   const root = await copyProject(true);
   const run = () =>
     new Deno.Command(Deno.execPath(), {
@@ -435,12 +446,16 @@ Deno.test("deno task build prints a line per file and exits 1 on a compile error
       new RegExp(`^${total} built, 0 up to date with (gcc|clang) `),
     );
 
+    // Nothing to do: one summary line.
     const second = new TextDecoder().decode((await run()).stdout);
-    assert.match(second, /^up to date build\/greeter\.so$/m);
-    assert.match(
-      second,
-      new RegExp(`^0 built, ${total} up to date with `, "m"),
-    );
+    assert.match(second, new RegExp(`^${total} up to date with (gcc|clang) [\\d.]+\n$`));
+
+    // One file changed: its line, then the summary.
+    await Deno.writeTextFile(join(root, "plugins", "greeter.c"), "\n", { append: true });
+    const third = new TextDecoder().decode((await run()).stdout).trimEnd().split("\n");
+    assert.equal(third.length, 2, third.join("\n"));
+    assert.match(third[0], /^built build\/greeter\.so \(greeter\.c, /);
+    assert.match(third[1], new RegExp(`^1 built, ${total - 1} up to date with `));
 
     await Deno.writeTextFile(
       join(root, "plugins", "zz_broken.c"),

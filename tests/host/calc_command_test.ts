@@ -46,7 +46,7 @@ Deno.test("plugboard calc shows a plugin's error instead of crashing", async (t)
       code: 1,
       out: [],
       err: [
-        `error[CALL_FAILED]: Call to "apply" in plugin ${div} failed: division by zero`,
+        `error[CALL_FAILED] (plugin code 1): Call to "apply" in plugin ${div} failed: division by zero`,
         "hint: the plugin reported this error; check the arguments or the plugin's documentation",
       ],
     },
@@ -76,7 +76,7 @@ Deno.test("plugboard calc shows a plugin's error instead of crashing", async (t)
       code: 1,
       out: ["10 / 5 = 2", "3 * 4 = 12"],
       err: [
-        `error[CALL_FAILED]: Call to "apply" in plugin ${div} failed: division by zero`,
+        `error[CALL_FAILED] (plugin code 1): Call to "apply" in plugin ${div} failed: division by zero`,
         "hint: the plugin reported this error; check the arguments or the plugin's documentation",
       ],
     },
@@ -103,6 +103,7 @@ Deno.test("plugboard calc --json and --log", async (t) => {
           code: "CALL_FAILED",
           message: `Call to "apply" in plugin ${div} failed: division by zero`,
           hint: "the plugin reported this error; check the arguments or the plugin's documentation",
+          pluginCode: 1,
         },
       },
     ]);

@@ -55,7 +55,7 @@ Deno.test("plugboard probe refuses bad command lines with exit code 2", async (t
       ["probe", "x.so", "--timeout", "soon"],
       '--timeout "soon" is not a positive number of milliseconds',
     ],
-    [["probe", "x.so", "--bogus"], "Unknown option '--bogus'"],
+    [["probe", "x.so", "--bogus"], 'Unknown option "--bogus"'],
   ];
   for (const [args, message] of cases) {
     await t.step(args.join(" "), async () => {

@@ -361,7 +361,7 @@ Deno.test("errors are PluginErrors with stable codes and JSON", async () => {
     message: `Cannot load plugin "${
       fixture("abi2")
     }": ABI major version mismatch: expected ABI 1.x, found ABI 2.0`,
-    hint: "rebuild the plugin against native/plugboard.h 1.x (PLUGBOARD_ABI_MAJOR 1)",
+    hint: "rebuild the plugin against plugboard.h 1.x (PLUGBOARD_ABI_MAJOR 1)",
     path: fixture("abi2"),
   });
   assertEquals(e.message, `${e.summary}\nhint: ${e.hint}`);

@@ -59,7 +59,7 @@ Deno.test("plugboard trust then plugboard verify round-trips, and a tampered byt
       `error[CHECKSUM_MISMATCH]: Cannot load plugin "${g}": plugin greeter@0.1.0: SHA-256 differs from the trusted file: expected ${
         greeter.sha256.slice(0, 12)
       }… (trusted in ${lock}), found ${tampered.slice(0, 12)}…`,
-      `hint: its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); if the change is intended, trust the file: plugboard trust ${g} --lock ${lock}`,
+      `hint: its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it from its sources; if the change is intended, trust the file: plugboard trust ${g} --lock ${lock}`,
       `1 file(s) checked against ${lock}: 0 ok, 1 failed`,
     ]);
   });
@@ -154,12 +154,12 @@ Deno.test("plugboard trust and verify refuse bad command lines with exit 2", asy
     [
       "an unknown option",
       ["verify", "x.so", "--frobnicate"],
-      "error[USAGE]: Unknown option '--frobnicate'",
+      `error[USAGE]: Unknown option "--frobnicate"`,
     ],
     [
       "--lock without a value",
       ["trust", "x.so", "--lock"],
-      "error[USAGE]: Option '--lock <value>' argument missing",
+      `error[USAGE]: Option "--lock" needs a value`,
     ],
     [
       "--cache with --no-cache",

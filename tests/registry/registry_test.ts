@@ -195,7 +195,7 @@ Deno.test("Registry.check() refuses each mismatch with its own code, expected, f
     assertStrictEquals(e.found, `${tampered.sha256.slice(0, 12)}…`);
     assertStrictEquals(
       e.hint,
-      `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it (plugboard build stamps a new build id); if the change is intended, trust the file: plugboard trust ${tampered.path}`,
+      `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it from its sources; if the change is intended, trust the file: plugboard trust ${tampered.path}`,
     );
   });
   await t.step(
@@ -211,7 +211,7 @@ Deno.test("Registry.check() refuses each mismatch with its own code, expected, f
       assertStrictEquals(e.found, "ABI 1.0");
       assertStrictEquals(
         e.hint,
-        `if the change is intended, trust the file: plugboard trust ${greeter.path} --lock /etc/plugboard.lock; otherwise rebuild it against native/plugboard.h 1.1, the ABI it was trusted with`,
+        `if the change is intended, trust the file: plugboard trust ${greeter.path} --lock /etc/plugboard.lock; otherwise rebuild it against plugboard.h 1.1, the ABI it was trusted with`,
       );
       assertEquals(other.differences(greeter).map((d) => d.code), ["ABI_MISMATCH"]);
     },
