@@ -178,6 +178,22 @@ Deno.test("outside the repo, as a JSR user: new, build, bindgen, host, trust, ve
           "-3\n",
           "using lockfile ./plugboard.lock (--no-lock to ignore it)\n",
         ]);
+        // Isolated, the child runs the copy of plugboard the CLI was imported as
+        // (cached, --cached-only): no FFI for the host, nothing fetched twice.
+        const isolated = await cli(
+          ["--allow-read=.", `--allow-run=${Deno.execPath()}`],
+          "call",
+          "--isolate",
+          so,
+          "add",
+          "2",
+          "-5",
+        );
+        assertEquals([isolated.code, isolated.stdout, isolated.stderr], [
+          0,
+          "-3\n",
+          "using lockfile ./plugboard.lock (--no-lock to ignore it)\n",
+        ]);
         const noFfi = await deno(["run", "--allow-read=.", allowImport, "host.ts"], dir);
         assert(noFfi.code !== 0, "the host needs --allow-ffi");
         assertMatch(noFfi.stderr, /--allow-ffi/);
