@@ -41,7 +41,7 @@ export const scenario = defineScenario(import.meta.url, {
   why: "Discovery order is deterministic (file name, then path), so a pipeline built from " +
     "`host.plugins(TextProcessor)` applies its stages in the same order on every machine, and " +
     "adding a stage is adding a file, a `.so` or a program with its sidecar: the host runs " +
-    "programs as processes (`isolation: \"auto\"`) in the same order, and the pipe awaits only " +
+    'programs as processes (`isolation: "auto"`) in the same order, and the pipe awaits only ' +
     "their stages (a round trip to a process, milliseconds for a bash script); native stages " +
     "stay synchronous calls. Each native stage gets the input as a `buffer` (a `Uint8Array` " +
     "the host lends for the duration of the call, passed as a pointer without copying) and " +
