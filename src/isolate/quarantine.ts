@@ -45,7 +45,7 @@ export interface QuarantineRecord {
   readonly sha256: string;
   /** The file's absolute path when it was quarantined. */
   readonly path: string;
-  /** The plugin's name, from its metadata. */
+  /** The plugin's name, from its metadata; absent for a plain library (no plugboard metadata). */
   readonly name?: string;
   /** The plugin's version, from its metadata. */
   readonly version?: string;
