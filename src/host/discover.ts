@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../file/paths.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 
 /** The environment variable holding extra search paths, colon-separated. */

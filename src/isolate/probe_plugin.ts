@@ -16,7 +16,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../file/paths.ts";
 import { checkLibrary, type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { PluginError } from "../errors/plugin_error.ts";

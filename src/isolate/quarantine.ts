@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "../file/paths.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { readFile } from "../file/read_file.ts";
 import { withFileLock, writeError, writeFileAtomic } from "../file/write_file.ts";

@@ -11,7 +11,6 @@
  */
 
 import type { SignatureRecord } from "../abi/signature.ts";
-import { isolateLibrary } from "../isolate/isolate_library.ts";
 import type { IsolationOptions } from "../isolate/isolate_native.ts";
 import { type Library, loadLibrary, type OpenLibraryOptions } from "../loader/open_library.ts";
 
@@ -91,6 +90,16 @@ export function openLibrary<const F extends SignatureRecord>(
   declarations: F,
   options: OpenLibraryOptions | OpenIsolatedLibraryOptions = {},
 ): Library<F> | Promise<Library<F, "async">> {
-  if (options.isolation === "process") return isolateLibrary(path, declarations, options);
+  if (options.isolation === "process") return isolated(path, declarations, options);
   return loadLibrary(path, declarations, options);
+}
+
+/** Isolation's modules are loaded the first time a library is isolated, not at import. */
+async function isolated<const F extends SignatureRecord>(
+  path: string,
+  declarations: F,
+  options: OpenIsolatedLibraryOptions,
+): Promise<Library<F, "async">> {
+  const { isolateLibrary } = await import("../isolate/isolate_library.ts");
+  return await isolateLibrary(path, declarations, options);
 }
