@@ -1,8 +1,8 @@
 /**
  * The child process of the hostile-input suite: reads a batch of attempts
  * (JSON on standard input), runs them one after the other, and reports each
- * on standard output as a line starting with {@linkcode MARK}: `start` before
- * it runs, `done` with its outcome after. A crash or a hang of this process
+ * on standard output (see `_wire.ts`): `start` before it runs, `phase` as it
+ * goes, `done` with its outcome after. A crash or a hang of this process
  * is what the parent is looking for: the attempt that started and never
  * finished is the one that killed it.
  *
@@ -10,9 +10,7 @@
  */
 
 import { craft, type CraftSpec, type OpResult, OPS } from "./_ops.ts";
-
-/** The prefix of the protocol's lines (other output is the plugins'). */
-export const MARK = "\u001ehostile ";
+import { emit } from "./_wire.ts";
 
 /** One attempt as the child receives it. */
 export interface WireCase {
@@ -22,14 +20,6 @@ export interface WireCase {
   op: string;
   /** Its arguments; `craft` makes the input file first. */
   args: Record<string, unknown> & { craft?: CraftSpec };
-}
-
-const encoder = new TextEncoder();
-
-function emit(line: unknown): void {
-  const bytes = encoder.encode(MARK + JSON.stringify(line) + "\n");
-  let off = 0;
-  while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
 }
 
 if (import.meta.main) {

@@ -25,7 +25,7 @@ import {
 import type { CraftSpec, WireValue } from "./_ops.ts";
 import { SEQUENCE_NAMES } from "./_ops.ts";
 import { METADATA_VARIANTS, type Workshop } from "./_workshop.ts";
-import { mulberry32 } from "./_mutate.ts";
+import { mulberry32, mutate } from "./_mutate.ts";
 
 /** How many attempts a class makes. */
 export type Size = "test" | "quick" | "full";
@@ -82,25 +82,41 @@ const malformedElf: AttackClass = {
   batch: 1,
   cases(shop, size) {
     const n = pick(size, { test: 6, quick: 30, full: 120 });
+    const bases = [shop.greeter, shop.greeterGaps].map((path) => ({
+      path,
+      bytes: Deno.readFileSync(path),
+    }));
     const out: Case[] = [];
     for (let i = 0; i < n; i++) {
-      const base = i % 2 === 0 ? shop.greeter : shop.greeterGaps;
+      const base = bases[i % 2];
       const seed = 0x4057_0000 + i;
-      const craft: CraftSpec = { kind: "mutate", base, seed };
-      const label = `seed 0x${seed.toString(16)} of ${base.split("/").pop()}`;
+      const craft: CraftSpec = { kind: "mutate", base: base.path, seed };
+      const { what } = mutate(base.bytes, seed);
+      const label = `seed 0x${seed.toString(16)} of ${base.path.split("/").pop()} (${what})`;
       out.push({
         label: `inspect ${label}`,
         op: "inspect",
         args: { craft },
         expect: ["ok", ...FILE_CODES],
       });
-      out.push({
-        label: `open ${label}`,
-        op: "open",
-        args: { craft, call: { fn: "greet", args: ["x"] } },
-        expect: ["ok", ...FILE_CODES, ...LOAD_CODES],
-      });
-      if (i % 5 === 0) {
+      // In this process only what a check could refuse: headers, tables,
+      // records, truncations. A flipped byte of code is another plugin,
+      // whose crash only isolation survives (below).
+      if (!/\bbyte \d+=/.test(what)) {
+        out.push({
+          label: `open ${label}`,
+          op: "open",
+          args: { craft, call: { fn: "greet", args: ["x"] } },
+          expect: ["ok", ...FILE_CODES, ...LOAD_CODES],
+          triage: {
+            label: "raw Deno.dlopen of the same file",
+            op: "raw-dlopen",
+            args: { craft },
+            expect: ["ok"],
+          },
+        });
+      }
+      if (i % 4 === 0 || /\bbyte \d+=/.test(what)) {
         out.push({
           label: `open isolated ${label}`,
           op: "open",
@@ -669,6 +685,38 @@ const argumentsClass: AttackClass = {
         });
       }
     }
+    // Pointers and buffers (hostile_args.c).
+    const pointerValues: [string, WireValue][] = [
+      ["{ valueOf }", { t: "obj" }],
+      ["[1]", { t: "arr" }],
+      ["a Uint8Array", { t: "u8", n: 4 }],
+      ["new Date(0)", { t: "date" }],
+    ];
+    for (const [label, value] of size === "test" ? pointerValues.slice(0, 1) : pointerValues) {
+      out.push({
+        label: `pointer <- ${label}, in process`,
+        op: "call-one",
+        args: { path: shop.args, fn: "is_null", value },
+        expect: ["INVALID_ARGUMENT"],
+      });
+    }
+    const after = { fn: "next", value: { t: "num", v: 1 } };
+    if (size !== "test") {
+      out.push({
+        label: "buffer <- a Uint8Array of a detached ArrayBuffer, then another call (new)",
+        op: "call-both",
+        args: { path: shop.args, fn: "first_byte", value: { t: "detached" }, after, fresh: true },
+        expect: ["INVALID_ARGUMENT", "ok"],
+        timeoutMs: 10_000,
+      });
+      out.push({
+        label: "buffer <- an empty Uint8Array: the plugin sees the same in both modes (new)",
+        op: "call-both",
+        args: { path: shop.args, fn: "first_byte", value: { t: "u8", n: 0 }, after, fresh: true },
+        expect: ["ok", "INVALID_ARGUMENT"],
+        timeoutMs: 10_000,
+      });
+    }
     // The same on the command line: plugboard call FILE FN ARG.
     const cli: [string, string, string[]][] = [
       ["-0", "neg_i32", ["ok"]],
@@ -743,6 +791,23 @@ const metadata: AttackClass = {
         out.push({ label: `${what}: ${v.label}`, op, args, expect: [v.expect] });
       }
     }
+    if (size !== "test") {
+      for (const args of [["inspect", shop.escape], ["trust", shop.escape, "--lock", "e.lock"]]) {
+        out.push({
+          label: `plugboard ${args[0]} prints no terminal control sequences from metadata (new)`,
+          op: "cli-clean",
+          args: { args },
+          expect: ["ok", "BAD_METADATA"],
+        });
+      }
+      out.push({
+        label: "inspect: 200,000 function notes (17 MB) within 10 s (new)",
+        op: "inspect",
+        args: { craft: { kind: "function-notes", base: shop.greeter, count: 200_000 } },
+        expect: ["ok", "BAD_METADATA"],
+        timeoutMs: 10_000,
+      });
+    }
     return out;
   },
 };
@@ -796,6 +861,8 @@ const ORDERING_EXPECT: Record<string, string[]> = {
   "isolated: close during a call": ["ok", "CLOSED"],
   "fallible function declared nonblocking": ["USAGE"],
   "dispose, then call": ["CLOSED"],
+  "isolated: a grandchild forked by the plugin is gone after close": ["ok"],
+  "await use() of an interface with a function named then": ["ok", "USAGE"],
 };
 
 const orderings: AttackClass = {
@@ -815,6 +882,8 @@ const orderings: AttackClass = {
         counter: shop.counter,
         hangCall: shop.hangCall,
         isoTypes: shop.isoTypes,
+        forker: shop.forker,
+        args: shop.args,
       },
       expect: ORDERING_EXPECT[name] ?? ["ok"],
     }));
@@ -855,7 +924,53 @@ const errorCodes: AttackClass = {
         expect: ["ok", "METADATA_MISMATCH", "BAD_METADATA"],
       },
     ];
+    for (
+      const [what, body] of [["a null record", '{"version":1,"plugins":{"x":null}}'], [
+        "a record of the wrong shape",
+        '{"version":1,"plugins":{"x":{"reason":7}}}',
+      ]]
+    ) {
+      all.push({
+        label: `quarantine list with ${what} (new)`,
+        op: "quarantine-garbage",
+        args: { body, plugin: shop.greeter },
+        expect: ["QUARANTINE_INVALID"],
+      });
+    }
     return size === "test" ? all.slice(0, 2) : all;
+  },
+};
+
+// ---------------------------------------------------------------------------
+// pointers handed back by the plugin
+
+const pluginPointers: AttackClass = {
+  name: "plugin-pointers",
+  title: "a descriptor, an init hook and error records at addresses outside the object (new)",
+  batch: 1,
+  cases(shop, size) {
+    const table: [number, string, readonly string[]][] = [
+      [1, "plugboard_entry() returns (void *)8", ["METADATA_MISMATCH"]],
+      [2, "the descriptor ends 8 bytes before an unmapped page", [
+        "CALL_FAILED",
+        "METADATA_MISMATCH",
+      ]],
+      [3, "descriptor.init is (void *)16", ["METADATA_MISMATCH", "INIT_FAILED"]],
+      [4, "take_error() returns (void *)8", ["CALL_FAILED", "METADATA_MISMATCH"]],
+      [5, "take_error()'s message runs into an unmapped page", [
+        "CALL_FAILED",
+        "METADATA_MISMATCH",
+      ]],
+      [6, "descriptor.size is 0xffffffff (control)", ["CALL_FAILED"]],
+    ];
+    return (size === "test" ? table.filter(([k]) => k === 1 || k === 6) : table).map((
+      [kind, label, expect],
+    ) => ({
+      label,
+      op: "open",
+      args: { path: shop.descriptors[kind], call: { fn: "fail", args: [] } },
+      expect,
+    }));
   },
 };
 
@@ -872,4 +987,5 @@ export const CLASSES: readonly AttackClass[] = [
   tls,
   orderings,
   errorCodes,
+  pluginPointers,
 ];

@@ -359,3 +359,56 @@ export function patchSymbol(bytes: Uint8Array, name: string, patch: SymbolPatch)
   if (found === 0) throw new Error(`no symbol ${name}`);
   return out;
 }
+
+/** A note record to append with {@linkcode appendNotes}. */
+export interface NewNote {
+  /** The owner. @default "plugboard" */
+  owner?: string;
+  /** The type. */
+  type: number;
+  /** The descriptor's text (a NUL is added). */
+  text: string;
+}
+
+/**
+ * Copy the `PT_NOTE` segment's records, add more after them, and put the
+ * whole at the end of the file (in no loadable segment: nothing of it is
+ * mapped, so only readers of the file see it).
+ *
+ * @param bytes the file
+ * @param notes the records to add
+ * @returns the longer copy
+ */
+export function appendNotes(bytes: Uint8Array, notes: readonly NewNote[]): Uint8Array {
+  const seg = noteSegment(bytes);
+  const enc = new TextEncoder();
+  const records = notes.map((n) => {
+    const owner = enc.encode((n.owner ?? "plugboard") + "\0");
+    const desc = enc.encode(n.text + "\0");
+    const r = new Uint8Array(12 + align4(owner.length) + align4(desc.length));
+    const v = new DataView(r.buffer);
+    v.setUint32(0, owner.length, true);
+    v.setUint32(4, desc.length, true);
+    v.setUint32(8, n.type, true);
+    r.set(owner, 12);
+    r.set(desc, 12 + align4(owner.length));
+    return r;
+  });
+  const added = records.reduce((a, r) => a + r.length, 0);
+  const at = Math.ceil(bytes.length / 8) * 8;
+  const out = new Uint8Array(at + seg.filesz + added);
+  out.set(bytes);
+  out.set(bytes.subarray(seg.offset, seg.offset + seg.filesz), at);
+  let p = at + seg.filesz;
+  for (const r of records) {
+    out.set(r, p);
+    p += r.length;
+  }
+  const moved = noteSegment(out);
+  moved.offset = at;
+  moved.vaddr = 0;
+  moved.filesz = seg.filesz + added;
+  moved.memsz = moved.filesz;
+  writeProgramHeader(out, moved);
+  return out;
+}

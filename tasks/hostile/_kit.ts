@@ -10,7 +10,8 @@
  * @module
  */
 
-import { MARK, type WireCase } from "./_child.ts";
+import type { WireCase } from "./_child.ts";
+import { MARK } from "./_wire.ts";
 
 /** One attempt: an operation, its arguments and the outcomes that are right. */
 export interface Case {
@@ -24,6 +25,12 @@ export interface Case {
   expect: readonly string[];
   /** Deadline of the attempt. @default RunOptions.timeoutMs */
   timeoutMs?: number;
+  /**
+   * Run after a crash or a hang, in a child of its own, to say whose it is
+   * (e.g. the same file through a raw `Deno.dlopen`): its outcome is added
+   * to the attempt's detail.
+   */
+  triage?: Case;
 }
 
 /** What became of an attempt. */
@@ -196,6 +203,7 @@ async function runChild(
 
   const done = new Map<number, Attempt>();
   let current: number | undefined;
+  let currentPhase = "";
   let startedAt = performance.now();
   let killedFor: "timeout" | "memory" | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -242,8 +250,11 @@ async function runChild(
       const at = line.indexOf(MARK);
       if (at === -1) continue;
       const msg = JSON.parse(line.slice(at + MARK.length));
-      if ("start" in msg) {
+      if ("phase" in msg) {
+        currentPhase = msg.phase;
+      } else if ("start" in msg) {
         current = msg.start;
+        currentPhase = "";
         startedAt = performance.now();
         arm(cases[msg.start].timeoutMs ?? options.timeoutMs ?? 15_000);
       } else if ("done" in msg) {
@@ -274,6 +285,7 @@ async function runChild(
   if (current === undefined) return { done, exit, stderr };
   const c = cases[current];
   const ms = performance.now() - startedAt;
+  const during = currentPhase ? ` during ${currentPhase}` : "";
   const attempt: Attempt = killedFor
     ? {
       label: c.label,
@@ -282,8 +294,8 @@ async function runChild(
       outcome: killedFor,
       expect: c.expect,
       detail: killedFor === "timeout"
-        ? `no answer after ${Math.round(ms)} ms; killed`
-        : `resident memory over ${options.maxRssMiB ?? 2048} MiB; killed`,
+        ? `no answer after ${Math.round(ms)} ms${during}; killed`
+        : `resident memory over ${options.maxRssMiB ?? 2048} MiB${during}; killed`,
       ms,
     }
     : {
@@ -292,9 +304,15 @@ async function runChild(
       verdict: "crash",
       outcome: exit,
       expect: c.expect,
-      detail: `the host process died (${exit}): ${stderr}`,
+      detail: `the host process died (${exit})${during}${stderr ? `: ${stderr}` : ""}`,
       ms,
     };
+  if (c.triage) {
+    const [t] = await runBatch([c.triage], { ...options, onAttempt: undefined });
+    attempt.detail += `; triage, ${c.triage.label}: ${t.verdict === "correct" ? "" : `${t.verdict} `}${t.outcome}${
+      t.detail ? ` (${t.detail.slice(0, 120)})` : ""
+    }`;
+  }
   options.onAttempt?.(attempt);
   return { done, died: { index: current, attempt }, exit, stderr };
 }

@@ -25,6 +25,7 @@ import { Registry } from "../../src/registry/mod.ts";
 import { openQuarantine } from "../../src/isolate/mod.ts";
 import { runCli } from "../../src/cli/main.ts";
 import {
+  appendNotes,
   claimNoteAddress,
   moveNotes,
   patchPluginField,
@@ -33,6 +34,7 @@ import {
   type SymbolPatch,
 } from "./_elf_patch.ts";
 import { mutate } from "./_mutate.ts";
+import { phase } from "./_wire.ts";
 
 /** What an operation reports. */
 export interface OpResult {
@@ -53,7 +55,8 @@ export type CraftSpec =
   | { kind: "claim"; base: string; vaddr: number }
   | { kind: "mutate"; base: string; seed: number }
   | { kind: "symbol"; base: string; name: string; patch: SymbolPatch }
-  | { kind: "rename"; base: string; name: string };
+  | { kind: "rename"; base: string; name: string }
+  | { kind: "function-notes"; base: string; count: number };
 
 /** A value passed to a plugin function, as JSON. */
 export type WireValue =
@@ -98,6 +101,15 @@ export function craft(dir: string, spec: CraftSpec): string {
       break;
     case "rename":
       bytes = patchPluginField(base, "name", spec.name);
+      break;
+    case "function-notes":
+      bytes = appendNotes(
+        base,
+        Array.from({ length: spec.count }, (_, i) => ({
+          type: 3,
+          text: `interface=greeter\nsignature=pb_i32 f${i}(void)\nfallible=0\n`,
+        })),
+      );
       break;
   }
   const path = join(dir, `crafted-${Deno.pid}-${++crafted}.so`);
@@ -259,6 +271,15 @@ function run(cmd: string, args: string[]): void {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 function mappedNames(): string {
   return Deno.readTextFileSync("/proc/self/maps");
 }
@@ -287,16 +308,19 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
   open: (a) =>
     attempt(async () => {
       const options = { ...(a.options ?? {}) };
+      phase("openPlugin");
       const p = await openPlugin(a.path, options);
       let detail = `${p.metadata.name}@${p.metadata.version}`;
       try {
         if (a.call) {
+          phase(`the plugin's ${a.call.fn}()`);
           const r = await (p.function(a.call.fn) as (...x: unknown[]) => unknown)(
             ...(a.call.args ?? []),
           );
           detail += ` ${a.call.fn} -> ${show(r)}`;
         }
       } finally {
+        phase("close()");
         const closed = await p.close();
         detail += closed.unloaded ? "" : ` (kept: ${closed.reason})`;
       }
@@ -312,7 +336,9 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
         Deno.copyFileSync(a.path, join(hostDir, a.name ?? "plugin.so"));
       }
       await using host = new PluginHost({ paths: [hostDir], env: false, mode: "eager" });
+      phase("PluginHost.discover");
       const s = await host.discover();
+      phase("PluginHost.close");
       const detail = `found ${s.found}, loaded ${s.loaded}, skipped ${
         s.skipped.map((k) => `${k.path.split("/").pop()}:${k.code}`).join(",")
       }`;
@@ -328,8 +354,10 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
   /** plugin.variable(name, type).get() or .set(value). */
   variable: (a) =>
     attempt(async () => {
+      phase("openPlugin");
       const p = await openPlugin(a.path);
       try {
+        phase(`variable("${a.name}", "${a.type}").${a.op}()`);
         const v = p.variable(a.name, a.type);
         if (a.op === "set") {
           v.set((a.type.endsWith("64") ? BigInt(a.value ?? 1) : a.value ?? 1) as never);
@@ -469,32 +497,83 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
       return { outcome: bad ?? "ok", detail };
     }),
 
-  /** Call one function with one value in this process and isolated; both must agree. */
+  /**
+   * Call one function with one value in this process and isolated; both
+   * must agree. With `after`, both handles must still answer another call
+   * afterwards; with `fresh`, the handles are opened for this attempt only.
+   */
   "call-both": (a) =>
     attempt(async () => {
       const value = decodeValue(a.value);
-      const inproc = await cachedOpen(a.path, false);
-      const iso = await cachedOpen(a.path, true);
-      const one = async (p: Plugin<"sync"> | Plugin<"async">) => {
+      const inproc = a.fresh ? await openPlugin(a.path) : await cachedOpen(a.path, false);
+      const iso = a.fresh
+        ? await openPlugin(a.path, { isolation: "process" })
+        : await cachedOpen(a.path, true);
+      const one = async (p: Plugin<"sync"> | Plugin<"async">, fn: string, v: unknown) => {
         try {
-          const r = await (p.function(a.fn) as (x: unknown) => unknown)(value);
+          const r = await (p.function(fn) as (x: unknown) => unknown)(v);
           return { outcome: "ok", detail: show(r) };
         } catch (e) {
           return outcomeOf(e);
         }
       };
-      const x = await one(inproc);
-      const y = await one(iso);
-      if (x.outcome !== y.outcome || (x.outcome === "ok" && x.detail !== y.detail)) {
-        return {
-          outcome: "error:ModesDiffer",
-          detail: `in process: ${x.outcome} ${x.detail ?? ""}; isolated: ${y.outcome} ${
-            y.detail ?? ""
-          }`,
-        };
+      try {
+        phase("the call in this process");
+        const x = await one(inproc, a.fn, value);
+        phase("the isolated call");
+        const y = await one(iso, a.fn, value);
+        const differ = x.outcome !== y.outcome || (x.outcome === "ok" && x.detail !== y.detail);
+        const modes = `in process: ${x.outcome} ${x.detail ?? ""}; isolated: ${y.outcome} ${
+          y.detail ?? ""
+        }`;
+        if (a.after) {
+          // The handles must still work after the hostile value.
+          const after = decodeValue(a.after.value);
+          phase(`${a.after.fn}() in this process, afterwards`);
+          const x2 = await one(inproc, a.after.fn, after);
+          phase(`the isolated ${a.after.fn}(), afterwards`);
+          const y2 = await one(iso, a.after.fn, after);
+          if (x2.outcome !== "ok" || y2.outcome !== "ok") {
+            return {
+              outcome: "error:BrokenAfterwards",
+              detail:
+                `${a.after.fn}() afterwards: in process ${x2.outcome}, isolated ${y2.outcome}; ${modes}`,
+            };
+          }
+        }
+        return differ ? { outcome: "error:ModesDiffer", detail: modes } : x;
+      } finally {
+        if (a.fresh) {
+          phase("close()");
+          await inproc.close();
+          await iso.close();
+        }
       }
-      return x;
     }),
+
+  /** Call one function with one value, in this process or isolated. */
+  "call-one": (a) =>
+    attempt(async () => {
+      const p = await cachedOpen(a.path, Boolean(a.isolated));
+      phase(`${a.fn}()`);
+      const r = await (p.function(a.fn) as (x: unknown) => unknown)(decodeValue(a.value));
+      return { outcome: "ok", detail: show(r) };
+    }),
+
+  /** A CLI command whose output must not carry terminal control characters. */
+  "cli-clean": async (a) => {
+    const r = await attempt(() => cli(a.args));
+    const lines = (r as { lines?: string[] }).lines ?? [];
+    // deno-lint-ignore no-control-regex
+    const raw = lines.find((l) => /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/.test(l));
+    if (raw !== undefined) {
+      return {
+        outcome: "error:ControlCharacters",
+        detail: `printed raw: ${JSON.stringify(raw).slice(0, 200)}`,
+      };
+    }
+    return { outcome: r.outcome, detail: r.detail };
+  },
 
   /**
    * `plugboard trust` from N processes at once, each adding one plugin to
@@ -620,11 +699,14 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
   /** Deno.dlopen of the file itself, and one call: what any program could do with it. */
   "raw-dlopen": (a) =>
     attempt(() => {
+      phase("Deno.dlopen");
       const lib = Deno.dlopen(a.path, { greet: { parameters: ["buffer"], result: "pointer" } });
+      phase("greet()");
       try {
         const p = lib.symbols.greet(new TextEncoder().encode("raw\0"));
         return { outcome: "ok", detail: p ? Deno.UnsafePointerView.getCString(p) : "null" };
       } finally {
+        phase("dlclose");
         lib.close();
       }
     }),
@@ -663,6 +745,17 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
       } finally {
         await p.close();
       }
+    }),
+
+  /** A quarantine list with this JSON: `plugboard quarantine list` and `probe`. */
+  "quarantine-garbage": (a, dir) =>
+    attempt(async () => {
+      const scratch = Deno.makeTempDirSync({ dir, prefix: "quarantine-" });
+      const list = join(scratch, "quarantine.json");
+      Deno.writeTextFileSync(list, a.body);
+      const listed = await OPS.cli({ args: ["quarantine", "list", "--quarantine", list] }, dir);
+      if (listed.outcome !== "QUARANTINE_INVALID") return listed;
+      return await OPS.cli({ args: ["probe", a.plugin, "--quarantine", list] }, dir);
     }),
 
   /** A named sequence of opens, uses and closes. */
@@ -784,6 +877,33 @@ const SEQUENCES: Record<string, (a: Args) => Promise<OpResult>> = {
     } finally {
       await p.close();
     }
+  },
+  "isolated: a grandchild forked by the plugin is gone after close": async (a) => {
+    const p = await openPlugin(a.forker, { isolation: "process" });
+    const pid = Number(await p.function("spawn")(30));
+    await p.close();
+    // Give the system a moment to deliver the kill, if there is one.
+    for (let i = 0; i < 20 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) {
+      Deno.kill(pid, "SIGKILL");
+      return { outcome: "error:Survivor", detail: `grandchild ${pid} still runs after close()` };
+    }
+    return { outcome: "ok" };
+  },
+  "await use() of an interface with a function named then": async (a) => {
+    const dir = Deno.makeTempDirSync();
+    Deno.copyFileSync(a.args, join(dir, "args.so"));
+    const Thenable = defineInterface("hostile.thenable", "1.0", { then: "i32 then()" });
+    await using host = new PluginHost({ paths: [dir], env: false, interfaces: [Thenable] });
+    await host.discover();
+    const [hp] = host.plugins(Thenable);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const never = new Promise<"hang">((r) => timer = setTimeout(() => r("hang"), 3000));
+    const got = await Promise.race([hp.use(Thenable), never]);
+    clearTimeout(timer);
+    return got === "hang"
+      ? { outcome: "error:NeverResolves", detail: "await hosted.use(spec) did not resolve in 3 s" }
+      : { outcome: "ok" };
   },
   "dispose, then call": async (a) => {
     let greet: (...x: unknown[]) => unknown;

@@ -25,6 +25,9 @@ export const GAP_FLAGS: readonly string[] = Object.freeze([
   "-Wl,-z,separate-code",
 ]);
 
+/** How many variants of `sources/hostile_descriptor.c` there are (`HOSTILE_KIND` 1 to 6). */
+export const DESCRIPTOR_KINDS = 6;
+
 /** A plugin name or version as it is written into the metadata (any bytes). */
 export interface MetadataVariant {
   /** A short label. */
@@ -149,6 +152,14 @@ export interface Workshop {
   readonly hookNoteOnly: string;
   /** `sources/hostile_init_no_note.c`. */
   readonly initNoNote: string;
+  /** `sources/hostile_args.c`: a pointer, a buffer, a function named `then`. */
+  readonly args: string;
+  /** `sources/hostile_escape.c`: terminal control sequences in the metadata. */
+  readonly escape: string;
+  /** `sources/hostile_forker.c`: forks a grandchild. */
+  readonly forker: string;
+  /** `sources/hostile_descriptor.c`, by `HOSTILE_KIND` (index 1 to 6). */
+  readonly descriptors: readonly string[];
   /** The swapper program. */
   readonly swapper: string;
   /** The metadata variants, by label. */
@@ -189,8 +200,13 @@ export async function openWorkshop(options: WorkshopOptions = {}): Promise<Works
   await Deno.mkdir(cacheDir, { recursive: true, mode: 0o700 });
   await Deno.chmod(cacheDir, 0o700);
   const at = (name: string) => join(cacheDir, name);
-  const c = (source: string, output: string, flags: string[] = [], buildId?: string) =>
-    buildPlugin({ source, output: at(output), flags, buildId }).then(() => at(output));
+  const c = (
+    source: string,
+    output: string,
+    flags: string[] = [],
+    buildId?: string,
+    defines?: Record<string, string>,
+  ) => buildPlugin({ source, output: at(output), flags, buildId, defines }).then(() => at(output));
 
   const metadataDir = join(cacheDir, "metadata-src");
   await Deno.mkdir(metadataDir, { recursive: true, mode: 0o700 });
@@ -217,6 +233,18 @@ export async function openWorkshop(options: WorkshopOptions = {}): Promise<Works
   add("tlsC", () => c(`${SOURCES}/hostile_tls_c.c`, "hostile_tls_c.so"));
   add("hookNoteOnly", () => c(`${SOURCES}/hostile_hook_note_only.c`, "hook_note_only.so"));
   add("initNoNote", () => c(`${SOURCES}/hostile_init_no_note.c`, "init_no_note.so"));
+  add("args", () => c(`${SOURCES}/hostile_args.c`, "hostile_args.so"));
+  add("escape", () => c(`${SOURCES}/hostile_escape.c`, "hostile_escape.so"));
+  add("forker", () => c(`${SOURCES}/hostile_forker.c`, "hostile_forker.so"));
+  for (let kind = 1; kind <= DESCRIPTOR_KINDS; kind++) {
+    add(
+      `descriptor${kind}`,
+      () =>
+        c(`${SOURCES}/hostile_descriptor.c`, `hostile_descriptor_${kind}.so`, [], undefined, {
+          HOSTILE_KIND: String(kind),
+        }),
+    );
+  }
   add("tlsCpp", () => cxxPlugin(cacheDir, `${SOURCES}/hostile_tls_cpp.cpp`, "hostile_tls_cpp"));
   add("swapper", () => program(cacheDir, `${SOURCES}/swapper.c`, "swapper"));
   METADATA_VARIANTS.forEach((v, i) => {
@@ -244,6 +272,13 @@ export async function openWorkshop(options: WorkshopOptions = {}): Promise<Works
     hookNoteOnly: files.hookNoteOnly,
     initNoNote: files.initNoNote,
     swapper: files.swapper,
+    args: files.args,
+    escape: files.escape,
+    forker: files.forker,
+    descriptors: Array.from(
+      { length: DESCRIPTOR_KINDS + 1 },
+      (_, k) => files[`descriptor${k}`] ?? "",
+    ),
     metadata,
     buildSeconds: (performance.now() - t0) / 1000,
     close: async () => {
