@@ -353,6 +353,28 @@ const noteRanges: AttackClass = {
         expect: l.label.startsWith("first note") ? ["NOT_A_PLUGIN"] : l.expect,
       });
     }
+    // The canonical case (the issue's), through the other entry points.
+    const stretched: CraftSpec = {
+      kind: "stretch",
+      base: shop.greeterGaps,
+      end: pageEnd(loadSegments(base)[0]) + 8,
+    };
+    out.push({
+      label: "PluginHost.refresh: a loaded plugin replaced by one whose last note runs into a hole",
+      op: "reload",
+      args: { craft: stretched, good: shop.greeterGaps },
+      expect: NOTE_REFUSALS,
+    });
+    out.push({
+      label: "openPlugin isolated: the last note runs into a hole (the host survives)",
+      op: "open",
+      args: {
+        craft: stretched,
+        options: { isolation: "process" },
+        call: { fn: "greet", args: ["x"] },
+      },
+      expect: [...NOTE_REFUSALS, "PLUGIN_CRASHED", "HANDSHAKE_FAILED"],
+    });
     // A p_vaddr claimed in a hole: readers must not trust it.
     out.push({
       label: "openPlugin: PT_NOTE claims p_vaddr 0x8000 (a hole)",
@@ -749,7 +771,7 @@ const trust: AttackClass = {
     const rounds = pick(size, { test: 1, quick: 1, full: 3 });
     const out: Case[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const symlink of [false, true]) {
+      for (const symlink of size === "test" ? [true] : [false, true]) {
         out.push({
           label: `${n} concurrent trust runs into ${symlink ? "a symlinked" : "one"} lockfile${
             rounds > 1 ? ` (round ${r + 1})` : ""
@@ -800,6 +822,30 @@ const metadata: AttackClass = {
           expect: ["ok", "BAD_METADATA"],
         });
       }
+      out.push({
+        label:
+          "inspect: a signature of 300,000 characters with no closing parenthesis, within 10 s (new)",
+        op: "inspect",
+        args: {
+          craft: {
+            kind: "notes",
+            base: shop.greeter,
+            notes: [{
+              type: 3,
+              text: `interface=greeter\nsignature=${"a".repeat(300_000)}(\nfallible=0\n`,
+            }],
+          },
+        },
+        expect: ["BAD_METADATA"],
+        timeoutMs: 10_000,
+      });
+      out.push({
+        label: "trust into a lockfile listing a function signature of 300,000 characters (new)",
+        op: "lockfile-long-function",
+        args: { plugin: shop.greeter, length: 300_000 },
+        expect: ["ok", "LOCKFILE_INVALID"],
+        timeoutMs: 10_000,
+      });
       out.push({
         label: "inspect: 200,000 function notes (17 MB) within 10 s (new)",
         op: "inspect",

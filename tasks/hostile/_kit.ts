@@ -309,9 +309,9 @@ async function runChild(
     };
   if (c.triage) {
     const [t] = await runBatch([c.triage], { ...options, onAttempt: undefined });
-    attempt.detail += `; triage, ${c.triage.label}: ${t.verdict === "correct" ? "" : `${t.verdict} `}${t.outcome}${
-      t.detail ? ` (${t.detail.slice(0, 120)})` : ""
-    }`;
+    attempt.detail += `; triage, ${c.triage.label}: ${
+      t.verdict === "correct" ? "" : `${t.verdict} `
+    }${t.outcome}${t.detail ? ` (${t.detail.slice(0, 120)})` : ""}`;
   }
   options.onAttempt?.(attempt);
   return { done, died: { index: current, attempt }, exit, stderr };

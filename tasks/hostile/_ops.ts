@@ -28,6 +28,7 @@ import {
   appendNotes,
   claimNoteAddress,
   moveNotes,
+  type NewNote,
   patchPluginField,
   patchSymbol,
   stretchNote,
@@ -56,7 +57,8 @@ export type CraftSpec =
   | { kind: "mutate"; base: string; seed: number }
   | { kind: "symbol"; base: string; name: string; patch: SymbolPatch }
   | { kind: "rename"; base: string; name: string }
-  | { kind: "function-notes"; base: string; count: number };
+  | { kind: "function-notes"; base: string; count: number }
+  | { kind: "notes"; base: string; notes: NewNote[] };
 
 /** A value passed to a plugin function, as JSON. */
 export type WireValue =
@@ -101,6 +103,9 @@ export function craft(dir: string, spec: CraftSpec): string {
       break;
     case "rename":
       bytes = patchPluginField(base, "name", spec.name);
+      break;
+    case "notes":
+      bytes = appendNotes(base, spec.notes);
       break;
     case "function-notes":
       bytes = appendNotes(
@@ -349,6 +354,33 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
         };
       }
       return { outcome: s.skipped.length ? s.skipped[0].code : "ok", detail };
+    }),
+
+  /**
+   * A host over a directory holding a good plugin, which is then replaced
+   * (by rename) with the attempt's file and refreshed: the reload must be
+   * refused with a code (or succeed), never crash.
+   */
+  reload: (a, dir) =>
+    attempt(async () => {
+      const hostDir = Deno.makeTempDirSync({ dir, prefix: "reload-" });
+      const target = join(hostDir, "plugin.so");
+      Deno.copyFileSync(a.good, target);
+      await using host = new PluginHost({ paths: [hostDir], env: false, mode: "eager" });
+      phase("PluginHost.discover");
+      const found = await host.discover();
+      if (found.loaded !== 1) {
+        return { outcome: "error:Suite", detail: "the good plugin did not load" };
+      }
+      Deno.copyFileSync(a.path, target + ".new");
+      Deno.renameSync(target + ".new", target);
+      phase("PluginHost.refresh");
+      const r = await host.refresh();
+      const detail = `reloaded ${r.reloaded.length}, refused ${r.refused.map((k) => k.code)}`;
+      return {
+        outcome: r.refused[0]?.code ?? (r.reloaded.length ? "ok" : "error:NotReloaded"),
+        detail,
+      };
     }),
 
   /** plugin.variable(name, type).get() or .set(value). */
@@ -756,6 +788,31 @@ export const OPS: Record<string, (a: Args, dir: string) => Promise<OpResult>> = 
       const listed = await OPS.cli({ args: ["quarantine", "list", "--quarantine", list] }, dir);
       if (listed.outcome !== "QUARANTINE_INVALID") return listed;
       return await OPS.cli({ args: ["probe", a.plugin, "--quarantine", list] }, dir);
+    }),
+
+  /**
+   * A lockfile whose entry for greeter lists one more, very long function
+   * signature (`length` characters, no parenthesis), then `plugboard trust`
+   * of another plugin into it: rewriting it must not take long.
+   */
+  "lockfile-long-function": (a, dir) =>
+    attempt(async () => {
+      const scratch = Deno.makeTempDirSync({ dir, prefix: "lockfile-" });
+      const lock = join(scratch, "plugboard.lock");
+      const first = join(scratch, "greeter.so");
+      Deno.copyFileSync(a.plugin, first);
+      const r = await OPS.cli({ args: ["trust", first, "--lock", lock] }, dir);
+      if (r.outcome !== "ok") return r;
+      const data = JSON.parse(Deno.readTextFileSync(lock));
+      const entry = Object.values(data.plugins)[0] as {
+        interfaces: Record<string, { functions: string[] }>;
+      };
+      for (const i of Object.values(entry.interfaces)) i.functions.push("x".repeat(a.length));
+      Deno.writeTextFileSync(lock, JSON.stringify(data));
+      const other = join(scratch, "other.so");
+      Deno.writeFileSync(other, patchPluginField(Deno.readFileSync(a.plugin), "name", "grt-xyz"));
+      phase("plugboard trust (rewriting the lockfile)");
+      return await OPS.cli({ args: ["trust", other, "--lock", lock] }, dir);
     }),
 
   /** A named sequence of opens, uses and closes. */
