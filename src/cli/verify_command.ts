@@ -75,7 +75,11 @@ export function verifyCommand(args: readonly string[], io: Io): number {
     );
   }
   const cache = cachePath === undefined ? undefined : HashCache.load(cachePath);
-  if (cache?.ignored) io.err(`warning: ignoring hash cache ${cachePath}: ${cache.ignored}`);
+  if (cache?.ignored) {
+    io.err(
+      `warning: ignoring hash cache ${cachePath}: ${cache.ignored} (it is left as it is: remove it, or pass --no-cache)`,
+    );
+  }
   const report = verifyFiles(opts.positionals, { registry, cache });
   try {
     cache?.save();

@@ -227,7 +227,13 @@ function checkRegular(path: string, subject: FileSubject, st: FileStamp, max: nu
   if (st.size > max) throw tooLarge(path, subject, max, `${st.size} bytes`);
 }
 
-function describeSpecial(mode: number): string {
+/**
+ * What a file that is not regular is, for messages.
+ *
+ * @param mode the `st_mode` bits
+ * @returns e.g. `"a FIFO (named pipe)"`, `"a character device"`
+ */
+export function describeSpecial(mode: number): string {
   switch (mode & 0o170000) {
     case 0o010000:
       return "a FIFO (named pipe)";

@@ -10,6 +10,7 @@
 
 import { basename, dirname, join, resolve } from "./paths.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
+import { describeSpecial } from "./read_file.ts";
 
 let counter = 0;
 
@@ -30,7 +31,7 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
 }
 
 function writeAtomic(path: string, text: string, mode: number): void {
-  const target = linkTarget(resolve(path));
+  const target = writableTarget(path);
   const dir = dirname(target);
   let keep: number | undefined;
   try {
@@ -83,6 +84,32 @@ function removeQuietly(path: string): void {
 }
 
 /** Where a write to `path` lands: the final target of a symlink chain, else the path. */
+/**
+ * Where a write to `path` lands: through its symlinks, and only onto a
+ * regular file or nothing. A FIFO, a device, a socket or a directory there
+ * is refused before anything is created next to it, so that a write meant
+ * for a plugboard file can never replace (or, as root, destroy) one.
+ */
+function writableTarget(path: string): string {
+  const target = linkTarget(resolve(path));
+  let st: Deno.FileInfo | undefined;
+  try {
+    st = Deno.statSync(target);
+  } catch {
+    return target; // a new file (or one we may not inspect: the write says why)
+  }
+  if (st.isFile) return target;
+  throw new PluginError(
+    "NOT_A_FILE",
+    `Cannot write ${
+      quote(path)
+    }: not a regular file: expected a regular file or nothing at ${target}, found ${
+      st.isDirectory ? "a directory" : describeSpecial(st.mode ?? 0)
+    }`,
+    { path, hint: "name a regular file; plugboard never writes to pipes, devices or directories" },
+  );
+}
+
 function linkTarget(path: string): string {
   let p = path;
   for (let i = 0; i < 40; i++) {
@@ -110,7 +137,7 @@ function linkTarget(path: string): string {
  * @returns what `fn` returns
  */
 export function withFileLock<T>(path: string, fn: () => T): T {
-  const target = linkTarget(resolve(path));
+  const target = writableTarget(path);
   const sidecar = join(dirname(target), `.${basename(target)}.lock`);
   let lock: Deno.FsFile;
   try {

@@ -77,7 +77,7 @@ export function invalidArgument(
     ? value.toString()
     : value instanceof Uint8Array
     ? "a Uint8Array"
-    : String(value);
+    : shownObject(value);
   return new CallError(
     "INVALID_ARGUMENT",
     path,
@@ -87,6 +87,15 @@ export function invalidArgument(
     }, found ${typeof value} ${shown}`,
     { hint: "pass a value of the declared type" },
   );
+}
+
+/** An object for a message, even one that cannot be converted to a string. */
+function shownObject(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.getPrototypeOf(value) === null ? "[object with no prototype]" : "[object]";
+  }
 }
 
 const MAX_U64 = (1n << 64n) - 1n;

@@ -84,6 +84,30 @@ function invalid(ctx: BindContext, fn: string, index: number, type: string, valu
   throw invalidArgument(ctx.path, fn, index, type as TypeName, value);
 }
 
+/**
+ * After Deno's FFI refused a pointer argument (an object that is not a
+ * pointer, which JavaScript cannot tell from one cheaply beforehand): the
+ * same INVALID_ARGUMENT any other bad argument gets, naming the argument.
+ */
+function pointerRefused(
+  ctx: BindContext,
+  fn: string,
+  pointers: readonly number[],
+  args: readonly unknown[],
+  error: unknown,
+): never {
+  for (const i of pointers) {
+    const v = args[i];
+    if (v === null) continue;
+    try {
+      Deno.UnsafePointer.value(v as Deno.PointerObject);
+    } catch {
+      invalid(ctx, fn, i, "pointer", v);
+    }
+  }
+  throw error;
+}
+
 function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
   if (typeof v === "number") {
     if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
@@ -366,7 +390,21 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     }
     passed.push(a);
   });
+  const pointers = sig.parameters.flatMap((t, i) => t === "pointer" ? [i] : []);
   const call = `raw(${passed.join(", ")})`;
+  if (pointers.length > 0) {
+    // Deno's FFI refuses an object that is not a pointer with a TypeError;
+    // the check costs nothing unless it throws.
+    env.raw = (new Function(
+      "raw0",
+      "pointerRefused",
+      "ctx",
+      "FN",
+      `return function (${args.join(", ")}) { try { return raw0(${
+        args.join(", ")
+      }); } catch (e) { pointerRefused(ctx, FN, [${pointers}], [${args.join(", ")}], e); } };`,
+    ) as (...a: unknown[]) => unknown)(raw, pointerRefused, ctx, fn);
+  }
   if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
   const convert = (r: string) =>
     sig.result !== "cstring" ? r : sig.nonblocking ? `readCString(${r})` : `readResult(${r})`;

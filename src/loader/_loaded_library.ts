@@ -14,11 +14,13 @@ import type { Signature } from "../abi/signature.ts";
 import { dlopenError } from "../check/symbols.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
-import type { ReadFile } from "../file/read_file.ts";
+import { describeSpecial, type ReadFile } from "../file/read_file.ts";
+import { type FileStamp, stamp } from "../file/stamp.ts";
 import type { CloseResult } from "../handle/plugin.ts";
 import { type BoundRaw, ffiDeclaration, type LibraryState, readErrorMessage } from "./_bind.ts";
 import { closeFd, objectBase, sealedCopy } from "./_memfd.ts";
 import { ObjectMemory } from "./_object_memory.ts";
+import { deviceTexts, mappedFileAt } from "./_maps.ts";
 
 /** How a plugin's bytes are mapped. */
 export type LoadMode = "memfd" | "path";
@@ -112,6 +114,15 @@ export class LoadedLibrary {
         });
       }
     }
+    // By path, the dynamic linker opens the file again: make sure the path
+    // still names the file that was checked (a FIFO there would block the
+    // open forever, another file would run other code). The window left,
+    // between this check and the linker's open, is closed below by asking
+    // the kernel which file it mapped.
+    if (mode === "path") {
+      const changed = changedSince(file);
+      if (changed) throw changedError(path, file, changed);
+    }
     let entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
     try {
       entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } } as const);
@@ -128,6 +139,25 @@ export class LoadedLibrary {
     const entryAddr = Deno.UnsafePointer.value(entry.symbols.plugboard_entry);
     const base = BigInt(entryAddr) - BigInt(entrySym.value);
     const memory = new ObjectMemory(base, elf);
+    if (mode === "path") {
+      const mapped = mappedFileAt(BigInt(entryAddr));
+      if (
+        mapped &&
+        (mapped.ino !== file.stat.ino || !deviceTexts(file.stat.dev).includes(mapped.dev))
+      ) {
+        fail(
+          new LoadError("METADATA_MISMATCH", {
+            path,
+            what: "the library in memory is not the file that was checked",
+            expected: `the checked file (inode ${file.stat.ino})`,
+            found:
+              `another file mapped (device ${mapped.dev}, inode ${mapped.ino}): the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path`,
+            hint:
+              'close every handle on the old build before reopening it by path, or load with { load: "memfd" }',
+          }),
+        );
+      }
+    }
     // Before reading any plugin memory at addresses computed from the file,
     // make sure the loaded object has the file's layout: the dynamic linker
     // may have handed back another library loaded earlier from the same path,
@@ -499,6 +529,46 @@ function whyKept(elf: ElfInfo, mode: LoadMode): string {
 }
 
 const DF_1_NODELETE = 0x8;
+
+/** What is at the file's path now, when it is not the file that was checked. */
+function changedSince(file: ReadFile): { special: boolean; found: string } | undefined {
+  let now: FileStamp;
+  try {
+    // The same kind of stamp as the checked one (statx where FFI allows).
+    now = stamp(file.realPath);
+  } catch (e) {
+    return { special: false, found: `nothing that can be opened (${(e as Error).message})` };
+  }
+  const then = file.stat;
+  if (!now.isFile) {
+    return {
+      special: true,
+      found: now.isDirectory ? "a directory" : describeSpecial(now.mode),
+    };
+  }
+  if (now.dev !== then.dev || now.ino !== then.ino) {
+    return { special: false, found: `another file (inode ${now.ino}, was ${then.ino})` };
+  }
+  if (now.size !== then.size || now.mtimeMs !== then.mtimeMs || now.ctimeMs !== then.ctimeMs) {
+    return { special: false, found: "the same file, modified" };
+  }
+  return undefined;
+}
+
+function changedError(
+  path: string,
+  file: ReadFile,
+  { special, found }: { special: boolean; found: string },
+): LoadError {
+  return new LoadError(special ? "NOT_A_FILE" : "CHECKSUM_MISMATCH", {
+    path,
+    what: "the file changed between the checks and the load by path",
+    expected: `the checked file (SHA-256 ${file.sha256.slice(0, 12)}, inode ${file.stat.ino})`,
+    found,
+    hint:
+      'load with { load: "memfd" } (the default), which loads exactly the checked bytes; by path, keep the file unchanged while it loads',
+  });
+}
 
 function rawKey(sig: Signature): string {
   return sig.nonblocking ? `${sig.name}__nonblocking` : sig.name;

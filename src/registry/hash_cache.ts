@@ -301,6 +301,9 @@ export class HashCache {
   /**
    * Write the cache atomically (mode 0600, its directory created 0700),
    * when it changed. Keeps at most {@linkcode MAX_CACHE_ENTRIES} entries.
+   * A cache file that was ignored when loading (not a regular file, too
+   * large, malformed, writable by others) is never overwritten: what it
+   * holds is not plugboard's to destroy; remove it to start a new cache.
    *
    * @example
    * ```ts ignore
@@ -315,6 +318,7 @@ export class HashCache {
    */
   save(path: string | undefined = this.path): boolean {
     if (path === undefined || (!this.#dirty && path === this.path)) return false;
+    if (this.ignored !== undefined && path === this.path) return false;
     let entries: [string, Entry][] = [];
     for (const key of this.#entries.keys()) {
       const e = this.#entry(key);

@@ -20,10 +20,10 @@ import { NOTE_REFUSALS, noteExpectation } from "../../tasks/hostile/_classes.ts"
 import type { CraftSpec } from "../../tasks/hostile/_ops.ts";
 import { describe, inChild, workshop } from "./_helpers.ts";
 
-/** What the fix may refuse the file with: the class and the codes the issue allows. */
-const REFUSED = ["METADATA_MISMATCH", "BAD_METADATA"];
+/** The pipeline refuses the file before loading it: every entry point says the same. */
+const REFUSED = ["BAD_METADATA"];
 
-Deno.test("openPlugin() and PluginHost refuse a note that runs into an unmapped hole; inspect and dlopen still work", async (t) => {
+Deno.test("openPlugin(), PluginHost and inspect refuse a note that runs into an unmapped hole; dlopen still works", async (t) => {
   const shop = await workshop();
   const base = Deno.readFileSync(shop.greeterGaps);
   const loads = loadSegments(base);
@@ -39,7 +39,7 @@ Deno.test("openPlugin() and PluginHost refuse a note that runs into an unmapped 
 
   const craft: CraftSpec = { kind: "stretch", base: shop.greeterGaps, end };
   const [inspect, raw, open, discover] = await inChild([
-    { label: "inspect", op: "inspect", args: { craft }, expect: ["ok"] },
+    { label: "inspect", op: "inspect", args: { craft }, expect: REFUSED },
     { label: "Deno.dlopen + greet", op: "raw-dlopen", args: { craft }, expect: ["ok"] },
     {
       label: "openPlugin",
@@ -49,8 +49,12 @@ Deno.test("openPlugin() and PluginHost refuse a note that runs into an unmapped 
     },
     { label: "PluginHost.discover", op: "discover", args: { craft }, expect: REFUSED },
   ]);
-  await t.step("inspect says what it is", () => {
-    assertEquals([inspect.outcome, inspect.detail], ["ok", "greeter@0.1.0"], describe(inspect));
+  await t.step("inspect says why, with the pipeline's verdict (the file is read, never run)", () => {
+    assertEquals(inspect.outcome, "BAD_METADATA", describe(inspect));
+    assertMatch(
+      inspect.detail ?? "",
+      /: the plugboard note at file offset \d+ is not loaded with the library: expected every plugboard note inside a readable segment mapped from the file \(PT_LOAD\), found a \d+-byte note at address 0x[0-9a-f]+ that runs past the segment that maps its start$/,
+    );
   });
   await t.step("Deno.dlopen and greet work: the file is a working library", () => {
     assertEquals([raw.outcome, raw.detail], ["ok", "Hello, raw"], describe(raw));

@@ -75,7 +75,7 @@ Deno.test("plugin.variable() reads and writes only data objects inside their seg
       assert(VARIABLE_REFUSALS.includes(a.outcome), describe(a));
       assert(a.errorClass === "LoadError" || a.errorClass === "PluginError", describe(a));
       assert(
-        /^(Cannot load plugin|Cannot read variable) "/.test(a.detail ?? ""),
+        /^(Cannot load plugin|Cannot (read|write) variable) "/.test(a.detail ?? ""),
         `message: ${a.detail}`,
       );
     });

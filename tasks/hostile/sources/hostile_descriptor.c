@@ -18,11 +18,11 @@
 #define PB_S(x) #x
 #define PB_XS(x) PB_S(x)
 
-PB_NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
+PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
         "abi=1.0\nname=hostile-descriptor-" PB_XS(HOSTILE_KIND) "\nversion=0.1.0\nbuild_id=\ncompiler=gcc\n");
 PLUGBOARD_INTERFACE(desc, "hostile.descriptor", 1, 0);
 #if HOSTILE_KIND == 3
-PB_NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=nowhere\n");
+PB__NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=nowhere\n");
 #endif
 
 /* A page of the plugin's own memory followed by an unmapped page. */

@@ -2,10 +2,10 @@
  * whose notes declare an init hook while descriptor.init is NULL. */
 #include "plugboard.h"
 
-PB_NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
+PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
         "abi=1.0\nname=hostile-hook-note-only\nversion=0.1.0\nbuild_id=\ncompiler=gcc\n");
 PLUGBOARD_INTERFACE(hooks, "hostile.hooks", 1, 0);
-PB_NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=setup\n");
+PB__NOTE(pb_note_init, PLUGBOARD_NOTE_HOOK, "hook=init\nfunction=setup\n");
 
 static int32_t init_runs;
 

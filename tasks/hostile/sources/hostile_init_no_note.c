@@ -2,7 +2,7 @@
  * while no note declares an init hook. init_ran() says whether it ran. */
 #include "plugboard.h"
 
-PB_NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
+PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,
         "abi=1.0\nname=hostile-init-no-note\nversion=0.1.0\nbuild_id=\ncompiler=gcc\n");
 PLUGBOARD_INTERFACE(hooks, "hostile.hooks", 1, 0);
 
