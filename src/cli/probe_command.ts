@@ -1,7 +1,8 @@
 /**
- * `plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]`:
- * load each plugin in a throwaway child process and quarantine the ones
- * that crash or hang, with the reason.
+ * `plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force]
+ * [--no-sandbox | --allow-unconfined] [--json]`: load each plugin in a
+ * throwaway, confined child process and quarantine the ones that crash or
+ * hang, with the reason.
  *
  * @module
  */
@@ -10,11 +11,13 @@ import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { parseArgs, positiveInteger } from "./_args.ts";
+import { chooseSandbox, type SandboxFlag, sandboxFlag } from "./_sandbox_flags.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */
 export const PROBE_USAGE =
-  `Usage: plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]
+  `Usage: plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force]
+                       [--no-sandbox | --allow-unconfined] [--json]
 
 Load each plugin in a throwaway child process (its constructors, init hook
 and shutdown hook run there), so a plugin that crashes or hangs takes nothing
@@ -24,6 +27,19 @@ lines, what it was doing, when). A quarantined file is not run again until it
 is rebuilt (new hash) or cleared with \`plugboard quarantine clear FILE\`.
 A directory stands for its *.so files (not recursive); files there that are
 not plugins are skipped.
+
+The child is confined by the OS sandbox (Linux Landlock and seccomp,
+docs/isolation.md) before the plugin's code runs: it may read its own file
+and the system's libraries, nothing else; no writing, no network, no new
+processes. What the kernel refuses, the plugin sees as an error (EACCES,
+EPERM). On a kernel without Landlock or seccomp every probe is refused with
+SANDBOX_UNAVAILABLE, never run less confined, unless you say so:
+
+  --allow-unconfined  where the kernel cannot enforce the whole sandbox, apply
+                      what it can (down to nothing) and probe anyway; a line
+                      on standard error says what is missing
+  --no-sandbox        probe unconfined: the plugin's code runs with every
+                      right of this user (a line on standard error says so)
 
 Options:
   --quarantine FILE  the quarantine list (default: $PLUGBOARD_QUARANTINE, else
@@ -37,8 +53,9 @@ Options:
 Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.
 
 Permissions: --allow-read (the files and the list), --allow-write on the
-list's directory, --allow-run for Deno's executable (the children), and
---allow-env for the variables above unless --quarantine is given.`;
+list's directory, --allow-run for Deno's executable (the children),
+--allow-ffi (to ask the kernel what it can enforce), and --allow-env for the
+variables above unless --quarantine is given.`;
 
 /**
  * Run `probe`.
@@ -57,13 +74,16 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
     throw new UsageError("probe needs at least one FILE or DIR", "probe");
   }
   const quarantine = openQuarantine(opts.quarantine);
+  const files = [...listPluginFiles(opts.positionals)];
+  const sandbox = chooseSandbox(opts.sandbox, files[0]?.path, io, "probing", opts.json);
   const results: ProbeResult[] = [];
   const skipped: string[] = [];
-  for (const listed of listPluginFiles(opts.positionals)) {
+  for (const listed of files) {
     const r = await probePlugin(listed.path, {
       quarantine,
       timeoutMs: opts.timeout,
       force: opts.force,
+      sandbox: sandbox.option,
     });
     if (listed.fromDirectory && r.error?.code === "NOT_A_PLUGIN") skipped.push(listed.path);
     else results.push(r);
@@ -72,6 +92,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
   if (opts.json) {
     io.out(toJson({
       quarantine: quarantine.path,
+      sandbox: { mode: sandbox.mode, shortfall: sandbox.shortfall },
       results: results.map((r) => ({
         path: r.path,
         status: r.status,
@@ -128,6 +149,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
 
 interface ProbeArgs {
   positionals: readonly string[];
+  sandbox: SandboxFlag;
   quarantine?: string;
   timeout?: number;
   force?: boolean;
@@ -138,11 +160,12 @@ interface ProbeArgs {
 function parse(args: readonly string[]): ProbeArgs {
   const a = parseArgs(args, {
     command: "probe",
-    flags: ["force", "json"],
+    flags: ["force", "json", "no-sandbox", "allow-unconfined"],
     options: ["quarantine", "timeout"],
   });
   return {
     positionals: a.positionals,
+    sandbox: sandboxFlag(a.flags, "probe"),
     quarantine: a.options.quarantine,
     timeout: positiveInteger(
       "probe",
