@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LoadError } from "../errors/plugin_error.ts";
+import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { resolveSandbox, type Sandbox } from "../isolate/sandbox.ts";
 import { type Io, UsageError } from "./_output.ts";
 
@@ -90,4 +90,23 @@ export function chooseSandbox(
     }
     return { option, mode: "reduced", shortfall };
   }
+}
+
+/**
+ * A refusal for want of a sandbox, with the command line's way out added to
+ * its hint (the library's hint names the API's options); other errors as
+ * they are.
+ *
+ * @param e the error
+ * @returns the error, with a second hint line for `SANDBOX_UNAVAILABLE`
+ */
+export function withSandboxFlags(e: PluginError): PluginError {
+  if (e.code !== "SANDBOX_UNAVAILABLE") return e;
+  return new PluginError(e.code, e.summary, {
+    path: e.path,
+    hint: `${
+      e.hint ?? ""
+    }\non the command line: --allow-unconfined runs it with what this kernel can enforce, --no-sandbox without a sandbox`,
+    cause: e,
+  });
 }

@@ -26,7 +26,7 @@ import {
   toJson,
   UsageError,
 } from "./_output.ts";
-import { chooseSandbox, sandboxFlag } from "./_sandbox_flags.ts";
+import { chooseSandbox, sandboxFlag, withSandboxFlags } from "./_sandbox_flags.ts";
 
 /** Usage of `plugboard describe`. */
 export const DESCRIBE_USAGE = `Usage: plugboard describe PROGRAM [--json]
@@ -156,6 +156,8 @@ export async function describeCommand(args: readonly string[], io: Io): Promise<
     log: (r) => {
       if (r.event === "stderr") io.err(`stderr: ${r.message}`);
     },
+  }).catch((e) => {
+    throw e instanceof PluginError ? withSandboxFlags(e) : e;
   });
   const answer = described.metadata;
   const differences = sidecar ? metadataDifferences(sidecar.rpc, answer) : [];

@@ -11,7 +11,12 @@ import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { parseArgs, positiveInteger } from "./_args.ts";
-import { chooseSandbox, type SandboxFlag, sandboxFlag } from "./_sandbox_flags.ts";
+import {
+  chooseSandbox,
+  type SandboxFlag,
+  sandboxFlag,
+  withSandboxFlags,
+} from "./_sandbox_flags.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */
@@ -86,7 +91,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
       sandbox: sandbox.option,
     });
     if (listed.fromDirectory && r.error?.code === "NOT_A_PLUGIN") skipped.push(listed.path);
-    else results.push(r);
+    else results.push(r.error ? { ...r, error: withSandboxFlags(r.error) } : r);
   }
   const failed = results.filter((r) => r.status !== "ok").length;
   if (opts.json) {
@@ -129,7 +134,9 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
       default: {
         const e = r.error!;
         io.out(`${head}: error[${e.code}]: ${e.summary}`);
-        if (e.hint) io.out(`${"".padEnd(width)}  hint: ${e.hint}`);
+        for (const line of (e.hint ?? "").split("\n").filter((l) => l !== "")) {
+          io.out(`${"".padEnd(width)}  hint: ${line}`);
+        }
       }
     }
   }

@@ -69,14 +69,6 @@ export function signCommand(args: readonly string[], io: Io): number {
       { path: keyPath, hint: "sign with the private key: KEY, not KEY.pub" },
     );
   }
-  const mode = Deno.statSync(keyPath).mode;
-  if (mode !== null && (mode & 0o077) !== 0) {
-    io.err(
-      `warning: signing key ${keyPath} can be read by others (mode 0${
-        (mode & 0o777).toString(8)
-      }): chmod 600 ${keyPath}`,
-    );
-  }
   // The pipeline reads the plugin as every host does: its identity is what hosts will compare.
   const { identity } = checkPlugin(a.positionals[0]);
   let signature: PluginSignature;
@@ -91,6 +83,15 @@ export function signCommand(args: readonly string[], io: Io): number {
       );
     }
     throw e;
+  }
+  // Said once the file proved to be a key.
+  const mode = Deno.statSync(keyPath).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    io.err(
+      `warning: signing key ${keyPath} can be read by others (mode 0${
+        (mode & 0o777).toString(8)
+      }): chmod 600 ${keyPath}`,
+    );
   }
   const out = a.options.out ?? identity.path + SIGNATURE_SUFFIX;
   writeFileAtomic(out, formatSignature(signature));
