@@ -123,6 +123,8 @@ export async function describeCommand(args: readonly string[], io: Io): Promise<
     // A library or a module that fails its checks is still not a program to run.
     throw checked.errors[0];
   }
+  // Its metadata and hash; the path is this program's (parsed files are
+  // cached by content, so a cached sidecar may carry the path of a copy).
   const sidecar = candidate ? formatOf(candidate).sidecar! : undefined;
   const sidecarError = candidate ? undefined : checked.errors[0];
   if (sidecarError && (!a.flags.run || FILE_CODES.has(sidecarError.code))) throw sidecarError;
@@ -132,14 +134,14 @@ export async function describeCommand(args: readonly string[], io: Io): Promise<
       io.out(toJson({
         program,
         sha256: candidate!.file.sha256,
-        sidecar: { path: sidecar!.path, sha256: sidecar!.sha256 },
+        sidecar: { path: sidecarPath, sha256: sidecar!.sha256 },
         metadata: metadataJson(sidecar!.rpc),
         ran: false,
       }));
       return EXIT_OK;
     }
     printMetadata(sidecar!.rpc, io, program, [
-      ["sidecar", `${sidecar!.path} (SHA-256 ${sidecar!.sha256.slice(0, 12)}…)`],
+      ["sidecar", `${sidecarPath} (SHA-256 ${sidecar!.sha256.slice(0, 12)}…)`],
       ["SHA-256", candidate!.file.sha256],
     ]);
     io.out(
@@ -193,9 +195,9 @@ export async function describeCommand(args: readonly string[], io: Io): Promise<
     io.out("it says:");
     printMetadata(answer, io, program, []);
   } else if (differences.length === 0) {
-    io.out(`it describes itself as its sidecar ${sidecar.path} says`);
+    io.out(`it describes itself as its sidecar ${sidecarPath} says`);
   } else {
-    io.out(`it differs from its sidecar ${sidecar.path}:`);
+    io.out(`it differs from its sidecar ${sidecarPath}:`);
     for (const d of differences) io.out(`  ${d.what}: sidecar ${d.sidecar}, program ${d.program}`);
   }
   if (a.flags.write) {
@@ -209,7 +211,7 @@ export async function describeCommand(args: readonly string[], io: Io): Promise<
   if (differences.length) {
     const e = new LoadError("METADATA_MISMATCH", {
       path: program,
-      what: `its --plugboard-describe answer differs from its sidecar ${quote(sidecar!.path)}`,
+      what: `its --plugboard-describe answer differs from its sidecar ${quote(sidecarPath)}`,
       expected: "what the sidecar says",
       found: `${differences.length} difference(s), listed above`,
       hint:
