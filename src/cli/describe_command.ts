@@ -13,7 +13,7 @@ import { examinePlugin, formatOf } from "../check/check_plugin.ts";
 import { SIDECAR_SUFFIX, toPluginMetadata } from "../check/sidecar.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { writeFileAtomic } from "../file/write_file.ts";
-import { describeProgram } from "../isolate/_rpc_describe.ts";
+import { describeProgram } from "../isolate/describe_program.ts";
 import type { RpcMetadata } from "../isolate/read_sidecar.ts";
 import { canonicalSignature, declaredSignature } from "../abi/signature.ts";
 import { parseArgs } from "./_args.ts";

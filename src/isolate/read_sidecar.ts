@@ -111,7 +111,8 @@ export function readSidecar(program: string, options: ReadSidecarOptions = {}): 
       what: `the sidecar ${JSON.stringify(path)} is invalid`,
       expected: "one JSON object in UTF-8",
       found,
-      hint: "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md)",
+      hint:
+        "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md)",
     });
   if (bytes.length > DEFAULT_MAX_LINE_BYTES) {
     throw bad(`${bytes.length} bytes (the limit is ${DEFAULT_MAX_LINE_BYTES})`);

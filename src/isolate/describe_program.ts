@@ -172,6 +172,14 @@ export async function describeProgram(
  * (signatures keep their parameter names), with `"mode"` added when absent,
  * as indented JSON with a final newline.
  *
+ * @example
+ * ```ts
+ * import { formatSidecar } from "./describe_program.ts";
+ *
+ * const text = formatSidecar({ "plugboard-rpc": 1, name: "x", version: "0.1.0", abi: "1.0" });
+ * console.log(text.split("\n")[5]); // '  "mode": "rpc",'
+ * ```
+ *
  * @param value the metadata object, checked
  * @returns the text
  */
