@@ -54,9 +54,9 @@ Options:
   --help              show this help
 
 Permissions: --allow-read (PROGRAM and its sidecar); --run adds --allow-run
-for Deno's executable (the program is started through plugboard's launcher),
---allow-ffi (to ask the kernel what it can enforce) and --allow-env; --write
-adds --allow-write on the program's directory.`;
+for Deno's executable (the program is started through plugboard's launcher)
+and --allow-ffi (to ask the kernel what it can enforce); --write adds
+--allow-write on the program's directory.`;
 
 /** One way the program's answer differs from its sidecar. */
 interface Difference {
