@@ -151,6 +151,14 @@ export async function isolateExecutable(
  * launcher confines itself and becomes the program (execve). Also used to
  * run a program's describe mode confined (`plugboard describe --run`).
  *
+ * @example Confining a program the host starts itself
+ * ```ts ignore
+ * import { readFile } from "../file/read_file.ts";
+ *
+ * const spec = programSandbox(readFile("plugins/rpc/calc_sub.sh"), true, "calc_sub.sh");
+ * console.log(spec?.exec); // true: the launcher confines itself, then becomes the program
+ * ```
+ *
  * @param file the program as read: its real path and bytes (for a `#!` line)
  * @param option the host's option: `true` for the defaults, a policy, or nothing
  * @param path the program as the caller named it, for messages
