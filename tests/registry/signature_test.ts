@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertEquals, assertRejects } from "../_assert.ts";
+import { assertEquals } from "../_assert.ts";
 import { inspectPlugin, LoadError, openPlugin, PluginError } from "../../mod.ts";
 import { readLockfile, Registry } from "../../src/registry/mod.ts";
 import {
