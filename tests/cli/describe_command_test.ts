@@ -236,6 +236,27 @@ Deno.test("plugboard describe --run asks the program, confined, and shows the di
       assertEquals(exists(p.marker), false);
     },
   );
+  await t.step("an invalid sidecar: shown with the answer, then rewritten by --write", async () => {
+    const p = program();
+    Deno.writeTextFileSync(p.sidecar, "{ not json");
+    const r = await cli("describe", p.program, "--run");
+    assertEquals([r.code, r.out.slice(0, 3), r.err], [1, [
+      `ran ${p.program} --plugboard-describe (confined)`,
+      "it says:",
+      `describe-marker 0.2.0  (${p.program})`,
+    ], [
+      `error[BAD_METADATA]: Cannot load plugin "${p.program}": the sidecar "${p.sidecar}" is invalid: expected one JSON object in UTF-8, found text that is not JSON (Expected property name or '}' in JSON at position 2 (line 1 column 3))`,
+      "hint: rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md)",
+    ]]);
+    assertEquals(
+      (await cli("describe", p.program, "--run", "--write")).out.at(-1),
+      `wrote ${p.sidecar}`,
+    );
+    assertEquals(
+      (await cli("describe", p.program)).out[0],
+      `describe-marker 0.2.0  (${p.program})`,
+    );
+  });
   await t.step("--json", async () => {
     const p = program();
     const r = await cli("describe", p.program, "--run", "--json");
