@@ -65,7 +65,8 @@ export type { ExecutableOptions } from "./src/isolate/isolate_executable.ts";
 export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
-export { Library, openLibrary, type OpenLibraryOptions } from "./src/loader/open_library.ts";
+export { Library, type OpenLibraryOptions } from "./src/loader/open_library.ts";
+export { type OpenIsolatedLibraryOptions, openLibrary } from "./src/open/open_library.ts";
 export { defineInterface, type InterfaceSpec } from "./src/abi/define_interface.ts";
 export {
   type ArgumentOf,

@@ -1,12 +1,11 @@
 /**
  * The build task: compiles this repository's plugin sources into shared
  * objects with `plugboard build`'s compiler logic (`src/cli/_compile.ts`:
- * flags, build id, stamps, incremental), and copies the exec plugins.
+ * flags, build id, stamps, incremental).
  *
  * As a script (`deno task build`) it builds `plugins/*.c` into `build/*.so`
- * and `tests/fixtures/*.c` into `build/fixtures/*.so`, copies the exec
- * plugins `plugins/*.sh` to `build/` (executable), prints a line per file it
- * builds or copies and one summary line (`40 up to date with gcc 12.2.0`),
+ * and `tests/fixtures/*.c` into `build/fixtures/*.so`, prints a line per
+ * file it builds and one summary line (`40 up to date with gcc 12.2.0`),
  * and exits with code 1 after printing the compiler's errors. As a library,
  * {@linkcode buildPlugin} builds one file and {@linkcode buildAll} the whole
  * tree; failures throw {@linkcode BuildError}.
@@ -22,7 +21,7 @@
  * @module
  */
 
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   BuildError,
@@ -68,16 +67,6 @@ export interface BuildResult {
   compiler: string;
   /** `true` when the output was compiled, `false` when it was up to date. */
   built: boolean;
-}
-
-/** What {@linkcode copyScript} did. */
-export interface CopyResult {
-  /** The script, as given. */
-  source: string;
-  /** The copy, as given. */
-  output: string;
-  /** `true` when the copy was written, `false` when it was up to date. */
-  copied: boolean;
 }
 
 /** Options of {@linkcode buildAll}. */
@@ -133,9 +122,8 @@ export async function buildPlugin(spec: BuildSpec): Promise<BuildResult> {
 /**
  * Build every plugin (`plugins/*.c` into `<outDir>/*.so`) and every test
  * fixture (`tests/fixtures/*.c` into `<outDir>/fixtures/*.so`), two at a
- * time, then copy every exec plugin (`plugins/*.sh`) to `<outDir>/` with
- * {@linkcode copyScript}. Unless `quiet`, prints a line per file in source
- * order (`copied <outDir>/x.sh` for a script) and a summary.
+ * time. Unless `quiet`, prints a line per file built, in source order, and
+ * a summary.
  * After the first failure nothing new is started; the builds already running
  * finish, then the first error is thrown.
  *
@@ -149,7 +137,6 @@ export async function buildPlugin(spec: BuildSpec): Promise<BuildResult> {
  *
  * @param options root, output directory and quiet
  * @returns one result per C source, plugins first, each group sorted by name
- *   (the copied scripts are not listed)
  * @throws {BuildError} when a plugin fails to build
  */
 export async function buildAll(
@@ -200,14 +187,6 @@ export async function buildAll(
   );
   if (failure !== undefined) throw failure;
 
-  for (const name of await listSources(join(root, "plugins"), ".sh")) {
-    const copy = await copyScript(
-      join(root, "plugins", name),
-      join(outDir, name),
-    );
-    if (!options.quiet && copy.copied) console.log(`copied ${display(copy.output)}`);
-  }
-
   const done = results as BuildResult[];
   if (!options.quiet) {
     const built = done.filter((r) => r.built).length;
@@ -218,64 +197,13 @@ export async function buildAll(
   return done;
 }
 
-/**
- * Copy a script (an exec plugin) to an output file with mode 0755, unless
- * the output already holds the same bytes with that mode. Writes a
- * temporary file next to the output and renames it over the output, so a
- * program running the old copy keeps reading its own file.
- *
- * @example Copying the shell-script sample
- * ```ts ignore
- * import { copyScript } from "./tasks/build.ts";
- *
- * const r = await copyScript("plugins/text_shout.sh", "build/text_shout.sh");
- * console.log(r.copied ? "copied" : "up to date");
- * ```
- *
- * @param source the script
- * @param output the copy; its directory is created if needed
- * @returns whether the copy was written
- * @throws {BuildError} when the script cannot be read or the copy written
- */
-export async function copyScript(
-  source: string,
-  output: string,
-): Promise<CopyResult> {
-  const bytes = await readInput(source, source);
-  const target = resolve(output);
-  const stat = await statOrNull(target);
-  if (
-    stat?.isFile && ((stat.mode ?? 0o755) & 0o777) === 0o755 &&
-    stat.size === bytes.length && sameBytes(await Deno.readFile(target), bytes)
-  ) {
-    return { source, output, copied: false };
-  }
-  const tmp = `${target}.tmp-${Deno.pid}-${++tmpCounter}`;
-  try {
-    await Deno.mkdir(dirname(target), { recursive: true });
-    await Deno.writeFile(tmp, bytes, { mode: 0o755 });
-    // The mode given to writeFile is masked by the umask.
-    await Deno.chmod(tmp, 0o755);
-    await Deno.rename(tmp, target);
-  } catch (err) {
-    await removeIfExists(tmp).catch(() => {});
-    throw new BuildError(
-      `Cannot copy ${quote(source)} to ${quote(output)}: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
-      { source, cause: err },
-    );
-  }
-  return { source, output, copied: true };
-}
-
 // ---------------------------------------------------------------------------
 
-async function listSources(dir: string, ext = ".c"): Promise<string[]> {
+async function listSources(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(ext)) names.push(entry.name);
+      if (entry.isFile && entry.name.endsWith(".c")) names.push(entry.name);
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
@@ -284,55 +212,13 @@ async function listSources(dir: string, ext = ".c"): Promise<string[]> {
   return names.sort();
 }
 
-async function readInput(path: string, source: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (err) {
-    throw new BuildError(
-      `Cannot build ${quote(source)}: cannot read ${quote(path)}: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
-      { source, cause: err },
-    );
-  }
-}
-
-let tmpCounter = 0;
-
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
-}
-
-async function removeIfExists(path: string): Promise<void> {
-  try {
-    await Deno.remove(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-}
-
 function describe(r: BuildResult): string {
   return `built ${display(r.output)} (${basename(r.source)}, ${r.compiler}, build id ${r.buildId})`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function display(path: string): string {
   const rel = relative(Deno.cwd(), path);
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s);
 }
 
 if (import.meta.main) {

@@ -3,9 +3,10 @@
  *
  * 1. Discovery: sample plugins, a text file renamed `.so` and an ordinary
  *    library; the host loads the plugins and skips the others, saying why.
- * 2. `plugboard calc` on that directory, including a plugin's own error.
- * 3. `plugboard pipe` through the three native text processors and the
- *    exec plugin `text_shout.sh`, a shell script.
+ * 2. `plugboard calc` on that directory (operators in C and one in bash,
+ *    run as a process), including a plugin's own error.
+ * 3. `plugboard pipe` through the three native text processors and
+ *    `text_shout.sh`, a bash script run as a subprocess plugin.
  * 4. Hot reload: a new operator plugin is added while the host watches, then
  *    rebuilt (the new build serves the next call), then replaced by a build
  *    whose init fails (refused; the previous build keeps serving), then
@@ -93,7 +94,12 @@ try {
   ) {
     await Deno.copyFile(join(ROOT, "build", `${name}.so`), join("plugins", `${name}.so`));
   }
-  await Deno.copyFile(join(ROOT, "build", "text_shout.sh"), join("plugins", "text_shout.sh"));
+  // Subprocess plugins: a program and its metadata sidecar each.
+  for (const name of ["text_shout.sh", "calc_mod.sh"]) {
+    for (const file of [name, `${name}.plugboard.json`]) {
+      await Deno.copyFile(join(ROOT, "plugins", "rpc", file), join("plugins", file));
+    }
+  }
   await Deno.writeTextFile("plugins/notes.so", "remember to buy milk\n");
   await Deno.copyFile(join(ROOT, "build", "fixtures", "plain.so"), "plugins/plain.so");
 
@@ -107,12 +113,17 @@ try {
   const host = new PluginHost({
     paths: ["plugins"],
     env: false,
+    loadOptions: { isolation: "auto" },
     log(r) {
       records.push(r);
       if (!quiet && show.has(r.event)) pretty(r);
     },
   });
-  console.log(dim('> new PluginHost({ paths: ["plugins"], log: prettySink(...) }).discover()'));
+  console.log(
+    dim(
+      '> new PluginHost({ paths: ["plugins"], loadOptions: { isolation: "auto" }, log: prettySink(...) }).discover()',
+    ),
+  );
   quiet = false;
   const summary = await host.discover();
   console.log(
@@ -122,11 +133,12 @@ try {
   );
 
   heading("2. plugboard calc: each operator is a plugin");
-  await cli(["calc", "--dir", "plugins", "10 / 5; 3 * 4; (1 + 2) * 4; 1 / 0; 2 ^ 10"]);
+  console.log("calc_mod.sh is a bash script run as a process for each call (docs/subprocess.md)");
+  await cli(["calc", "--dir", "plugins", "10 / 5; 3 * 4; (1 + 2) * 4; 17 % 5; 1 / 0; 2 ^ 10"]);
 
   heading("3. plugboard pipe: every text.processor, in file-name order");
   console.log(
-    "text_shout.sh is a shell script speaking the exec line protocol (docs/isolation.md)",
+    "text_shout.sh is a bash script speaking plugboard-rpc/1 as its own process (docs/subprocess.md)",
   );
   await cli(["pipe", "--dir", "plugins", "--steps", "Hello, plugboard"]);
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Text } from "../file/sha256.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import {
   type AbiVersion,
@@ -276,7 +276,7 @@ export function interfaceHash(
   for (const s of [...functions].sort((a, b) => a.name < b.name ? -1 : 1)) {
     lines.push(canonicalSignature(s));
   }
-  return createHash("sha256").update(lines.join("\n")).digest("hex");
+  return sha256Text(lines.join("\n"));
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

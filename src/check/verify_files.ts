@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "../file/paths.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { LoadError, type PluginError } from "../errors/plugin_error.ts";
 import type { HashCache } from "../registry/hash_cache.ts";

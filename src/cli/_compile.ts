@@ -29,7 +29,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "../file/paths.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
 import { SDK_FILES } from "./_sdk_files.ts";
 

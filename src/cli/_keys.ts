@@ -7,7 +7,7 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "../file/paths.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
 import { writeError } from "../file/write_file.ts";
 import { type PublicKey, publicKeyOf } from "../registry/signature.ts";

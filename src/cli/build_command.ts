@@ -7,7 +7,7 @@
  * @module
  */
 
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join } from "../file/paths.ts";
 import { parseArgs } from "./_args.ts";
 import { compilePlugin, recipeFor, TARGETS } from "./_compile.ts";
 import { EXIT_OK, type Io, toJson, UsageError } from "./_output.ts";

@@ -13,7 +13,7 @@ import { PluginHost } from "../host/plugin_host.ts";
 import type { LogSink } from "../log/log_record.ts";
 import { jsonLinesSink, prettySink } from "../log/sinks.ts";
 import { parseArgs } from "./_args.ts";
-import { EXIT_OK, type Io, reportError, toJson } from "./_output.ts";
+import { EXIT_OK, type Io, reportError, toJson, UsageError } from "./_output.ts";
 
 /** The calculator interface: `name()` is the operator's symbol, `apply(a, b)` the operation. */
 export const CalcOp: InterfaceSpec<{
@@ -27,27 +27,35 @@ export const CalcOp: InterfaceSpec<{
 /** Usage of `plugboard calc`. */
 export const CALC_USAGE = `Usage: plugboard calc [--dir DIR]... [--log] [--json] [EXPRESSION...]
 
-Evaluate arithmetic with operator plugins: every calc.op/1 plugin in DIR
-(default: build) and in PLUGBOARD_PATH provides the operator its name() returns.
+Evaluate arithmetic with operator plugins: every calc.op/1 plugin in DIR and
+in PLUGBOARD_PATH provides the operator its name() returns. An operator is a
+shared library (*.so), called in this process, or an executable with a
+metadata sidecar (PROGRAM.plugboard.json) speaking plugboard-rpc/1, run as
+its own process; each gives the same answers. Files that are not plugins,
+or fail their checks, are skipped with a warning.
 The words of EXPRESSION are joined; several expressions are separated by ";".
 Without EXPRESSION, expressions are read from standard input, one per line.
 "*", "/" and "%" bind tighter than "+" and "-", "^" tighter still; use
 parentheses to group. A failing operation prints its error and the rest go on.
 
 Options:
-  --dir DIR   search DIR for plugins (repeatable; default: build)
+  --dir DIR   search DIR for plugins (repeatable; or set PLUGBOARD_PATH)
   --log       print a record per plugin load, skip and call to standard error
   --json      print results (and log records) as JSON lines
   --help      show this help
 
-Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH.
+Permissions: --allow-read=DIR --allow-ffi --allow-env=PLUGBOARD_PATH, and
+--allow-run for executable plugins (without it they are skipped, with a
+warning naming the flag).
 
 Examples:
-  plugboard calc "10 / 5"          # 10 / 5 = 2
-  plugboard calc "(1 + 2) * 4; 1 / 0"`;
+  plugboard calc --dir plugins "10 / 5"          # 10 / 5 = 2
+  plugboard calc --dir plugins "(1 + 2) * 4; 1 / 0"`;
 
 /** The common options of the host apps (`calc`, `pipe`). */
 export interface HostArgs {
+  /** The command, for usage errors. */
+  command: string;
   /** `--dir` values, in order. */
   dirs: readonly string[];
   /** `--log` given. */
@@ -80,6 +88,7 @@ export function parseHostArgs(
   const a = parseArgs(args, { command, flags: ["log", "json", ...extra], lists: ["dir"] });
   const flags = a.flags as Readonly<Record<string, boolean>>;
   return {
+    command,
     dirs: a.lists.dir,
     log: a.flags.log,
     json: a.flags.json,
@@ -104,10 +113,60 @@ export function appLogSink(io: Io, json: boolean): LogSink {
     : prettySink(io.err, { color: io.color, time: false, minLevel: "info" });
 }
 
+/**
+ * The host of an app (`calc`, `pipe`): the `--dir` directories and
+ * `PLUGBOARD_PATH`, one interface, every kind of plugin (executables run as
+ * processes, the rest in this process), discovered. Without `--log`, only
+ * the plugins' own stderr lines and one warning per skipped file reach
+ * standard error; with it, every record.
+ *
+ * @param opts the app's options
+ * @param io where to write
+ * @param spec the interface the app uses
+ * @returns the discovered host
+ * @throws {UsageError} when there is no directory to search
+ */
+export async function openAppHost(
+  opts: HostArgs,
+  io: Io,
+  spec: InterfaceSpec,
+): Promise<PluginHost<"auto">> {
+  const host = new PluginHost({
+    paths: opts.dirs,
+    interfaces: [spec],
+    log: opts.log ? appLogSink(io, opts.json) : stderrLines(io),
+    logCalls: opts.log,
+    loadOptions: { isolation: "auto" },
+  });
+  if (host.paths.length === 0) {
+    await host.close();
+    throw new UsageError(
+      `expected a directory of ${spec.id}/${spec.version.major} plugins, found no --dir and no PLUGBOARD_PATH`,
+      opts.command,
+    );
+  }
+  const summary = await host.discover();
+  if (!opts.log) {
+    for (const s of summary.skipped) {
+      if (s.forOtherInterfaces) continue;
+      io.err(`warning[${s.code}]: ${s.message}`);
+      if (s.hint) io.err(`hint: ${s.hint}`);
+    }
+  }
+  return host;
+}
+
+/** Without `--log`: a subprocess plugin's stderr lines pass through, as a native plugin's do. */
+function stderrLines(io: Io): LogSink {
+  return (r) => {
+    if (r.event === "stderr") io.err(`[${r.plugin ?? r.path} ${r.pid}] ${r.message}`);
+  };
+}
+
 /** One operator: its symbol, its function and where it comes from. */
 interface Operator {
   symbol: string;
-  apply: (a: number, b: number) => number;
+  apply: (a: number, b: number) => number | Promise<number>;
   path: string;
 }
 
@@ -124,18 +183,11 @@ export async function calcCommand(args: readonly string[], io: Io): Promise<numb
     io.out(CALC_USAGE);
     return EXIT_OK;
   }
-  const dirs = opts.dirs.length > 0 ? opts.dirs : ["build"];
-  await using host = new PluginHost({
-    paths: dirs,
-    interfaces: [CalcOp],
-    log: opts.log ? appLogSink(io, opts.json) : undefined,
-    logCalls: opts.log,
-  });
-  await host.discover();
+  await using host = await openAppHost(opts, io, CalcOp);
   const ops = new Map<string, Operator>();
   for (const p of host.plugins(CalcOp)) {
     const fns = await p.use(CalcOp);
-    const symbol = fns.name();
+    const symbol = await fns.name();
     if (!symbol || /[\s\d().]/.test(symbol)) {
       io.err(`warning: ${p.path} names its operator ${JSON.stringify(symbol)}; ignored`);
       continue;
@@ -168,7 +220,7 @@ export async function calcCommand(args: readonly string[], io: Io): Promise<numb
   for await (const expression of expressions) {
     if (expression.trim() === "") continue;
     try {
-      const result = evaluate(expression, ops);
+      const result = await evaluate(expression, ops);
       io.out(
         opts.json
           ? toJson({ expression: expression.trim(), result })
@@ -216,7 +268,10 @@ const NUMBER = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/;
  * @throws {PluginError} `USAGE` for a syntax error or an operator no plugin provides
  * @throws {CallError} when an operator plugin fails (e.g. division by zero)
  */
-function evaluate(expression: string, ops: ReadonlyMap<string, Operator>): number {
+async function evaluate(
+  expression: string,
+  ops: ReadonlyMap<string, Operator>,
+): Promise<number> {
   const text = expression.trim();
   const tokens = tokenize(text, ops);
   let i = 0;
@@ -235,23 +290,23 @@ function evaluate(expression: string, ops: ReadonlyMap<string, Operator>): numbe
       : t.kind === "open"
       ? '"("'
       : '")"';
-  const operand = (): number => {
+  const operand = async (): Promise<number> => {
     const t = tokens[i++];
     if (t?.kind === "number") return t.value;
     if (t?.kind === "open") {
-      const v = binary(0);
+      const v = await binary(0);
       if (tokens[i]?.kind !== "close") fail(`expected ")", found ${describe(tokens[i])}`);
       i++;
       return v;
     }
     if (t?.kind === "op" && (t.text === "-" || t.text === "+")) {
-      const v = operand();
+      const v = await operand();
       return t.text === "-" ? -v : v;
     }
     return fail(`expected a number, found ${describe(t)}`);
   };
-  const binary = (minPrec: number): number => {
-    let left = operand();
+  const binary = async (minPrec: number): Promise<number> => {
+    let left = await operand();
     for (;;) {
       const t = tokens[i];
       if (t?.kind !== "op") break;
@@ -266,12 +321,12 @@ function evaluate(expression: string, ops: ReadonlyMap<string, Operator>): numbe
           { hint: `available operators: ${[...ops.keys()].join(" ")}` },
         );
       }
-      const right = binary(t.text === "^" || t.text === "**" ? prec : prec + 1);
-      left = op.apply(left, right);
+      const right = await binary(t.text === "^" || t.text === "**" ? prec : prec + 1);
+      left = await op.apply(left, right);
     }
     return left;
   };
-  const value = binary(0);
+  const value = await binary(0);
   if (i < tokens.length) fail(`unexpected ${describe(tokens[i])}`);
   return value;
 }

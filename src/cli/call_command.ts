@@ -10,7 +10,7 @@ import { parseDeclarations } from "../abi/define_interface.ts";
 import type { Signature, TypeName } from "../abi/signature.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
-import { openLibrary } from "../loader/open_library.ts";
+import { openLibrary } from "../open/open_library.ts";
 import { checkPlugin } from "../check/check_plugin.ts";
 import { openCandidate } from "../open/open_plugin.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";

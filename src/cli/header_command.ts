@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../file/paths.ts";
 import { oneOf, parseArgs } from "./_args.ts";
 import { EXIT_OK, type Io, toJson, UsageError } from "./_output.ts";
 import { SDK_FILES } from "./_sdk_files.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../file/paths.ts";
 import { generateSigningKey } from "../registry/signature.ts";
 import { parseArgs } from "./_args.ts";
 import { defaultKeyPath, existsError, PUBLIC_KEY_SUFFIX, writeKeyFile } from "./_keys.ts";

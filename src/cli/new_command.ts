@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../file/paths.ts";
 import { parseSignature } from "../abi/signature.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { oneOf, parseArgs } from "./_args.ts";

@@ -30,8 +30,9 @@ down. A plugin that crashes or hangs is quarantined: recorded by the SHA-256
 of its bytes, with the reason (signal or exit code, the child's last stderr
 lines, what it was doing, when). A quarantined file is not run again until it
 is rebuilt (new hash) or cleared with \`plugboard quarantine clear FILE\`.
-A directory stands for its *.so files (not recursive); files there that are
-not plugins are skipped.
+A shared library without plugboard metadata is probed as a plain library
+(its constructors and destructors run in the child). A directory stands for
+its *.so files (not recursive).
 
 The child is confined by the OS sandbox (Linux Landlock and seccomp,
 docs/isolation.md) before the plugin's code runs: it may read its own file
@@ -103,6 +104,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
         status: r.status,
         sha256: r.sha256 ?? null,
         plugin: r.plugin ?? null,
+        library: r.library ?? null,
         durationMs: Math.round(r.durationMs),
         error: r.error ? r.error.toJSON() : null,
         record: r.record ?? null,
@@ -113,7 +115,12 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
   }
   const width = Math.max(...results.map((r) => r.status.length), 2);
   for (const r of results) {
-    const who = r.plugin ? ` (${r.plugin.name} ${r.plugin.version})` : "";
+    const fns = r.library?.functions;
+    const who = r.plugin
+      ? ` (${r.plugin.name} ${r.plugin.version})`
+      : fns !== undefined
+      ? ` (plain library, ${fns} exported function${fns === 1 ? "" : "s"})`
+      : "";
     const head = `${r.status.padEnd(width)}  ${r.path}${who}`;
     switch (r.status) {
       case "ok":

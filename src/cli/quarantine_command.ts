@@ -103,7 +103,7 @@ export function quarantineCommand(args: readonly string[], io: Io): number {
 }
 
 function printRecord(r: QuarantineRecord, io: Io): void {
-  const who = r.name ? `${r.name} ${r.version ?? ""}`.trim() : "(unknown plugin)";
+  const who = r.name ? `${r.name} ${r.version ?? ""}`.trim() : "(plain library)";
   io.out(`${r.sha256.slice(0, 12)}  ${who}  ${r.path}`);
   io.out(`  ${describeQuarantineReason(r.reason)}, ${r.time}`);
   for (const line of r.reason.stderrTail.slice(-5)) io.out(`  stderr: ${line}`);

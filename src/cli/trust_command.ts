@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "../file/paths.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { examinePlugin } from "../check/check_plugin.ts";

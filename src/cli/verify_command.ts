@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../file/paths.ts";
 import { verifyFiles } from "../check/verify_files.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { HashCache } from "../registry/hash_cache.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "./paths.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 
 /**

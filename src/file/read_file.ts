@@ -13,7 +13,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "./paths.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { checkPermissions } from "./permissions.ts";
 import { sha256Hex } from "./sha256.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "./paths.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
 
 let counter = 0;

@@ -9,6 +9,7 @@
 import { checkInterface, type InterfaceSpec } from "../abi/define_interface.ts";
 import { formatVersionPair } from "../abi/abi_version.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
+import type { PluginKind } from "../abi/identity.ts";
 import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
 import {
   asPluginError,
@@ -93,6 +94,8 @@ interface Checked {
   metadata: PluginMetadata;
   sha256: string;
   nodelete: boolean;
+  kind: PluginKind;
+  isolation: "none" | "process";
 }
 
 interface Route {
@@ -158,6 +161,8 @@ function checkedOf(candidate: PluginCandidate, ctx: HostContext): Checked {
     sha256: candidate.file.sha256,
     // A build in child processes leaves nothing mapped here, whatever its flags.
     nodelete: elf !== undefined && isNodelete(elf) && isolationOf(candidate, ctx) === "none",
+    kind: candidate.kind,
+    isolation: isolationOf(candidate, ctx),
   };
 }
 
@@ -168,7 +173,7 @@ function checkedOf(candidate: PluginCandidate, ctx: HostContext): Checked {
 async function openChecked(
   path: string,
   ctx: HostContext,
-): Promise<{ plugin: Handle; nodelete: boolean }> {
+): Promise<{ plugin: Handle; checked: Checked }> {
   const candidate = precheck(path, ctx);
   const options = ctx.loadOptions;
   const plugin = isolationOf(candidate, ctx) === "process"
@@ -178,7 +183,7 @@ async function openChecked(
       log: (options as OpenIsolatedOptions).log ?? ctx.sink,
     }, path)
     : await openCandidate(candidate, { ...options as OpenPluginOptions, isolation: "none" }, path);
-  return { plugin, nodelete: checkedOf(candidate, ctx).nodelete };
+  return { plugin, checked: checkedOf(candidate, ctx) };
 }
 
 /**
@@ -200,6 +205,8 @@ export class PluginEntry {
   metadata: PluginMetadata;
   sha256: string;
   nodelete: boolean;
+  kind: PluginKind;
+  isolation: "none" | "process";
   state: HostedState;
   plugin: Handle | undefined;
   error: PluginError | undefined;
@@ -221,6 +228,8 @@ export class PluginEntry {
     this.metadata = checked.metadata;
     this.sha256 = checked.sha256;
     this.nodelete = checked.nodelete;
+    this.kind = checked.kind;
+    this.isolation = checked.isolation;
     this.plugin = plugin;
     this.state = plugin ? "loaded" : "lazy";
     this.#ctx = ctx;
@@ -242,13 +251,8 @@ export class PluginEntry {
    */
   static async open(c: Candidate, ctx: HostContext): Promise<PluginEntry> {
     const t0 = performance.now();
-    const { plugin, nodelete } = await openChecked(c.path, ctx);
-    const entry = new PluginEntry(
-      c,
-      ctx,
-      { metadata: plugin.metadata, sha256: plugin.sha256, nodelete },
-      plugin,
-    );
+    const { plugin, checked } = await openChecked(c.path, ctx);
+    const entry = new PluginEntry(c, ctx, checked, plugin);
     const ms = performance.now() - t0;
     entry.#announce = () => entry.#logLoad(ms, "eager");
     return entry;
@@ -431,7 +435,7 @@ export class PluginEntry {
     if (this.state === "loaded") return this.plugin!;
     if (this.state === "closed") throw this.#closedError("load");
     const t0 = performance.now();
-    let opened: { plugin: Handle; nodelete: boolean };
+    let opened: { plugin: Handle; checked: Checked };
     try {
       opened = await openChecked(this.path, this.#ctx);
     } catch (e) {
@@ -451,17 +455,19 @@ export class PluginEntry {
       await opened.plugin.close();
       throw this.#closedError("load");
     }
-    this.#adopt(opened.plugin, opened.nodelete);
+    this.#adopt(opened.plugin, opened.checked);
     this.state = "loaded";
     this.#logLoad(performance.now() - t0, "lazy");
     return opened.plugin;
   }
 
-  #adopt(plugin: Handle, nodelete: boolean): void {
+  #adopt(plugin: Handle, checked: Checked): void {
     this.plugin = plugin;
     this.metadata = plugin.metadata;
     this.sha256 = plugin.sha256;
-    this.nodelete = nodelete;
+    this.nodelete = checked.nodelete;
+    this.kind = checked.kind;
+    this.isolation = checked.isolation;
     this.error = undefined;
   }
 
@@ -547,6 +553,8 @@ export class PluginEntry {
     this.metadata = checked.metadata;
     this.sha256 = checked.sha256;
     this.nodelete = checked.nodelete;
+    this.kind = checked.kind;
+    this.isolation = checked.isolation;
     this.state = "lazy";
     this.error = undefined;
     if (same) return { outcome: "unchanged" };
@@ -596,7 +604,7 @@ export class PluginEntry {
         }),
       );
     }
-    let next: { plugin: Handle; nodelete: boolean };
+    let next: { plugin: Handle; checked: Checked };
     try {
       next = await openChecked(this.path, this.#ctx);
     } catch (e) {
@@ -627,7 +635,7 @@ export class PluginEntry {
       this.metadata.buildId ? ` (build ${this.metadata.buildId})` : ""
     }`;
     const oldSha = this.sha256.slice(0, 12);
-    this.#adopt(next.plugin, next.nodelete);
+    this.#adopt(next.plugin, next.checked);
     this.generation++;
     this.#ctx.log(
       "info",

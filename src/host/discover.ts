@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../file/paths.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 
 /** The environment variable holding extra search paths, colon-separated. */
@@ -22,9 +22,8 @@ export interface Candidate {
   /** Inode, size and modification time: changes when the file is replaced or rewritten. */
   stamp: string;
   /**
-   * `so`: a `*.so` file; `wasm`: a `*.wasm` file; `exec`: an executable with
-   * a metadata sidecar (a subprocess plugin), or, for the `pipe` app, another
-   * executable file (an exec plugin).
+   * `so`: a `*.so` file; `wasm`: a `*.wasm` file; `exec`: a program with a
+   * metadata sidecar (a subprocess plugin).
    */
   kind: "so" | "wasm" | "exec";
 }
@@ -78,14 +77,13 @@ const SIDECAR = ".plugboard.json";
  * List the candidate files of the search paths. A directory contributes its
  * `*.so` and `*.wasm` files and its executables that have a metadata sidecar
  * (`NAME.plugboard.json`: a subprocess plugin, whose program is never run to
- * learn what it is); with `exec`, its other executable files too. Hidden
- * files are ignored; a file search path is a candidate itself.
+ * learn what it is). Hidden files are ignored; a file search path is a
+ * candidate itself.
  *
  * @param paths the search paths
- * @param exec whether executable files other than `*.so` are candidates
  * @returns the candidates in discovery order, and the missing search paths
  */
-export function scan(paths: readonly string[], exec: boolean): Scan {
+export function scan(paths: readonly string[]): Scan {
   const candidates: Candidate[] = [];
   const missing: string[] = [];
   for (const dir of paths) {
@@ -114,7 +112,7 @@ export function scan(paths: readonly string[], exec: boolean): Scan {
       const isSo = SO_NAME.test(e.name);
       const isWasm = WASM_NAME.test(e.name);
       const described = !isSo && !isWasm && names.has(e.name + SIDECAR);
-      if (!isSo && !isWasm && !described && !exec) continue;
+      if (!isSo && !isWasm && !described) continue;
       let st: Deno.FileInfo | undefined;
       try {
         st = Deno.statSync(path);
@@ -123,7 +121,6 @@ export function scan(paths: readonly string[], exec: boolean): Scan {
       }
       if (st && !st.isFile) continue;
       // A described program is a candidate even when not executable: the check says why it fails.
-      if (!isSo && !isWasm && !described && (!st || ((st.mode ?? 0) & 0o111) === 0)) continue;
       candidates.push(candidate(path, e.name, isSo ? "so" : isWasm ? "wasm" : "exec", st));
     }
   }

@@ -8,6 +8,7 @@
  */
 
 import type { InterfaceSpec } from "../abi/define_interface.ts";
+import type { PluginKind } from "../abi/identity.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { AsyncFunctionsOf, FunctionsOf, SignatureRecord } from "../abi/signature.ts";
 import type { PluginError } from "../errors/plugin_error.ts";
@@ -110,6 +111,21 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
   /** How many times the host reloaded a new build of the file. */
   get generation(): number {
     return this.#entry.generation;
+  }
+
+  /** What kind of plugin the current build is: a shared library, a WebAssembly module or an executable. */
+  get kind(): PluginKind {
+    return this.#entry.kind;
+  }
+
+  /**
+   * Where the host runs the current build: `"none"` in this process (its
+   * functions return their results), `"process"` in child processes (its
+   * functions return Promises). Follows the host's `isolation` option
+   * (with `"auto"`, executables run as processes and the rest in this process).
+   */
+  get isolation(): "none" | "process" {
+    return this.#entry.isolation;
   }
 
   /**

@@ -491,7 +491,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
   async #sync(): Promise<RefreshSummary> {
     const out: RefreshSummary = { added: [], reloaded: [], removed: [], refused: [], skipped: [] };
     if (this.#closing) return out;
-    const { candidates, missing } = scan(this.#paths, false);
+    const { candidates, missing } = scan(this.#paths);
     for (const m of missing) {
       if (!this.#missing.has(m)) {
         this.#ctx.log("warn", "path", `search path ${JSON.stringify(m)} does not exist`, {

@@ -1,5 +1,6 @@
 /**
- * The isolation child: a Deno process that loads one plugin with the
+ * The isolation child: a Deno process that loads one plugin (or one
+ * ordinary library, with the signatures its host declared) with the
  * in-process loader and serves the host's requests over its stdin and
  * stdout. Started by the host as
  *
@@ -20,12 +21,15 @@
  * @module
  */
 
-import { checkPlugin } from "../check/check_plugin.ts";
-import type { Plugin } from "../handle/plugin.ts";
+import { parseDeclarations } from "../abi/define_interface.ts";
+import { checkLibrary, checkPlugin } from "../check/check_plugin.ts";
+import { newHandleState } from "../handle/plugin.ts";
+import { LibraryBackend } from "../loader/open_library.ts";
 import { loadNative } from "../loader/open_native.ts";
 import { applySandbox } from "./_sandbox.ts";
 import { parseSignature, type TypeName } from "../abi/signature.ts";
 import { LoadError } from "../errors/plugin_error.ts";
+import type { ReadFile } from "../file/read_file.ts";
 import {
   Cursor,
   errorToData,
@@ -72,7 +76,15 @@ interface Bound {
   args: unknown[];
 }
 
-let plugin: Plugin | undefined;
+/** What the child serves: a plugin, or an ordinary library. */
+interface Served {
+  /** Bind functions by canonical signature text, keyed by name. */
+  functions(decls: Record<string, string>): Record<string, (...args: unknown[]) => unknown>;
+  /** Unload (a plugin's shutdown hook runs; a library's destructors run). */
+  close(): void;
+}
+
+let served: Served | undefined;
 let outFd = -1;
 const out = new FrameWriter();
 const bound: (Bound | Error)[] = [];
@@ -108,11 +120,56 @@ function flush(): void {
 }
 
 function closePlugin(): void {
-  const p = plugin;
-  plugin = undefined;
+  const p = served;
+  served = undefined;
   // With no nonblocking call in flight, close() runs the shutdown hook and
   // unloads synchronously; the promise is already settled.
-  void p?.close();
+  p?.close();
+}
+
+/** Refuse bytes other than those the host checked. */
+function assertPinned(file: ReadFile, req: LoadRequest): void {
+  if (file.sha256 !== req.sha256) {
+    throw new LoadError("CHECKSUM_MISMATCH", {
+      path: req.path,
+      what: "the file changed between the host's checks and the child's load",
+      expected: `SHA-256 ${req.sha256}`,
+      found: `SHA-256 ${file.sha256}`,
+      hint: `something rewrote the ${
+        req.kind ?? "plugin"
+      } while it was being opened; open it again`,
+    });
+  }
+}
+
+/** Check and load what the request names: the same checks as the host's, on the bytes it checked. */
+function load(req: LoadRequest): Served {
+  const options = { allowInsecurePermissions: req.allowInsecurePermissions };
+  if (req.kind === "library") {
+    // Read once: the bytes hashed here are the bytes copied to the sealed memfd.
+    const checked = checkLibrary(req.path, req.functions ?? [], options);
+    assertPinned(checked.file, req);
+    const lib = LibraryBackend.load(req.path, checked, req.load);
+    const state = newHandleState();
+    return {
+      functions: (decls) => {
+        const sigs = [...parseDeclarations(decls).values()];
+        lib.checkBindable(sigs, req.path);
+        return lib.bind(sigs, state) as Record<string, (...args: unknown[]) => unknown>;
+      },
+      close: () => void lib.close(),
+    };
+  }
+  const candidate = checkPlugin(req.path, {
+    ...options,
+    verify: ({ file }) => assertPinned(file, req),
+  });
+  const p = loadNative(candidate, { load: req.load, init: req.init }, req.path);
+  return {
+    functions: (decls) =>
+      p.functions(decls) as unknown as Record<string, (...args: unknown[]) => unknown>,
+    close: () => void p.close(),
+  };
 }
 
 function handleLoad(id: number, payload: Uint8Array): void {
@@ -135,21 +192,7 @@ function handleLoad(id: number, payload: Uint8Array): void {
     }
   }
   try {
-    const candidate = checkPlugin(req.path, {
-      allowInsecurePermissions: req.allowInsecurePermissions,
-      verify: ({ file }) => {
-        if (file.sha256 !== req.sha256) {
-          throw new LoadError("CHECKSUM_MISMATCH", {
-            path: req.path,
-            what: "the file changed between the host's checks and the child's load",
-            expected: `SHA-256 ${req.sha256}`,
-            found: `SHA-256 ${file.sha256}`,
-            hint: "something rewrote the plugin while it was being opened; open it again",
-          });
-        }
-      },
-    });
-    plugin = loadNative(candidate, { load: req.load, init: req.init }, req.path);
+    served = load(req);
     const start = out.begin(id, Kind.OK);
     out.end(start);
   } catch (e) {
@@ -162,13 +205,10 @@ function handleBind(id: number, c: Cursor): void {
   const entries: { index: number; text: string }[] = [];
   for (let i = 0; i < count; i++) entries.push({ index: c.u16(), text: c.string() });
   try {
-    if (!plugin) throw new Error("no plugin is loaded");
+    if (!served) throw new Error("nothing is loaded");
     const decls: Record<string, string> = {};
     for (const e of entries) decls[parseSignature(e.text).name] = e.text;
-    const fns = plugin.functions(decls) as unknown as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
+    const fns = served.functions(decls);
     for (const e of entries) {
       const sig = parseSignature(e.text);
       const buffers: number[] = [];

@@ -15,7 +15,7 @@
 import { canonicalSignature, type TypeName } from "../abi/signature.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
-import { resolve } from "node:path";
+import { resolve } from "../file/paths.ts";
 import type { PoolConnection, PoolFunction } from "./_pool.ts";
 import {
   Cursor,

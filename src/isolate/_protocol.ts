@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { Signature, TypeName } from "../abi/signature.ts";
+import { canonicalSignature, type Signature, type TypeName } from "../abi/signature.ts";
 import type { ResolvedSandbox } from "./sandbox.ts";
 import {
   CallError,
@@ -63,6 +63,16 @@ export const Kind = {
 
 /** What the LOAD frame carries (as JSON). */
 export interface LoadRequest {
+  /**
+   * `"plugin"`: a plugboard plugin, checked by `checkPlugin` (metadata,
+   * descriptor, init hook). `"library"`: an ordinary shared library with no
+   * plugboard metadata, checked by `checkLibrary` (file, format, the
+   * declared functions); `init` does not apply.
+   * @default "plugin"
+   */
+  kind?: "plugin" | "library";
+  /** For a library: the functions the host declared, each checked to be exported. */
+  functions?: string[];
   /** The plugin path, as the host's caller gave it (the child runs in the same directory). */
   path: string;
   /** SHA-256 of the bytes the host checked; the child refuses other bytes. */
@@ -428,19 +438,29 @@ export { fits, invalidArgument } from "../handle/arguments.ts";
  *
  * @param sig the signature
  * @param path the plugin file
+ * @param subject what the file is, for messages
  * @throws {PluginError} `USAGE` for pointer parameters or results
  */
-export function assertIsolatable(sig: Signature, path: string): void {
+export function assertIsolatable(
+  sig: Signature,
+  path: string,
+  subject: "plugin" | "library" = "plugin",
+): void {
   if (sig.result === "pointer" || sig.parameters.includes("pointer")) {
+    const at = sig.result === "pointer"
+      ? "its result"
+      : `parameter ${sig.parameters.indexOf("pointer") + 1}`;
     throw new PluginError(
       "USAGE",
-      `Cannot call ${quote(sig.name)} of plugin ${
+      `Cannot call ${quote(sig.name)} of ${subject} ${
         quote(path)
-      } in a child process: a pointer cannot cross a process boundary`,
+      } in a child process: expected values that can be copied, found a pointer (${at} of ${
+        quote(canonicalSignature(sig))
+      }), which cannot cross a process boundary`,
       {
         path,
         hint:
-          "declare the data as buffer parameters (copied both ways), or load the plugin in-process",
+          `declare the data as buffer parameters (copied both ways), or open the ${subject} in this process`,
       },
     );
   }

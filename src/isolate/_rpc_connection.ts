@@ -581,7 +581,7 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
               pluginCode: code,
               hint: code <= -32600 && code >= -32700
                 ? `the plugin did not understand the request (code ${code}); host and plugin disagree on the protocol or the interface`
-                : "the plugin reported this error; check the input or the plugin's documentation",
+                : "the plugin reported this error; check the arguments or the plugin's documentation",
             },
           ),
         );

@@ -310,7 +310,7 @@ export class OneShotProgram implements RpcTarget, AsyncDisposable {
         {
           pluginCode: r.status.code,
           hint:
-            `the plugin reported this error (exit status ${r.status.code}); check the input or the plugin's documentation`,
+            `the plugin reported this error (exit status ${r.status.code}); check the arguments or the plugin's documentation`,
         },
       );
     }

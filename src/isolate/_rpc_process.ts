@@ -9,8 +9,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { sha256Hex } from "../file/sha256.ts";
+import { resolve } from "../file/paths.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { Fairness, LineBuffer } from "./_rpc_lines.ts";
 import {
@@ -260,7 +260,7 @@ export function checkProgram(path: string, sha256?: string): void {
     });
   }
   if (sha256 !== undefined) {
-    const found = createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
+    const found = sha256Hex(Deno.readFileSync(path));
     if (found !== sha256.toLowerCase()) {
       throw new LoadError("CHECKSUM_MISMATCH", {
         path,

@@ -30,7 +30,7 @@ import { RpcConnection } from "./_rpc_connection.ts";
 import { OneShotProgram } from "./_rpc_oneshot.ts";
 import { ensureLauncherCached, type SandboxSpec } from "./_rpc_process.ts";
 import { resolveSandbox, type Sandbox, SANDBOX_MODULE } from "./sandbox.ts";
-import { dirname } from "node:path";
+import { dirname } from "../file/paths.ts";
 import { assertIsolatable } from "./_protocol.ts";
 import { bindRpcFunction, type RpcFunction, type RpcMetadata } from "./_rpc_protocol.ts";
 import { type IsolationOptions, PooledBackend, resolveIsolation } from "./isolate_native.ts";

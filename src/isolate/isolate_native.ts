@@ -29,7 +29,7 @@ import { CallError } from "../errors/plugin_error.ts";
 import type { LogRecord, LogSink } from "../log/log_record.ts";
 import { childCommand, ChildConnection, ensureChildCached } from "./_connection.ts";
 import { type PoolFunction, ProcessPool, type RestartOptions } from "./_pool.ts";
-import { assertIsolatable } from "./_protocol.ts";
+import { assertIsolatable, type LoadRequest } from "./_protocol.ts";
 import { resolveSandbox, type Sandbox } from "./sandbox.ts";
 
 export type { RestartOptions, Sandbox };
@@ -149,20 +149,68 @@ export async function isolateNative(
   },
   path: string = candidate.file.path,
 ): Promise<Plugin<"async">> {
-  const o = resolveIsolation(options);
-  const command = childCommand(path, candidate.file.realPath);
-  const sandbox = resolveSandbox(options.sandbox, { path, realPath: candidate.file.realPath });
-  const load = {
+  const pool = await startPool({
     path,
-    sha256: candidate.file.sha256,
-    load: options.load ?? "memfd",
-    init: options.init ?? true,
-    allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+    file: candidate.file,
+    name: candidate.metadata.name,
+    version: candidate.metadata.version,
+    load: {
+      load: options.load ?? "memfd",
+      init: options.init ?? true,
+      allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+    },
+    options,
+  });
+  return new Plugin({
+    candidate,
+    backend: new PooledBackend(pool, path),
+    calls: "async",
+    isolation: "process",
+    path,
+  });
+}
+
+/** What {@linkcode startPool} starts. */
+export interface PoolStart {
+  /** The path as the caller gave it. */
+  path: string;
+  /** The checked file: its real path and the SHA-256 every child must find. */
+  file: { realPath: string; sha256: string };
+  /** Its name, for log records. */
+  name: string;
+  /** Its version, for log records (empty for an ordinary library). */
+  version: string;
+  /** What each child loads, beyond the path, the hash and the sandbox. */
+  load: Omit<LoadRequest, "path" | "sha256" | "sandbox">;
+  /** Timeouts, restarts, pool size, log, sandbox. */
+  options: IsolationOptions;
+}
+
+/**
+ * Start the processes that serve one checked file, each loading it as the
+ * request says: the one start-up of isolated native plugins and isolated
+ * ordinary libraries.
+ *
+ * @param start the file, the load request and the isolation options
+ * @returns the pool, once every child has loaded the file
+ * @throws {PluginError} `USAGE` for an option out of range
+ * @throws {LoadError} `SANDBOX_UNAVAILABLE`, `HANDSHAKE_FAILED`, `PLUGIN_TIMEOUT`, or what the child's checks threw
+ * @throws {CrashError} `PLUGIN_CRASHED` when the file crashes its child while loading
+ */
+export async function startPool(start: PoolStart): Promise<ProcessPool> {
+  const { path, file } = start;
+  const o = resolveIsolation(start.options);
+  const command = childCommand(path, file.realPath);
+  const sandbox = resolveSandbox(start.options.sandbox, { path, realPath: file.realPath });
+  const load: LoadRequest = {
+    ...start.load,
+    path,
+    sha256: file.sha256,
     ...(sandbox ? { sandbox } : {}),
   };
   const pool = new ProcessPool({
     path,
-    plugin: { ...candidate.metadata, sha256: candidate.file.sha256 },
+    plugin: { name: start.name, version: start.version, sha256: file.sha256 },
     size: o.pool,
     timeoutMs: o.timeoutMs,
     graceMs: o.graceMs,
@@ -180,13 +228,7 @@ export async function isolateNative(
   });
   await ensureChildCached();
   await pool.start();
-  return new Plugin({
-    candidate,
-    backend: new PooledBackend(pool, path),
-    calls: "async",
-    isolation: "process",
-    path,
-  });
+  return pool;
 }
 
 /**
@@ -197,20 +239,23 @@ export async function isolateNative(
 export class PooledBackend implements PluginBackend {
   #pool: ProcessPool;
   #path: string;
+  #subject: "plugin" | "library";
   #binds = new Map<string, PoolFunction>();
 
   /**
    * @param pool the processes
    * @param path the plugin, for messages
+   * @param subject what the file is, for messages
    */
-  constructor(pool: ProcessPool, path: string) {
+  constructor(pool: ProcessPool, path: string, subject: "plugin" | "library" = "plugin") {
     this.#pool = pool;
     this.#path = path;
+    this.#subject = subject;
   }
 
   /** Values that cannot cross a process boundary are refused before anything is bound. */
   checkBindable(sigs: readonly Signature[], path: string): void {
-    for (const sig of sigs) assertIsolatable(sig, path);
+    for (const sig of sigs) assertIsolatable(sig, path, this.#subject);
   }
 
   bind(sigs: readonly Signature[], state: HandleState): Record<string, unknown> {

@@ -7,13 +7,20 @@
  * later probes of the same bytes answer from the list without running
  * anything, and a rebuilt file (new hash) is probed again.
  *
+ * An ordinary shared library (no plugboard metadata: a vendor's `.so`) is
+ * probed the same way, as a plain library: the child maps it (its ELF
+ * constructors run), then unloads it (its destructors run), so a library
+ * whose constructor segfaults is quarantined with the signal rather than
+ * refused as `NOT_A_PLUGIN` before anything is tried.
+ *
  * @module
  */
 
-import { resolve } from "node:path";
-import type { PluginMetadata } from "../abi/read_metadata.ts";
-import { type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
+import { resolve } from "../file/paths.ts";
+import { checkLibrary, type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
+import type { ElfInfo } from "../elf/read_elf.ts";
 import { PluginError } from "../errors/plugin_error.ts";
+import type { ReadFile } from "../file/read_file.ts";
 import { logRecord, type LogSink } from "../log/log_record.ts";
 import {
   childCommand,
@@ -21,6 +28,7 @@ import {
   type ConnectionEnd,
   ensureChildCached,
 } from "./_connection.ts";
+import type { LoadRequest } from "./_protocol.ts";
 import { type ResolvedSandbox, resolveSandbox, type Sandbox } from "./sandbox.ts";
 import {
   openQuarantine,
@@ -81,6 +89,11 @@ export interface ProbeResult {
   readonly sha256: string | undefined;
   /** The plugin's name and version, when its metadata could be read. */
   readonly plugin: { readonly name: string; readonly version: string } | undefined;
+  /**
+   * Set when the file is a plain library (an ELF shared object with no
+   * plugboard metadata), probed as such: how many functions it exports.
+   */
+  readonly library: { readonly functions: number } | undefined;
   /** The verdict. */
   readonly status: ProbeStatus;
   /** Why, unless `ok`. */
@@ -130,6 +143,7 @@ export async function probePlugin(
       path,
       sha256: undefined,
       plugin: undefined,
+      library: undefined,
       error: undefined,
       record: undefined,
       stderrTail: [],
@@ -138,21 +152,18 @@ export async function probePlugin(
       durationMs: performance.now() - started,
     });
 
-  let sha256: string;
-  let realPath: string;
-  let metadata: PluginMetadata;
+  let target: Target;
   let sandbox: ResolvedSandbox | undefined;
   try {
-    const candidate = checkPlugin(path, options);
-    sha256 = candidate.file.sha256;
-    realPath = candidate.file.realPath;
-    metadata = candidate.metadata;
-    sandbox = resolveSandbox(options.sandbox ?? true, { path, realPath });
+    target = checkTarget(path, options);
+    sandbox = resolveSandbox(options.sandbox ?? true, { path, realPath: target.file.realPath });
   } catch (e) {
     if (e instanceof PluginError) return result("refused", { error: e });
     throw e;
   }
-  const plugin = Object.freeze({ name: metadata.name, version: metadata.version });
+  const { sha256, realPath } = target.file;
+  const plugin = target.plugin;
+  const library = target.library;
   const quarantine = options.quarantine === false
     ? undefined
     : typeof options.quarantine === "string"
@@ -163,6 +174,7 @@ export async function probePlugin(
     return result("quarantined", {
       sha256,
       plugin,
+      library,
       record: known,
       error: quarantinedError(path, known),
       stderrTail: known.reason.stderrTail,
@@ -175,18 +187,18 @@ export async function probePlugin(
     ...childCommand(path, realPath),
     path,
     load: {
+      ...target.load,
       path,
       sha256,
       load: "memfd",
-      init: true,
       allowInsecurePermissions: options.allowInsecurePermissions ?? false,
       ...(sandbox ? { sandbox } : {}),
     },
     startTimeoutMs: timeoutMs,
     onStderr: (line, pid) =>
       log?.(logRecord("info", "stderr", line, {
-        plugin: metadata.name,
-        version: metadata.version,
+        plugin: plugin?.name ?? path.slice(path.lastIndexOf("/") + 1),
+        version: plugin?.version ?? "",
         path,
         sha256: sha256.slice(0, 12),
         pid,
@@ -213,13 +225,15 @@ export async function probePlugin(
     (phase === "shutdown" && !end.killed && end.reason === "crash");
   if (!hung && !crashed) {
     return error
-      ? result("refused", { sha256, plugin, error, stderrTail })
-      : result("ok", { sha256, plugin, stderrTail });
+      ? result("refused", { sha256, plugin, library, error, stderrTail })
+      : result("ok", { sha256, plugin, library, stderrTail });
   }
+  const what = library ? "library" : "plugin";
+  const subject = library ? "Library" : "Plugin";
   const summary = error?.summary ??
     (hung
-      ? `Plugin "${path}" hung: expected the plugin to shut down within ${timeoutMs} ms, found no exit`
-      : `Plugin "${path}" crashed while shutting down`);
+      ? `${subject} "${path}" hung: expected the ${what} to shut down within ${timeoutMs} ms, found no exit`
+      : `${subject} "${path}" crashed while shutting down`);
   const reason: QuarantineReason = {
     kind: hung ? "timeout" : "crash",
     phase,
@@ -232,8 +246,7 @@ export async function probePlugin(
   const record: QuarantineRecord = {
     sha256,
     path: resolve(path),
-    name: metadata.name,
-    version: metadata.version,
+    ...(plugin ? { name: plugin.name, version: plugin.version } : {}),
     reason,
     time: new Date().toISOString(),
   };
@@ -241,8 +254,62 @@ export async function probePlugin(
   return result(hung ? "hung" : "crashed", {
     sha256,
     plugin,
+    library,
     record,
     error: error ?? new PluginError(hung ? "PLUGIN_TIMEOUT" : "PLUGIN_CRASHED", summary, { path }),
     stderrTail,
   });
+}
+
+/** What a probe runs: a checked plugin, or a checked plain library. */
+interface Target {
+  readonly file: ReadFile;
+  readonly plugin: { readonly name: string; readonly version: string } | undefined;
+  readonly library: { readonly functions: number } | undefined;
+  readonly load: Pick<LoadRequest, "kind" | "init">;
+}
+
+/**
+ * Check a file as a plugin; one that is an ordinary shared library (refused
+ * as `NOT_A_PLUGIN` for having no plugboard metadata) is checked as a plain
+ * library instead, unless the caller asked for what only a plugin has
+ * (interfaces, a registry or policy, a verify hook).
+ */
+function checkTarget(path: string, options: ProbePluginOptions): Target {
+  try {
+    const candidate = checkPlugin(path, options);
+    return {
+      file: candidate.file,
+      plugin: Object.freeze({
+        name: candidate.metadata.name,
+        version: candidate.metadata.version,
+      }),
+      library: undefined,
+      load: { kind: "plugin", init: true },
+    };
+  } catch (e) {
+    const pluginOnly = options.interfaces?.length || options.registry !== undefined ||
+      options.policy !== undefined || options.verify !== undefined;
+    if (!(e instanceof PluginError) || e.code !== "NOT_A_PLUGIN" || pluginOnly) throw e;
+    let checked;
+    try {
+      checked = checkLibrary(path, [], options);
+    } catch {
+      throw e; // not a shared library either: what it lacks is plugboard's metadata
+    }
+    return {
+      file: checked.file,
+      plugin: undefined,
+      library: Object.freeze({ functions: exportedFunctions(checked.elf) }),
+      load: { kind: "library", init: false },
+    };
+  }
+}
+
+/** The functions a shared object exports: defined, global or weak, visible. */
+function exportedFunctions(elf: ElfInfo): number {
+  return elf.symbols.filter((s) =>
+    s.defined && s.binding !== "local" && (s.type === "func" || s.type === "ifunc") &&
+    (s.visibility === "default" || s.visibility === "protected")
+  ).length;
 }

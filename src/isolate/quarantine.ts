@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "../file/paths.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { readFile } from "../file/read_file.ts";
 import { withFileLock, writeError, writeFileAtomic } from "../file/write_file.ts";
@@ -45,7 +45,7 @@ export interface QuarantineRecord {
   readonly sha256: string;
   /** The file's absolute path when it was quarantined. */
   readonly path: string;
-  /** The plugin's name, from its metadata. */
+  /** The plugin's name, from its metadata; absent for a plain library (no plugboard metadata). */
   readonly name?: string;
   /** The plugin's version, from its metadata. */
   readonly version?: string;

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../file/sha256.ts";
 import type { AbiVersion } from "../abi/abi_version.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 import {
@@ -138,8 +138,8 @@ export function readSidecar(program: string, options: ReadSidecarOptions = {}): 
     program,
     path,
     metadata,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    programSha256: createHash("sha256").update(programBytes).digest("hex"),
+    sha256: sha256Hex(bytes),
+    programSha256: sha256Hex(programBytes),
   });
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../file/paths.ts";
 import { planSandbox, type SandboxPolicy, sandboxSupport } from "./_sandbox.ts";
 
 /**

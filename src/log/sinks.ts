@@ -8,7 +8,6 @@
  * @module
  */
 
-import { styleText } from "node:util";
 import type { LogLevel, LogSink } from "./log_record.ts";
 
 /**
@@ -76,9 +75,8 @@ export function prettySink(
   const color = options.color ?? false;
   const showTime = options.time ?? true;
   const min = LEVELS.indexOf(options.minLevel ?? "debug");
-  // The caller decides about colour (it knows where `write` goes), not the stream check of styleText.
-  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
-    color ? styleText(style, text, { validateStream: false }) : text;
+  // The caller decides about colour (it knows where `write` goes).
+  const paint = (style: Style | readonly Style[], text: string) => color ? ansi(style, text) : text;
   return (record) => {
     if (LEVELS.indexOf(record.level) < min) return;
     const parts: string[] = [];
@@ -119,7 +117,29 @@ export function formatMs(ms: number): string {
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-const LEVEL_STYLE: Record<LogLevel, Parameters<typeof styleText>[0]> = {
+/** The ANSI styles the pretty sink uses, as SGR codes to set and reset (node:util's styleText's). */
+const STYLES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  white: [37, 39],
+  gray: [90, 39],
+} as const;
+
+type Style = keyof typeof STYLES;
+
+function ansi(style: Style | readonly Style[], text: string): string {
+  let out = text;
+  for (const s of (typeof style === "string" ? [style] : style).toReversed()) {
+    const [on, off] = STYLES[s];
+    out = `\x1b[${on}m${out}\x1b[${off}m`;
+  }
+  return out;
+}
+
+const LEVEL_STYLE: Record<LogLevel, Style> = {
   debug: "gray",
   info: "green",
   warn: "yellow",

@@ -12,8 +12,7 @@ import type { CheckOptions, PluginCandidate } from "../check/check_plugin.ts";
 import { checkPlugin } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
-import { type ExecutableOptions, isolateExecutable } from "../isolate/isolate_executable.ts";
-import { isolateNative } from "../isolate/isolate_native.ts";
+import type { ExecutableOptions } from "../isolate/isolate_executable.ts";
 import { loadNative, type NativeLoadOptions } from "../loader/open_native.ts";
 
 /** Options of {@linkcode openPlugin} for a plugin in this process. */
@@ -132,13 +131,31 @@ export function openCandidate(
   try {
     if (candidate.kind === "executable") {
       if (options.isolation !== "process") throw needsProcess(path);
-      return isolateExecutable(candidate, options, path);
+      return isolated(candidate, options, path);
     }
-    if (options.isolation === "process") return isolateNative(candidate, options, path);
+    if (options.isolation === "process") return isolated(candidate, options, path);
     return Promise.resolve(loadNative(candidate, options, path));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * Isolation's modules (child processes, protocols, the sandbox) are loaded
+ * the first time a plugin is isolated, not at import: a program that never
+ * isolates does not pay for them at start-up (docs/performance.md).
+ */
+async function isolated(
+  candidate: PluginCandidate,
+  options: OpenIsolatedOptions,
+  path: string,
+): Promise<Plugin<"async">> {
+  if (candidate.kind === "executable") {
+    const { isolateExecutable } = await import("../isolate/isolate_executable.ts");
+    return await isolateExecutable(candidate, options, path);
+  }
+  const { isolateNative } = await import("../isolate/isolate_native.ts");
+  return await isolateNative(candidate, options, path);
 }
 
 /** An executable runs in its own process: its calls cross a process boundary. */

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../file/paths.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { readFile } from "../file/read_file.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, relative, resolve as resolvePath } from "node:path";
+import { dirname, isAbsolute, relative, resolve as resolvePath } from "../file/paths.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { withFileLock } from "../file/write_file.ts";

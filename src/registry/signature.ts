@@ -9,14 +9,8 @@
  * @module
  */
 
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-} from "node:crypto";
+import { nodeCrypto } from "../file/node_crypto.ts";
+import { sha256Hex } from "../file/sha256.ts";
 import type { PluginIdentity } from "../abi/identity.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
 
@@ -84,7 +78,7 @@ export interface SignedIdentity {
  * @returns the private key (PEM) and the public key with its id
  */
 export function generateSigningKey(): SigningKey {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const { publicKey, privateKey } = nodeCrypto().generateKeyPairSync("ed25519");
   const x = (publicKey.export({ format: "jwk" }) as { x: string }).x;
   return Object.freeze({
     privateKey: String(privateKey.export({ format: "pem", type: "pkcs8" })),
@@ -113,7 +107,7 @@ export function publicKeyOf(text: string): PublicKey {
   }
   return Object.freeze({
     key: `${KEY_PREFIX}${x}`,
-    id: createHash("sha256").update(raw).digest("hex").slice(0, 16),
+    id: sha256Hex(raw).slice(0, 16),
   });
 }
 
@@ -177,7 +171,7 @@ export function signedIdentity(identity: PluginIdentity): SignedIdentity {
 export function signPlugin(identity: PluginIdentity, privateKeyPem: string): PluginSignature {
   let privateKey;
   try {
-    privateKey = createPrivateKey(privateKeyPem);
+    privateKey = nodeCrypto().createPrivateKey(privateKeyPem);
   } catch (e) {
     throw new PluginError(
       "BAD_SIGNATURE",
@@ -192,10 +186,14 @@ export function signPlugin(identity: PluginIdentity, privateKeyPem: string): Plu
       { hint: "make one with `plugboard keygen`" },
     );
   }
-  const x = (createPublicKey(privateKey).export({ format: "jwk" }) as { x: string }).x;
+  const x = (nodeCrypto().createPublicKey(privateKey).export({ format: "jwk" }) as { x: string }).x;
   const pub = publicKeyOf(`${KEY_PREFIX}${x}`);
   const signed = signedIdentity(identity);
-  const signature = sign(null, new TextEncoder().encode(signedText(signed)), privateKey);
+  const signature = nodeCrypto().sign(
+    null,
+    new TextEncoder().encode(signedText(signed)),
+    privateKey,
+  );
   return Object.freeze({
     version: 1,
     key: pub.key,
@@ -292,8 +290,16 @@ export function signatureProblem(s: PluginSignature, identity: PluginIdentity): 
   let valid = false;
   try {
     const x = s.key.slice(KEY_PREFIX.length);
-    const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
-    valid = verify(null, new TextEncoder().encode(text), key, base64Decode(s.signature));
+    const key = nodeCrypto().createPublicKey({
+      key: { kty: "OKP", crv: "Ed25519", x },
+      format: "jwk",
+    });
+    valid = nodeCrypto().verify(
+      null,
+      new TextEncoder().encode(text),
+      key,
+      base64Decode(s.signature),
+    );
   } catch {
     valid = false;
   }

@@ -1,14 +1,14 @@
 /**
  * Scenario "pipeline": every text processor a host finds, applied in file
- * name order (in the pipe app, with an exec plugin among them), with the
- * cost of each call.
+ * name order (in the pipe app, with a subprocess plugin among them), with
+ * the cost of each call.
  *
  * @module
  */
 
 import { defineInterface, openPlugin } from "../../mod.ts";
 import { PluginHost } from "../../src/host/mod.ts";
-import { check, code, heading, runMerged, say, shell, showChild } from "./_kit.ts";
+import { check, code, heading, runMerged, say, shell, showChild, tempDir } from "./_kit.ts";
 import { defineScenario } from "./_runner.ts";
 
 /**
@@ -25,12 +25,13 @@ import { defineScenario } from "./_runner.ts";
  */
 export const scenario = defineScenario(import.meta.url, {
   name: "pipeline",
-  title: "Pipeline: processors in alphabetical order, native and exec",
+  title: "Pipeline: processors in alphabetical order, native and subprocess",
   description:
-    "Runs the pipe app (`plugboard pipe --steps`) on `build/`, where it finds the three native " +
-    "processors and `text_shout.sh`, an exec plugin (a shell script speaking the line protocol " +
-    "of docs/isolation.md, copied there by `deno task build`), and runs all four in file name " +
-    "order. Then it does the same with the library, native stages only: a " +
+    "Runs the pipe app (`plugboard pipe --steps`) on a directory holding the three native " +
+    "processors and `text_shout.sh`, a subprocess plugin (a bash script speaking " +
+    "plugboard-rpc/1, docs/subprocess.md, described by its sidecar `text_shout.sh.plugboard.json`), " +
+    "and runs all four in file name order. Then it does the same with the library, native " +
+    "stages only: a " +
     "`PluginHost` on `build/` for the `text.processor/1.0` interface finds `text_base64`, " +
     "`text_reverse` and `text_upper` (in file name order, which is the host's discovery order) " +
     "and pipes a text through all three, each stage's output the next one's input. It checks the " +
@@ -39,9 +40,10 @@ export const scenario = defineScenario(import.meta.url, {
     "rounds of 100,000 calls per stage), and reports the cost per call and the difference.",
   why: "Discovery order is deterministic (file name, then path), so a pipeline built from " +
     "`host.plugins(TextProcessor)` applies its stages in the same order on every machine, and " +
-    "adding a stage is adding a file, a `.so` or a script: the pipe app merges exec plugins " +
-    "into the same order, and awaits only their stages (a round trip to a process, " +
-    "milliseconds for a shell script); native stages stay synchronous calls. Each native stage gets the input as a `buffer` (a `Uint8Array` " +
+    "adding a stage is adding a file, a `.so` or a program with its sidecar: the host runs " +
+    'programs as processes (`isolation: "auto"`) in the same order, and the pipe awaits only ' +
+    "their stages (a round trip to a process, milliseconds for a bash script); native stages " +
+    "stay synchronous calls. Each native stage gets the input as a `buffer` (a `Uint8Array` " +
     "the host lends for the duration of the call, passed as a pointer without copying) and " +
     "writes into an output buffer the host owns; the plugin reports a too-small buffer with " +
     "`pb_fail` instead of writing past it. Lengths are `usize`, passed as `bigint` so that V8's " +
@@ -52,14 +54,14 @@ export const scenario = defineScenario(import.meta.url, {
     "the plugin's work, and for a fallible function a second FFI call that collects its error.",
   expect: {
     lines: [
-      '$ deno run -A src/cli/main.ts pipe --dir build --steps "Hello, plugboard!"',
+      '$ deno run -A src/cli/main.ts pipe --dir $TMP --steps "Hello, plugboard!"',
       "  | input    Hello, plugboard!",
       "  | base64   SGVsbG8sIHBsdWdib2FyZCE=",
       "  | reverse  =ECZyF2bidWdsBHIs8GbsVGS",
       "  | shout    =ECZYF2BIDWDSBHIS8GBSVGS!",
       "  | upper    =ECZYF2BIDWDSBHIS8GBSVGS!",
       "child ended: exit code 0",
-      "ok: the app applied base64, reverse, shout (the shell script), upper in that order",
+      "ok: the app applied base64, reverse, shout (the bash script), upper in that order",
       '> const host = new PluginHost({ paths: ["build"], env: false, interfaces: [TextProcessor] })',
       "stages, in discovery order: base64 (text_base64.so), reverse (text_reverse.so), upper (text_upper.so)",
       '> pipe("Hello, plugboard!")',
@@ -130,14 +132,21 @@ async function main(): Promise<void> {
   const expected = [...btoa(text)].reverse().join("").toUpperCase();
 
   heading("the pipe app");
-  shell(`deno run -A src/cli/main.ts pipe --dir build --steps ${JSON.stringify(text)}`);
+  const dir = await tempDir();
+  for (const name of ["text_base64", "text_reverse", "text_upper"]) {
+    await Deno.copyFile(`build/${name}.so`, `${dir}/${name}.so`);
+  }
+  for (const file of ["text_shout.sh", "text_shout.sh.plugboard.json"]) {
+    await Deno.copyFile(`plugins/rpc/${file}`, `${dir}/${file}`);
+  }
+  shell(`deno run -A src/cli/main.ts pipe --dir ${dir} --steps ${JSON.stringify(text)}`);
   const app = await runMerged(Deno.execPath(), [
     "run",
     "-A",
     "src/cli/main.ts",
     "pipe",
     "--dir",
-    "build",
+    dir,
     "--steps",
     text,
   ], { env: { PLUGBOARD_PATH: "" } });
@@ -145,7 +154,7 @@ async function main(): Promise<void> {
   const names = app.output.trimEnd().split("\n").map((l) => l.split(" ")[0]);
   const last = app.output.trimEnd().split("\n").pop() ?? "";
   check(
-    "the app applied base64, reverse, shout (the shell script), upper in that order",
+    "the app applied base64, reverse, shout (the bash script), upper in that order",
     app.code === 0 && names.join(",") === "input,base64,reverse,shout,upper" &&
       last.endsWith(` ${expected}!`),
     last,

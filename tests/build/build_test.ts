@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  buildAll,
-  BuildError,
-  buildPlugin,
-  type BuildResult,
-  copyScript,
-} from "../../tasks/build.ts";
+import { buildAll, BuildError, buildPlugin, type BuildResult } from "../../tasks/build.ts";
 import { noteFields, plugboardNotes, readelf } from "./_readelf.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -523,46 +517,4 @@ PLUGBOARD_FALLIBLE_FN(x, pb_f64, div, (pb_f64 a,   pb_f64 b)) {
       await Deno.remove(dir, { recursive: true });
     }
   });
-});
-
-Deno.test("buildAll() copies plugins/*.sh as executables, only when changed", async () => {
-  // A project with one exec plugin and no C source: nothing to compile.
-  const root = await Deno.makeTempDir({ prefix: "plugboard-build-test-" });
-  try {
-    await Deno.mkdir(join(root, "plugins"));
-    await Deno.mkdir(join(root, "native"));
-    await Deno.copyFile(
-      join(ROOT, "native", "plugboard.h"),
-      join(root, "native", "plugboard.h"),
-    );
-    const source = join(root, "plugins", "text_x.sh");
-    const output = join(root, "build", "text_x.sh");
-    await Deno.writeTextFile(source, "#!/bin/sh\necho one\n", { mode: 0o644 });
-
-    assert.deepEqual(await buildAll({ root, quiet: true }), []);
-    const first = await Deno.stat(output);
-    assert.equal((first.mode ?? 0) & 0o777, 0o755);
-    assert.equal(await Deno.readTextFile(output), "#!/bin/sh\necho one\n");
-
-    assert.deepEqual(await copyScript(source, output), {
-      source,
-      output,
-      copied: false,
-    });
-    assert.equal((await Deno.stat(output)).ino, first.ino);
-
-    await Deno.chmod(output, 0o644);
-    assert.equal((await copyScript(source, output)).copied, true);
-    assert.equal(((await Deno.stat(output)).mode ?? 0) & 0o777, 0o755);
-
-    await Deno.writeTextFile(source, "#!/bin/sh\necho two\n");
-    const before = await Deno.stat(output);
-    await buildAll({ root, quiet: true });
-    // Replaced by rename: a new file, not the old one rewritten.
-    assert.notEqual((await Deno.stat(output)).ino, before.ino);
-    assert.equal(await Deno.readTextFile(output), "#!/bin/sh\necho two\n");
-    assert.deepEqual(await leftovers(join(root, "build")), []);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
 });

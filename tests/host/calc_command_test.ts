@@ -18,6 +18,14 @@ const dir = await populate(await tempDir(), {
 const div = JSON.stringify(join(dir, "calc_div.so"));
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
+/** Files in the directory that are not plugins earn a warning each (greeter.so, another interface, does not). */
+const WARNINGS = [
+  `warning[NOT_ELF]: Cannot load plugin "${dir}/notes.so": not an ELF file: expected an ELF shared library (beginning 7f 45 4c 46), found text beginning "not a li"`,
+  "hint: this is not a compiled shared library; build it with `cc -shared -fPIC -o plugin.so plugin.c`",
+  `warning[NOT_A_PLUGIN]: Cannot load plugin "${dir}/plain.so": no plugboard metadata: expected a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...), found an ordinary shared library (1 exported symbol, no plugboard note)`,
+  "hint: declare the plugin with PLUGBOARD_PLUGIN(name, version) from plugboard.h (docs/abi.md for other languages); to call an ordinary library, use openLibrary() with declared signatures",
+];
+
 Deno.test("plugboard calc evaluates expressions with operator plugins", async (t) => {
   const cases = [
     { args: ["10 / 5"], out: ["10 / 5 = 2"] },
@@ -32,7 +40,7 @@ Deno.test("plugboard calc evaluates expressions with operator plugins", async (t
       assert.deepEqual(await run(["calc", "--dir", dir, ...c.args]), {
         code: 0,
         out: c.out,
-        err: [],
+        err: WARNINGS,
       });
     });
   }
@@ -86,7 +94,7 @@ Deno.test("plugboard calc shows a plugin's error instead of crashing", async (t)
       assert.deepEqual(await run(["calc", "--dir", dir, ...c.args]), {
         code: c.code,
         out: c.out,
-        err: c.err,
+        err: [...WARNINGS, ...c.err],
       });
     });
   }
@@ -146,6 +154,20 @@ Deno.test("plugboard calc without operator plugins, or with a bad option", async
       r.err[0],
       `error[INTERFACE_MISSING]: No calc.op/1 plugins in ${JSON.stringify(empty)}`,
     );
+  });
+  await t.step("no directory at all: USAGE", async () => {
+    const saved = Deno.env.get("PLUGBOARD_PATH");
+    Deno.env.delete("PLUGBOARD_PATH");
+    const r = await run(["calc", "1 + 1"]);
+    if (saved !== undefined) Deno.env.set("PLUGBOARD_PATH", saved);
+    assert.deepEqual(r, {
+      code: 2,
+      out: [],
+      err: [
+        "error[USAGE]: expected a directory of calc.op/1 plugins, found no --dir and no PLUGBOARD_PATH",
+        "hint: see plugboard calc --help",
+      ],
+    });
   });
   await t.step("an unknown option: USAGE", async () => {
     const r = await run(["calc", "--fast", "1 + 1"]);

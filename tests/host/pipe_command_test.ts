@@ -20,6 +20,12 @@ const samples = await populate(await tempDir(), {
 });
 globalThis.addEventListener("unload", () => Deno.removeSync(samples, { recursive: true }));
 
+/** What a file in the plugin directory that is not a plugin earns: a warning, not silence. */
+const NOTES_WARNING = [
+  `warning[NOT_ELF]: Cannot load plugin "${samples}/notes.so": not an ELF file: expected an ELF shared library (beginning 7f 45 4c 46), found text beginning "not a li"`,
+  "hint: this is not a compiled shared library; build it with `cc -shared -fPIC -o plugin.so plugin.c`",
+];
+
 Deno.test("plugboard pipe runs text through every processor in file-name order", async (t) => {
   const renamed = await populate(await tempDir(), {
     "1_upper.so": { plugin: "text_upper" },
@@ -41,7 +47,11 @@ Deno.test("plugboard pipe runs text through every processor in file-name order",
   ];
   for (const c of cases) {
     await t.step(c.name, async () => {
-      assert.deepEqual(await run(["pipe", ...c.args]), { code: 0, out: c.out, err: [] });
+      assert.deepEqual(await run(["pipe", ...c.args]), {
+        code: 0,
+        out: c.out,
+        err: c.args.includes(samples) ? NOTES_WARNING : [],
+      });
     });
   }
   await Deno.remove(renamed, { recursive: true });
@@ -59,6 +69,7 @@ Deno.test("plugboard pipe --json --log: the stages, and a record per load and pe
         plugin: "text-base64",
         path: `${samples}/text_base64.so`,
         kind: "native",
+        isolation: "none",
         output: "aGk=",
       },
       {
@@ -66,6 +77,7 @@ Deno.test("plugboard pipe --json --log: the stages, and a record per load and pe
         plugin: "text-reverse",
         path: `${samples}/text_reverse.so`,
         kind: "native",
+        isolation: "none",
         output: "=kGa",
       },
       {
@@ -73,6 +85,7 @@ Deno.test("plugboard pipe --json --log: the stages, and a record per load and pe
         plugin: "text-upper",
         path: `${samples}/text_upper.so`,
         kind: "native",
+        isolation: "none",
         output: "=KGA",
       },
     ],
@@ -108,25 +121,31 @@ Deno.test("plugboard pipe without processors fails with INTERFACE_MISSING", asyn
   await Deno.remove(empty, { recursive: true });
 });
 
-// ------------------------------------------------------------ exec plugins
+// ------------------------------------------------------ subprocess plugins
 
-const script = (name: string) => ({ copy: join(ROOT, "tests", "fixtures", `${name}.sh`) });
+const RPC = join(ROOT, "plugins", "rpc");
+const FIXTURES = join(ROOT, "tests", "fixtures");
+/** A program and its metadata sidecar. */
+const program = (dir: string, name: string, as = name) => ({
+  [as]: { copy: join(dir, name) },
+  [`${as}.plugboard.json`]: { copy: join(dir, `${name}.plugboard.json`) },
+});
 
 /**
- * Native processors, the shell-script sample as `deno task build` copies it,
- * an exec plugin for another interface, a broken script, and files that are
- * not exec plugins: a `#!` file without the execute bit, an executable
- * without `#!`, and an ELF executable.
+ * Native processors and the bash sample (a subprocess plugin), a program for
+ * another interface, a program whose handshake is not what its sidecar
+ * says, and files that are not plugins: a script and an executable without
+ * a sidecar are not even candidates.
  */
 const mixed = await populate(await tempDir(), {
-  "broken.sh": script("iso_exec_garbage"),
-  "other.sh": script("iso_exec_other"),
+  ...program(RPC, "calc_sub.sh", "other.sh"),
+  "broken.sh": { copy: join(FIXTURES, "rpc_garbage.sh") },
+  "broken.sh.plugboard.json": { copy: join(RPC, "text_shout.sh.plugboard.json") },
   "text_base64.so": { plugin: "text_base64" },
   "text_reverse.so": { plugin: "text_reverse" },
-  "text_shout.sh": { copy: join(BUILD, "text_shout.sh") },
+  ...program(RPC, "text_shout.sh"),
   "text_upper.so": { plugin: "text_upper" },
-  "notes.txt": { text: "#!/bin/sh\necho plugboard-exec 1 text.processor/1 notes\n" },
-  "data": { copy: join(ROOT, "LICENSE"), mode: 0o755 },
+  "notes.txt": { copy: join(FIXTURES, "rpc_garbage.sh") },
   "tool": { copy: join(BUILD, "greeter.so"), mode: 0o755 },
 });
 globalThis.addEventListener("unload", () => Deno.removeSync(mixed, { recursive: true }));
@@ -135,14 +154,12 @@ const SHOUT_SHA256 = createHash("sha256")
   .update(Deno.readFileSync(join(mixed, "text_shout.sh")))
   .digest("hex");
 
-Deno.test("plugboard pipe runs exec plugins beside native ones, in file-name order", async (t) => {
-  const shoutOnly = await populate(await tempDir(), {
-    "text_shout.sh": { copy: join(ROOT, "plugins", "text_shout.sh") },
-  });
+Deno.test("plugboard pipe runs subprocess plugins beside native ones, in file-name order", async (t) => {
+  const shoutOnly = await populate(await tempDir(), program(RPC, "text_shout.sh"));
   const cases = [
     { name: "base64, reverse, shout, upper", args: ["--dir", mixed, "hello"], out: ["=8GBSVGA!"] },
     {
-      name: "--steps shows the exec stage",
+      name: "--steps shows the subprocess stage",
       args: ["--dir", mixed, "--steps", "hello"],
       out: [
         "input    hello",
@@ -153,7 +170,7 @@ Deno.test("plugboard pipe runs exec plugins beside native ones, in file-name ord
       ],
     },
     {
-      name: "an exec plugin alone, newlines kept",
+      name: "a subprocess plugin alone, newlines kept",
       args: ["--dir", shoutOnly, "héllo\nworld\n"],
       out: ["HéLLO\nWORLD\n!"],
     },
@@ -165,21 +182,41 @@ Deno.test("plugboard pipe runs exec plugins beside native ones, in file-name ord
   ];
   for (const c of cases) {
     await t.step(c.name, async () => {
-      assert.deepEqual(await run(["pipe", ...c.args]), { code: 0, out: c.out, err: [] });
+      const r = await run(["pipe", ...c.args]);
+      assert.deepEqual(r, {
+        code: 0,
+        out: c.out,
+        err: [
+          ...(c.args.includes(mixed) ? BROKEN_WARNING : []),
+          ...(c.args.includes(samples) ? NOTES_WARNING : []),
+        ],
+      });
     });
   }
   await Deno.remove(shoutOnly, { recursive: true });
 });
 
-Deno.test("plugboard pipe --json --log: the exec stage's load, calls and close, and the skips", async () => {
+const BROKEN_HANDSHAKE = {
+  message:
+    `Cannot load plugin "${mixed}/broken.sh": the program did not complete the plugboard-rpc handshake: expected a first line {"plugboard-rpc": 1, "name": ..., "interfaces": [...]} on stdout, found a first line that is not JSON: "hello there"`,
+  hint:
+    "the program must print its handshake line first, and only protocol lines on stdout (docs/subprocess.md)",
+};
+const BROKEN_WARNING = [
+  `warning[HANDSHAKE_FAILED]: ${BROKEN_HANDSHAKE.message}`,
+  `hint: ${BROKEN_HANDSHAKE.hint}`,
+];
+
+Deno.test("plugboard pipe --json --log: the subprocess stage's load and calls, and the skips", async () => {
   const r = await run(["pipe", "--dir", mixed, "--json", "--log", "hi"]);
   assert.equal(r.code, 0, r.err.join("\n"));
-  assert.deepEqual(JSON.parse(r.out[0]).stages.map((s: Record<string, string>) => s), [
+  assert.deepEqual(JSON.parse(r.out[0]).stages, [
     {
       name: "base64",
       plugin: "text-base64",
       path: `${mixed}/text_base64.so`,
       kind: "native",
+      isolation: "none",
       output: "aGk=",
     },
     {
@@ -187,13 +224,15 @@ Deno.test("plugboard pipe --json --log: the exec stage's load, calls and close, 
       plugin: "text-reverse",
       path: `${mixed}/text_reverse.so`,
       kind: "native",
+      isolation: "none",
       output: "=kGa",
     },
     {
       name: "shout",
       plugin: "shout",
       path: `${mixed}/text_shout.sh`,
-      kind: "exec",
+      kind: "executable",
+      isolation: "process",
       output: "=KGA!",
     },
     {
@@ -201,6 +240,7 @@ Deno.test("plugboard pipe --json --log: the exec stage's load, calls and close, 
       plugin: "text-upper",
       path: `${mixed}/text_upper.so`,
       kind: "native",
+      isolation: "none",
       output: "=KGA!",
     },
   ]);
@@ -210,119 +250,55 @@ Deno.test("plugboard pipe --json --log: the exec stage's load, calls and close, 
   const omit = (x: Record<string, unknown>, ...keys: string[]) =>
     Object.fromEntries(Object.entries(x).filter(([k]) => !keys.includes(k)));
 
-  // Skips in file-name order, in the host's style: another interface is expected (debug).
+  // Skips in file-name order; another interface is expected (debug).
   assert.deepEqual(of("skip").map((x) => omit(x, "time")), [
     {
       level: "warn",
       event: "skip",
-      message: `Cannot load plugin "${mixed}/broken.sh": the program did not complete the ` +
-        'plugboard-exec handshake: expected a first line "plugboard-exec VERSION ' +
-        'text.processor/1 NAME" with version 1, found "hello there"',
+      ...BROKEN_HANDSHAKE,
       path: `${mixed}/broken.sh`,
       code: "HANDSHAKE_FAILED",
-      hint:
-        "make the program print its handshake line first (see docs/isolation.md), and nothing else on stdout",
     },
     {
       level: "debug",
       event: "skip",
-      message: `Cannot load plugin "${mixed}/other.sh": the program implements another ` +
-        "interface: expected text.processor/1, found text.other/1",
+      message:
+        `Cannot load plugin "${mixed}/other.sh": plugin "calc-sub-bash" provides none of the host's interfaces: expected text.processor/1.0, found calc.op/1.0`,
       path: `${mixed}/other.sh`,
-      code: "INTERFACE_MISMATCH",
-      hint: "use a plugin for text.processor/1",
+      code: "INTERFACE_MISSING",
+      hint: "implement text.processor/1.0 in the plugin, or remove the file from the search path",
     },
   ]);
-
   const loads = of("load").filter((x) => x.path === shout);
   assert.equal(loads.length, 1);
-  assert.equal(typeof loads[0].durationMs, "number");
-  assert.equal(typeof loads[0].pid, "number");
-  assert.deepEqual(omit(loads[0], "time", "durationMs", "pid"), {
-    level: "info",
-    event: "load",
-    message: "loaded exec plugin shout",
-    plugin: "shout",
-    path: shout,
-    sha256: SHOUT_SHA256.slice(0, 12),
-    kind: "exec",
-    interfaces: ["text.processor/1"],
-    protocol: 1,
-  });
+  assert.equal(loads[0].sha256, SHOUT_SHA256.slice(0, 12));
   assert.deepEqual(of("load").map((x) => x.plugin), [
     "text-base64",
     "text-reverse",
-    "text-upper",
     "shout",
+    "text-upper",
   ]);
-
-  // Calls in pipeline order: the exec stage between reverse and upper.
+  // Calls in pipeline order: the subprocess stage between reverse and upper.
   assert.deepEqual(of("call").filter((x) => x.function === "process").map((x) => x.plugin), [
     "text-base64",
     "text-reverse",
     "shout",
     "text-upper",
   ]);
-  const call = of("call").find((x) => x.path === shout)!;
-  assert.equal(typeof call.durationMs, "number");
-  assert.deepEqual(omit(call, "time", "durationMs"), {
-    level: "info",
-    event: "call",
-    message: "process() of exec plugin shout",
-    plugin: "shout",
-    path: shout,
-    sha256: SHOUT_SHA256.slice(0, 12),
-    function: "process",
-  });
-  const close = of("close").find((x) => x.path === shout)!;
-  assert.deepEqual(omit(close, "time"), {
-    level: "info",
-    event: "close",
-    message: "closed exec plugin shout",
-    plugin: "shout",
-    path: shout,
-    exitCode: 0,
-    signal: null,
-  });
 });
 
-Deno.test("plugboard pipe --log prints the exec stage's records for people", async () => {
-  const r = await run(["pipe", "--dir", mixed, "--log", "hi"]);
-  assert.equal(r.code, 0);
-  assert.deepEqual(r.out, ["=KGA!"]);
-  const exec = r.err.filter((l) => l.includes("text_shout.sh") || l.includes('.sh"'));
-  assert.match(
-    exec[0],
-    new RegExp(
-      `^warn {2}skip {4}Cannot load plugin "${mixed}/broken\\.sh": .* found "hello there"`,
-    ),
-  );
-  assert.match(
-    exec[1],
-    new RegExp(
-      `^info {2}load {4}loaded exec plugin shout {2}path=${mixed}/text_shout\\.sh ` +
-        `sha256=${SHOUT_SHA256.slice(0, 12)} [\\d.]+ ms$`,
-    ),
-  );
-  assert.match(exec[2], /^info {2}call {4}process\(\) of exec plugin shout {2}path=.* [\d.]+ ms$/);
-  assert.match(exec[3], /^info {2}close {3}closed exec plugin shout {2}path=/);
-  assert.equal(exec.length, 4, exec.join("\n"));
-  // The skip of other.sh is a debug record: not shown.
-  assert.equal(r.err.some((l) => l.includes("other.sh")), false);
-});
-
-Deno.test("plugboard pipe reports an exec stage's failure, and its stderr", async (t) => {
+Deno.test("plugboard pipe reports a subprocess stage's failure, and its stderr", async (t) => {
   const dir = await populate(await tempDir(), {
-    "a_faulty.sh": script("iso_exec_faulty"),
+    ...program(FIXTURES, "rpc_text_faulty.py", "a_faulty.py"),
     "text_upper.so": { plugin: "text_upper" },
   });
-  const path = `${dir}/a_faulty.sh`;
+  const path = `${dir}/a_faulty.py`;
   const cases = [
     {
       text: "fail",
       err: [
-        `error[CALL_FAILED]: Call to "process" in plugin "${path}" failed: something went wrong`,
-        "hint: the plugin reported this error; check the input or the plugin's documentation",
+        `error[CALL_FAILED] (plugin code 1): Call to "process" in plugin "${path}" failed: something went wrong`,
+        "hint: the plugin reported this error; check the arguments or the plugin's documentation",
       ],
     },
     {
@@ -338,8 +314,8 @@ Deno.test("plugboard pipe reports an exec stage's failure, and its stderr", asyn
   for (const c of cases) {
     await t.step(c.text, async () => {
       const r = await run(["pipe", "--dir", dir, c.text]);
-      // Without --log, an exec plugin's stderr passes through, as a native plugin's does.
-      assert.match(r.err[0], new RegExp(`^\\[${path} \\d+\\] faulty: started$`));
+      // Without --log, a subprocess plugin's stderr passes through, as a native plugin's does.
+      assert.match(r.err[0], /^\[faulty \d+\] faulty: started$/);
       assert.deepEqual(r.err.slice(1).map((l) => l.replace(/\(pid \d+\)/, "(pid <pid>)")), c.err);
       assert.deepEqual(r.out, c.out ?? []);
       assert.equal(r.code, c.out ? 0 : 1);
@@ -348,25 +324,58 @@ Deno.test("plugboard pipe reports an exec stage's failure, and its stderr", asyn
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("TextPipeline runs native stages synchronously and exec stages awaited", async (t) => {
-  await using host = new PluginHost({ paths: [mixed], env: false, interfaces: [TextProcessor] });
+Deno.test("plugboard pipe without --allow-run skips subprocess plugins with a warning", async () => {
+  const dir = await populate(await tempDir(), {
+    ...program(RPC, "text_shout.sh"),
+    "text_upper.so": { plugin: "text_upper" },
+  });
+  const cli = join(ROOT, "src", "cli", "main.ts");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${ROOT},${dir}`,
+      "--allow-ffi",
+      "--allow-env=PLUGBOARD_PATH",
+      cli,
+      "pipe",
+      "--dir",
+      dir,
+      "hi",
+    ],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  const deno = Deno.execPath();
+  assert.deepEqual([out.code, dec(out.stdout), dec(out.stderr)], [
+    0,
+    "HI\n",
+    `warning[PERMISSION_DENIED]: Cannot load plugin "${dir}/text_shout.sh": cannot start the program: expected a program the host may run, found Requires run access to "${deno}", run again with the --allow-run flag\n` +
+    `hint: grant it: --allow-run=${deno}\n`,
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("TextPipeline runs in-process stages synchronously and subprocess stages awaited", async (t) => {
+  await using host = new PluginHost({
+    paths: [mixed],
+    env: false,
+    interfaces: [TextProcessor],
+    loadOptions: { isolation: "auto" },
+    log: () => {},
+  });
   await host.discover();
 
-  await t.step("with exec plugins: run() only", async () => {
-    await using pipeline = await TextPipeline.open(host);
-    assert.deepEqual(pipeline.stages.map((s) => `${s.kind} ${s.name}`), [
-      "native base64",
-      "native reverse",
-      "exec shout",
-      "native upper",
-    ]);
-    assert.deepEqual(pipeline.skipped.map((s) => [s.path, s.code, s.forOtherInterfaces]), [
-      [`${mixed}/broken.sh`, "HANDSHAKE_FAILED", undefined],
-      [`${mixed}/other.sh`, "INTERFACE_MISMATCH", true],
+  await t.step("with a subprocess stage: run() only", async () => {
+    const pipeline = await TextPipeline.open(host);
+    assert.deepEqual(pipeline.stages.map((s) => `${s.kind} ${s.isolation} ${s.name}`), [
+      "native none base64",
+      "native none reverse",
+      "executable process shout",
+      "native none upper",
     ]);
     assert.equal(pipeline.sync, false);
     assert.deepEqual(await pipeline.run("hello"), { output: "=8GBSVGA!", steps: [] });
-    // Overlapping runs do not share buffers across the exec stage's await.
+    // Overlapping runs do not share buffers across the subprocess stage's await.
     const texts = ["a", "bb", "c".repeat(2000), "héllo wörld"];
     const expected = texts.map((x) =>
       [...btoa(String.fromCharCode(...new TextEncoder().encode(x)))].reverse().join("")
@@ -380,35 +389,50 @@ Deno.test("TextPipeline runs native stages synchronously and exec stages awaited
       () => pipeline.runSync("hello"),
       (e) =>
         e instanceof PluginError && e.code === "USAGE" &&
-        e.summary === `Cannot run the pipeline synchronously: stage 3 ("${mixed}/text_shout.sh") ` +
-            "is an exec plugin: expected native stages only, found 1 exec stage(s)",
-    );
-    await pipeline.close();
-    await assert.rejects(
-      pipeline.run("hello"),
-      (e) => e instanceof CallError && e.code === "CLOSED",
+        e.summary ===
+          "Cannot run the pipeline synchronously: expected stages in this process only, " +
+            `found 1 in processes, the first stage 3 ("${mixed}/text_shout.sh")`,
     );
   });
 
-  await t.step("exec: false: native stages, runSync()", async () => {
-    await using pipeline = await TextPipeline.open(host, { exec: false });
+  await t.step("in-process stages only: runSync()", async () => {
+    await using native = new PluginHost({
+      paths: [samples],
+      env: false,
+      interfaces: [TextProcessor],
+    });
+    await native.discover();
+    const pipeline = await TextPipeline.open(native);
     assert.deepEqual(pipeline.stages.map((s) => s.name), ["base64", "reverse", "upper"]);
-    assert.deepEqual(pipeline.skipped, []);
     assert.equal(pipeline.sync, true);
     assert.deepEqual(pipeline.runSync("hello"), { output: "=8GBSVGA", steps: [] });
     assert.deepEqual(await pipeline.run("hello"), { output: "=8GBSVGA", steps: [] });
   });
 
-  await t.step("a crashing exec stage rejects with PLUGIN_CRASHED", async () => {
-    const dir = await populate(await tempDir(), { "faulty.sh": script("iso_exec_faulty") });
-    await using other = new PluginHost({ paths: [dir], env: false, interfaces: [TextProcessor] });
-    await other.discover();
-    await using pipeline = await TextPipeline.open(other, { log: () => {} });
-    assert.deepEqual(await pipeline.run("ok"), { output: "ok", steps: [] });
-    await assert.rejects(
-      pipeline.run("crash"),
-      (e) => e instanceof CrashError && e.code === "PLUGIN_CRASHED",
-    );
-    await Deno.remove(dir, { recursive: true });
-  });
+  await t.step(
+    "a crashing subprocess stage rejects with PLUGIN_CRASHED; the host closes it",
+    async () => {
+      const dir = await populate(await tempDir(), program(FIXTURES, "rpc_text_faulty.py"));
+      const other = new PluginHost({
+        paths: [dir],
+        env: false,
+        interfaces: [TextProcessor],
+        loadOptions: { isolation: "auto" },
+        log: () => {},
+      });
+      await other.discover();
+      const pipeline = await TextPipeline.open(other);
+      assert.deepEqual(await pipeline.run("ok"), { output: "ok", steps: [] });
+      await assert.rejects(
+        pipeline.run("crash"),
+        (e) => e instanceof CrashError && e.code === "PLUGIN_CRASHED",
+      );
+      await other.close();
+      await assert.rejects(
+        pipeline.run("ok"),
+        (e) => e instanceof CallError && e.code === "CLOSED",
+      );
+      await Deno.remove(dir, { recursive: true });
+    },
+  );
 });

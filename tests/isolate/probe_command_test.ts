@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { captureCli } from "../_cli.ts";
+import { fixture } from "../_paths.ts";
 import { probeSandbox as sandbox } from "./_helpers.ts";
 
 const cli = captureCli;
@@ -23,13 +24,15 @@ Deno.test("plugboard probe DIR quarantines the plugins that crash, and says why"
     first.out[1],
     new RegExp(`^ok       ${s.dir}/plugins/greeter\\.so \\(greeter 0\\.1\\.0\\) in \\d+ ms$`),
   );
-  assert.equal(
+  assert.match(
     first.out[2],
-    `skipped  ${s.dir}/plugins/plain.so: not a plugin (no plugboard metadata)`,
+    new RegExp(
+      `^ok       ${s.dir}/plugins/plain\\.so \\(plain library, 1 exported function\\) in \\d+ ms$`,
+    ),
   );
   assert.equal(
     first.out[3],
-    `2 probed: 1 ok, 1 crashed, 0 hung, 0 refused, 0 quarantined (list: ${s.q})`,
+    `3 probed: 2 ok, 1 crashed, 0 hung, 0 refused, 0 quarantined (list: ${s.q})`,
   );
 
   const again = await cli([
@@ -45,6 +48,24 @@ Deno.test("plugboard probe DIR quarantines the plugins that crash, and says why"
   assert.equal(json.results.length, 1);
   assert.equal(json.results[0].status, "quarantined");
   assert.equal(json.results[0].error.code, "QUARANTINED");
+  assert.equal(json.results[0].record.reason.signal, "SIGSEGV");
+});
+
+Deno.test("plugboard probe quarantines a plain library whose constructor segfaults", async () => {
+  await using s = await sandbox();
+  const lib = `${s.dir}/plugins/libvendor.so`;
+  await Deno.copyFile(fixture("plain_crash_ctor"), lib);
+  const r = await cli(["probe", lib, "--quarantine", s.q]);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.out, [
+    `crashed  ${lib} (plain library, 1 exported function): a crash while loading: killed by SIGSEGV (signal 11); quarantined`,
+    "         stderr: plain_crash_ctor: constructor running",
+    `1 probed: 0 ok, 1 crashed, 0 hung, 0 refused, 0 quarantined (list: ${s.q})`,
+  ]);
+  const json = JSON.parse((await cli(["probe", lib, "--quarantine", s.q, "--json"])).out[0]);
+  assert.equal(json.results[0].status, "quarantined");
+  assert.deepEqual(json.results[0].library, { functions: 1 });
+  assert.equal(json.results[0].plugin, null);
   assert.equal(json.results[0].record.reason.signal, "SIGSEGV");
 });
 

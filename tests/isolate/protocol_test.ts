@@ -110,16 +110,37 @@ Deno.test("fits() applies the in-process argument rules", async (t) => {
   }
 });
 
-Deno.test("assertIsolatable() refuses pointers, which cannot cross a process boundary", () => {
+Deno.test("assertIsolatable() refuses pointers, which cannot cross a process boundary", async (t) => {
   assert.doesNotThrow(() => assertIsolatable(parseSignature("usize f(buffer b, usize n)"), "x.so"));
-  for (const text of ["pointer f(i32 x)", "i32 f(pointer p)"]) {
-    assert.throws(
-      () => assertIsolatable(parseSignature(text), "x.so"),
-      (e: unknown) =>
-        e instanceof PluginError && e.code === "USAGE" &&
-        e.summary ===
-          `Cannot call "f" of plugin "x.so" in a child process: a pointer cannot cross a process boundary`,
-    );
+  const cases: [string, "plugin" | "library" | undefined, string][] = [
+    [
+      "pointer f(i32 x)",
+      undefined,
+      `Cannot call "f" of plugin "x.so" in a child process: expected values that can be copied, found a pointer (its result of "pointer f(i32)"), which cannot cross a process boundary`,
+    ],
+    [
+      "i32 f(i32 a, pointer p)",
+      "plugin",
+      `Cannot call "f" of plugin "x.so" in a child process: expected values that can be copied, found a pointer (parameter 2 of "i32 f(i32, pointer)"), which cannot cross a process boundary`,
+    ],
+    [
+      "i32 f(pointer p)",
+      "library",
+      `Cannot call "f" of library "x.so" in a child process: expected values that can be copied, found a pointer (parameter 1 of "i32 f(pointer)"), which cannot cross a process boundary`,
+    ],
+  ];
+  for (const [text, subject, summary] of cases) {
+    await t.step(`${subject ?? "(default)"}: ${text}`, () => {
+      assert.throws(
+        () => assertIsolatable(parseSignature(text), "x.so", subject),
+        (e: unknown) =>
+          e instanceof PluginError && e.code === "USAGE" && e.summary === summary &&
+          e.hint ===
+            `declare the data as buffer parameters (copied both ways), or open the ${
+              subject ?? "plugin"
+            } in this process`,
+      );
+    });
   }
 });
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "../_assert.ts";
-import { CallError, LoadError, openLibrary } from "../../mod.ts";
+import { CallError, LoadError, openLibrary, PluginError } from "../../mod.ts";
 import { fixture } from "../_paths.ts";
 
 Deno.test("openLibrary() calls an ordinary system library by soname", () => {
@@ -29,6 +29,19 @@ Deno.test("openLibrary() checks a library file and its symbols first", async (t)
     const dir = await Deno.makeTempDir({ prefix: "plugboard-test-" });
     await Deno.writeTextFile(`${dir}/x.so`, "not a library\n");
     assertEquals(assertThrows(() => openLibrary(`${dir}/x.so`, {}), LoadError).code, "NOT_ELF");
+  });
+  await t.step("a fallible declaration (a plain library has no error channel)", () => {
+    const e = assertThrows(
+      () => openLibrary(fixture("plain"), { add: "fallible i32 add(i32 a, i32 b)" }),
+      PluginError,
+    );
+    assertEquals(e.code, "USAGE");
+    assertEquals(
+      e.summary,
+      `Cannot declare "add" of library "${
+        fixture("plain")
+      }" fallible: expected a plain signature, found "fallible", which needs plugboard's error channel (plugboard_take_error) that only plugins export`,
+    );
   });
   await t.step("a soname the dynamic linker cannot find", () => {
     const e = assertThrows(() => openLibrary("libplugboard-nope.so.9", {}), LoadError);

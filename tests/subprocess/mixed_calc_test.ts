@@ -15,6 +15,7 @@ import { openRpcConnection } from "../../src/isolate/_rpc_connection.ts";
 import { toPluginMetadata } from "../../src/isolate/_rpc_protocol.ts";
 import { readSidecar } from "../../src/isolate/read_sidecar.ts";
 import { CalcOp, mixedCalcDir, nativePlugin } from "./_helpers.ts";
+import { captureCli } from "../_cli.ts";
 
 const INPUTS: [number, number][] = [
   [10, 4],
@@ -86,4 +87,39 @@ Deno.test("native and subprocess calc operators give the same answers", async (t
       }
     });
   }
+});
+
+Deno.test("plugboard calc --dir mixes native and subprocess operators with the native answers", async () => {
+  await using mixed = await mixedCalcDir();
+  const native = await Deno.makeTempDir({ prefix: "plugboard-native-calc-" });
+  for (const name of ["calc_add", "calc_sub", "calc_mul", "calc_div"]) {
+    Deno.copyFileSync(nativePlugin(name), `${native}/${name}.so`);
+  }
+  const expressions = "10 - 4; 6 * 7; 9 / 3; 2 + 3 * 4 - 1; (1 - 0.1) * 3 / 7; 1 / 0";
+  const mixedRun = await captureCli(["calc", "--dir", mixed.dir, expressions]);
+  const nativeRun = await captureCli(["calc", "--dir", native, expressions]);
+  const path = (r: { err: string[] }) =>
+    r.err.map((l) => l.replace(/in plugin "[^"]*"/, "in plugin P"));
+  assert.deepEqual(mixedRun.out, [
+    "10 - 4 = 6",
+    "6 * 7 = 42",
+    "9 / 3 = 3",
+    "2 + 3 * 4 - 1 = 13",
+    `(1 - 0.1) * 3 / 7 = ${(1 - 0.1) * 3 / 7}`,
+  ]);
+  assert.deepEqual(
+    { code: mixedRun.code, out: mixedRun.out, err: path(mixedRun) },
+    { code: nativeRun.code, out: nativeRun.out, err: path(nativeRun) },
+  );
+  assert.deepEqual(path(mixedRun), [
+    'error[CALL_FAILED] (plugin code 1): Call to "apply" in plugin P failed: division by zero',
+    "hint: the plugin reported this error; check the arguments or the plugin's documentation",
+  ]);
+  // The one-shot "%" operator only the mixed directory has.
+  assert.deepEqual(await captureCli(["calc", "--dir", mixed.dir, "10 % 4"]), {
+    code: 0,
+    out: ["10 % 4 = 2"],
+    err: [],
+  });
+  await Deno.remove(native, { recursive: true });
 });

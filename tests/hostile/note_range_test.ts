@@ -1,0 +1,66 @@
+/**
+ * Issue 11, item 1: a plugin linked with 64 KiB pages and separate code
+ * (unmapped holes between its segments) whose last plugboard note is
+ * stretched past the end of its page. Any program can load and call it; a
+ * plugboard host must refuse it with a code and never read the hole.
+ * Everything that loads it runs in a child process.
+ *
+ * @module
+ */
+
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import {
+  loadSegments,
+  noteRecords,
+  noteSegment,
+  pageEnd,
+  stretchNote,
+} from "../../tasks/hostile/_elf_patch.ts";
+import { NOTE_REFUSALS, noteExpectation } from "../../tasks/hostile/_classes.ts";
+import type { CraftSpec } from "../../tasks/hostile/_ops.ts";
+import { describe, inChild, workshop } from "./_helpers.ts";
+
+/** What the fix may refuse the file with: the class and the codes the issue allows. */
+const REFUSED = ["METADATA_MISMATCH", "BAD_METADATA"];
+
+Deno.test("openPlugin() and PluginHost refuse a note that runs into an unmapped hole; inspect and dlopen still work", async (t) => {
+  const shop = await workshop();
+  const base = Deno.readFileSync(shop.greeterGaps);
+  const loads = loadSegments(base);
+  const first = loads[0];
+  // The layout this test is about: notes in the first segment, a hole after its page.
+  assert(noteSegment(base).offset < first.offset + first.filesz, "notes in the first segment");
+  assert(loads[1].vaddr >= pageEnd(first) + 0x4000, "an unmapped hole after the first page");
+  const end = pageEnd(first) + 8;
+  const stretched = stretchNote(base, end);
+  const last = noteRecords(stretched).filter((n) => n.owner === "plugboard").at(-1)!;
+  assertEquals(last.offset + last.size, end);
+  assertEquals(noteExpectation(stretched), NOTE_REFUSALS);
+
+  const craft: CraftSpec = { kind: "stretch", base: shop.greeterGaps, end };
+  const [inspect, raw, open, discover] = await inChild([
+    { label: "inspect", op: "inspect", args: { craft }, expect: ["ok"] },
+    { label: "Deno.dlopen + greet", op: "raw-dlopen", args: { craft }, expect: ["ok"] },
+    {
+      label: "openPlugin",
+      op: "open",
+      args: { craft, call: { fn: "greet", args: ["x"] } },
+      expect: REFUSED,
+    },
+    { label: "PluginHost.discover", op: "discover", args: { craft }, expect: REFUSED },
+  ]);
+  await t.step("inspect says what it is", () => {
+    assertEquals([inspect.outcome, inspect.detail], ["ok", "greeter@0.1.0"], describe(inspect));
+  });
+  await t.step("Deno.dlopen and greet work: the file is a working library", () => {
+    assertEquals([raw.outcome, raw.detail], ["ok", "Hello, raw"], describe(raw));
+  });
+  await t.step("openPlugin refuses it with a LoadError, not a SIGSEGV", () => {
+    assert(REFUSED.includes(open.outcome), describe(open));
+    assertEquals(open.errorClass, "LoadError", describe(open));
+    assertMatch(open.detail ?? "", /^Cannot load plugin ".*\.so": /);
+  });
+  await t.step("PluginHost.discover skips it with the same code, not a SIGSEGV", () => {
+    assert(REFUSED.includes(discover.outcome), describe(discover));
+  });
+});
