@@ -329,7 +329,7 @@ function readSidecarOf(
       expected: `its metadata sidecar ${JSON.stringify(path)}`,
       found: "no sidecar",
       hint:
-        "if it speaks plugboard-rpc (docs/subprocess.md), write its sidecar with `plugboard describe PROGRAM`, which runs it once to ask",
+        "if it speaks plugboard-rpc (docs/subprocess.md), write its sidecar with `plugboard describe PROGRAM --run --write`, which runs it once, confined, to ask",
     });
   }
   if (!executable) {

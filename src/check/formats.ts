@@ -144,7 +144,8 @@ export function sidecarFormat(
       what: `the sidecar ${JSON.stringify(sidecar.path)} is invalid`,
       expected: "one JSON object in UTF-8",
       found,
-      hint: "rewrite the sidecar with `plugboard describe PROGRAM` (docs/subprocess.md)",
+      hint:
+        "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md)",
     });
   let value: unknown;
   try {

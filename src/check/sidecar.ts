@@ -293,7 +293,7 @@ export function compareRpcMetadata(
       expected: e,
       found: f,
       hint:
-        "the program or its sidecar changed: review the program, then rewrite the sidecar with `plugboard describe PROGRAM` and trust it again",
+        "the program or its sidecar changed: review the program, then rewrite the sidecar with `plugboard describe PROGRAM --run --write` and trust it again",
     });
   };
   if (expected.protocol !== found.protocol) {
@@ -396,7 +396,7 @@ function metadataError(
     found,
     hint: hint ??
       (source === "sidecar"
-        ? "rewrite the sidecar with `plugboard describe PROGRAM` (docs/subprocess.md describes the format)"
+        ? "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md describes the format)"
         : "fix the plugin's metadata object (docs/subprocess.md describes the format)"),
   });
 }

@@ -17,6 +17,9 @@ import { buildCommand } from "./build_command.ts";
 import { headerCommand } from "./header_command.ts";
 import { newCommand } from "./new_command.ts";
 import { bindgenCommand } from "./bindgen_command.ts";
+import { describeCommand } from "./describe_command.ts";
+import { keygenCommand } from "./keygen_command.ts";
+import { signCommand } from "./sign_command.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -55,6 +58,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "show a plugin's metadata without running it",
     run: inspectCommand,
   },
+  describe: {
+    synopsis: "describe PROGRAM [--run]",
+    summary: "show a subprocess plugin's sidecar; --run asks the program, confined",
+    run: describeCommand,
+  },
   call: {
     synopsis: "call FILE FUNCTION [ARGS...]",
     summary: "load a plugin (or a library) and call one function",
@@ -62,13 +70,23 @@ export const COMMANDS: Record<string, Command> = {
   },
   trust: {
     synopsis: "trust FILE|DIR... [--lock F]",
-    summary: "record plugins in the lockfile, showing what changed",
+    summary: "pin plugins in the lockfile; --publisher KEY: trust a publisher's key",
     run: trustCommand,
   },
   verify: {
     synopsis: "verify FILE|DIR... [--lock F]",
     summary: "check plugin files against the lockfile, reporting every difference",
     run: verifyCommand,
+  },
+  keygen: {
+    synopsis: "keygen [--out KEY]",
+    summary: "make a publisher's signing key (KEY, mode 0600) and KEY.pub",
+    run: keygenCommand,
+  },
+  sign: {
+    synopsis: "sign FILE --key KEY",
+    summary: "sign a plugin with a publisher's key, writing FILE.sig",
+    run: signCommand,
   },
   probe: {
     synopsis: "probe FILE|DIR...",

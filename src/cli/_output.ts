@@ -197,3 +197,14 @@ export function toJson(value: unknown): string {
         : v,
   );
 }
+
+/**
+ * A word as a POSIX shell reads it: as is when it holds only safe
+ * characters, else in single quotes.
+ *
+ * @param s the word
+ * @returns the word, quoted when needed
+ */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

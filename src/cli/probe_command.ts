@@ -1,7 +1,8 @@
 /**
- * `plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]`:
- * load each plugin in a throwaway child process and quarantine the ones
- * that crash or hang, with the reason.
+ * `plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force]
+ * [--no-sandbox | --allow-unconfined] [--json]`: load each plugin in a
+ * throwaway, confined child process and quarantine the ones that crash or
+ * hang, with the reason.
  *
  * @module
  */
@@ -10,11 +11,18 @@ import { probePlugin, type ProbeResult } from "../isolate/probe_plugin.ts";
 import { describeQuarantineReason, openQuarantine } from "../isolate/quarantine.ts";
 import { listPluginFiles } from "../check/list_plugin_files.ts";
 import { parseArgs, positiveInteger } from "./_args.ts";
+import {
+  chooseSandbox,
+  type SandboxFlag,
+  sandboxFlag,
+  withSandboxFlags,
+} from "./_sandbox_flags.ts";
 import { EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson, UsageError } from "./_output.ts";
 
 /** Usage of `plugboard probe`. */
 export const PROBE_USAGE =
-  `Usage: plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force] [--json]
+  `Usage: plugboard probe FILE|DIR... [--quarantine FILE] [--timeout MS] [--force]
+                       [--no-sandbox | --allow-unconfined] [--json]
 
 Load each plugin in a throwaway child process (its constructors, init hook
 and shutdown hook run there), so a plugin that crashes or hangs takes nothing
@@ -25,6 +33,19 @@ is rebuilt (new hash) or cleared with \`plugboard quarantine clear FILE\`.
 A shared library without plugboard metadata is probed as a plain library
 (its constructors and destructors run in the child). A directory stands for
 its *.so files (not recursive).
+
+The child is confined by the OS sandbox (Linux Landlock and seccomp,
+docs/isolation.md) before the plugin's code runs: it may read its own file
+and the system's libraries, nothing else; no writing, no network, no new
+processes. What the kernel refuses, the plugin sees as an error (EACCES,
+EPERM). On a kernel without Landlock or seccomp every probe is refused with
+SANDBOX_UNAVAILABLE, never run less confined, unless you say so:
+
+  --allow-unconfined  where the kernel cannot enforce the whole sandbox, apply
+                      what it can (down to nothing) and probe anyway; a line
+                      on standard error says what is missing
+  --no-sandbox        probe unconfined: the plugin's code runs with every
+                      right of this user (a line on standard error says so)
 
 Options:
   --quarantine FILE  the quarantine list (default: $PLUGBOARD_QUARANTINE, else
@@ -38,8 +59,9 @@ Options:
 Exit codes: 0 every plugin is ok; 1 one crashed, hung, was refused or is quarantined.
 
 Permissions: --allow-read (the files and the list), --allow-write on the
-list's directory, --allow-run for Deno's executable (the children), and
---allow-env for the variables above unless --quarantine is given.`;
+list's directory, --allow-run for Deno's executable (the children),
+--allow-ffi (to ask the kernel what it can enforce), and --allow-env for the
+variables above unless --quarantine is given.`;
 
 /**
  * Run `probe`.
@@ -58,21 +80,25 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
     throw new UsageError("probe needs at least one FILE or DIR", "probe");
   }
   const quarantine = openQuarantine(opts.quarantine);
+  const files = [...listPluginFiles(opts.positionals)];
+  const sandbox = chooseSandbox(opts.sandbox, files[0]?.path, io, "probing", opts.json);
   const results: ProbeResult[] = [];
   const skipped: string[] = [];
-  for (const listed of listPluginFiles(opts.positionals)) {
+  for (const listed of files) {
     const r = await probePlugin(listed.path, {
       quarantine,
       timeoutMs: opts.timeout,
       force: opts.force,
+      sandbox: sandbox.option,
     });
     if (listed.fromDirectory && r.error?.code === "NOT_A_PLUGIN") skipped.push(listed.path);
-    else results.push(r);
+    else results.push(r.error ? { ...r, error: withSandboxFlags(r.error) } : r);
   }
   const failed = results.filter((r) => r.status !== "ok").length;
   if (opts.json) {
     io.out(toJson({
       quarantine: quarantine.path,
+      sandbox: { mode: sandbox.mode, shortfall: sandbox.shortfall },
       results: results.map((r) => ({
         path: r.path,
         status: r.status,
@@ -115,7 +141,9 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
       default: {
         const e = r.error!;
         io.out(`${head}: error[${e.code}]: ${e.summary}`);
-        if (e.hint) io.out(`${"".padEnd(width)}  hint: ${e.hint}`);
+        for (const line of (e.hint ?? "").split("\n").filter((l) => l !== "")) {
+          io.out(`${"".padEnd(width)}  hint: ${line}`);
+        }
       }
     }
   }
@@ -135,6 +163,7 @@ export async function probeCommand(args: readonly string[], io: Io): Promise<num
 
 interface ProbeArgs {
   positionals: readonly string[];
+  sandbox: SandboxFlag;
   quarantine?: string;
   timeout?: number;
   force?: boolean;
@@ -145,11 +174,12 @@ interface ProbeArgs {
 function parse(args: readonly string[]): ProbeArgs {
   const a = parseArgs(args, {
     command: "probe",
-    flags: ["force", "json"],
+    flags: ["force", "json", "no-sandbox", "allow-unconfined"],
     options: ["quarantine", "timeout"],
   });
   return {
     positionals: a.positionals,
+    sandbox: sandboxFlag(a.flags, "probe"),
     quarantine: a.options.quarantine,
     timeout: positiveInteger(
       "probe",

@@ -1,6 +1,8 @@
 /**
  * `plugboard trust FILE|DIR... [--lock F] [--json]`: record plugins in the
- * lockfile, showing what changed, without running them.
+ * lockfile, showing what changed, without running them; and the publisher
+ * forms (`--publisher`, `--retire`, `--list-publishers`, in
+ * `_trust_publishers.ts`).
  *
  * @module
  */
@@ -14,32 +16,60 @@ import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { Registry, type TrustChange } from "../registry/registry.ts";
 import { parseArgs } from "./_args.ts";
 import {
-  errorData,
-  errorLines,
-  EXIT_OK,
-  EXIT_PLUGIN_ERROR,
-  type Io,
-  toJson,
-  UsageError,
-} from "./_output.ts";
+  listPublishers,
+  retirePublisherKey,
+  trustForm,
+  trustPublisherKey,
+} from "./_trust_publishers.ts";
+import { errorData, errorLines, EXIT_OK, EXIT_PLUGIN_ERROR, type Io, toJson } from "./_output.ts";
 
 /** Usage of `plugboard trust`. */
 export const TRUST_USAGE = `Usage: plugboard trust FILE|DIR... [--lock F] [--json]
+       plugboard trust --publisher KEY --for NAME@RANGE... [--name LABEL] [--lock F] [--json]
+       plugboard trust --retire KEY_ID --reason TEXT [--lock F] [--json]
+       plugboard trust --list-publishers [--lock F] [--json]
 
-Record plugins as trusted: one lockfile entry per name@version (name, version,
-ABI, interfaces with their versions and shape hashes, compiler, build id,
-SHA-256 and where the file was seen), added or updated, with what changed.
-A directory stands for its *.so files (not recursive); non-plugins found there
-are skipped. Nothing in the files is executed. The lockfile is written
-atomically, and only when every file could be read.
+Four forms, one at a time.
+
+trust FILE|DIR... pins plugins by hash: one lockfile entry per name@version
+(name, version, ABI, interfaces with their versions and shape hashes,
+compiler, build id, SHA-256 and where the file was seen), added or updated,
+with what changed. A directory stands for its *.so files (not recursive);
+non-plugins found there are skipped. Nothing in the files is executed. The
+lockfile is written only when every file could be read.
+
+trust --publisher KEY --for NAME@RANGE trusts a publisher's key: a plugin
+without an entry of its own whose name and version match a --for (a name, or
+a pattern with *, and a semver range: "greeter@^0.2", "calc-*@>=1.0",
+"greeter") is accepted when KEY signed it (plugboard sign; FILE.sig beside
+it). KEY is the key's text (plugboard-ed25519:...) or the .pub file keygen
+wrote. --for may be given several times; trusting a key again adds to what it
+is trusted for. Hash pins still win where both exist (docs/signatures.md).
+
+trust --retire KEY_ID --reason TEXT retires a key (its id, or a prefix of it
+naming one key): from then on a plugin signed only by it is refused with the
+reason. A retired key stays in the lockfile and is never trusted again.
+
+trust --list-publishers shows the trusted keys: id, name, what for, status.
+
+The lockfile is written atomically, under a lock, so concurrent runs lose
+nothing.
 
 Options:
-  --lock F   the lockfile (default: ./plugboard.lock, created if missing)
-  --json     print the changes as JSON
-  --help     show this help
+  --lock F            the lockfile (default: ./plugboard.lock, created if missing,
+                      except by --list-publishers)
+  --publisher KEY     trust this public key (text or .pub file)
+  --for NAME@RANGE    what the key is trusted for (with --publisher; repeatable)
+  --name LABEL        a name for people, e.g. acme (with --publisher)
+  --retire KEY_ID     retire this key
+  --reason TEXT       why (with --retire; kept in the lockfile)
+  --list-publishers   list the trusted keys
+  --json              print the result as JSON
+  --help              show this help
 
-Permissions: --allow-read (the files and the lockfile) and --allow-write on
-the lockfile's directory (it is replaced through a temporary file there).`;
+Permissions: --allow-read (the files, KEY and the lockfile) and --allow-write
+on the lockfile's directory (it is replaced through a temporary file there);
+--list-publishers needs --allow-read of the lockfile only.`;
 
 /**
  * Run `trust`.
@@ -49,16 +79,43 @@ the lockfile's directory (it is replaced through a temporary file there).`;
  * @returns the exit code
  */
 export function trustCommand(args: readonly string[], io: Io): number {
-  const a = parseArgs(args, { command: "trust", flags: ["json"], options: ["lock"] });
+  const a = parseArgs(args, {
+    command: "trust",
+    flags: ["json", "list-publishers"],
+    options: ["lock", "publisher", "name", "retire", "reason"],
+    lists: ["for"],
+  });
   if (a.flags.help) {
     io.out(TRUST_USAGE);
     return EXIT_OK;
   }
-  if (a.positionals.length === 0) {
-    throw new UsageError("trust needs at least one FILE or DIR", "trust");
-  }
-  const opts = { positionals: a.positionals, json: a.flags.json };
+  const form = trustForm(a);
   const lock = a.options.lock ?? DEFAULT_LOCKFILE;
+  const json = a.flags.json;
+  switch (form) {
+    case "list":
+      return listPublishers(lock, json, io);
+    case "publisher":
+      checkWritable(lock);
+      return trustPublisherKey(
+        lock,
+        {
+          key: a.options.publisher!,
+          trusts: a.lists.for,
+          name: a.options.name,
+        },
+        json,
+        io,
+      );
+    case "retire":
+      checkWritable(lock);
+      return retirePublisherKey(lock, a.options.retire!, a.options.reason!, json, io);
+  }
+  return trustFiles(a.positionals, lock, json, io);
+}
+
+function trustFiles(positionals: readonly string[], lock: string, json: boolean, io: Io): number {
+  const opts = { positionals, json };
   checkWritable(lock);
   type Scanned = PluginIdentity & { viaSymlink: boolean };
   const files: Scanned[] = [];
@@ -190,8 +247,11 @@ export function errorJson(e: PluginError): Record<string, unknown> {
 /**
  * Fail early, with the path and the flag to add, when the lockfile cannot be
  * written: its directory is missing, or Deno may not write there.
+ *
+ * @param lock the lockfile
+ * @throws {PluginError} `NOT_FOUND` or `PERMISSION_DENIED`
  */
-function checkWritable(lock: string): void {
+export function checkWritable(lock: string): void {
   const dir = dirname(resolve(lock));
   let st: Deno.FileInfo;
   try {

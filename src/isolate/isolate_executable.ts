@@ -78,7 +78,7 @@ export async function isolateExecutable(
 ): Promise<Plugin<"async">> {
   const o = resolveIsolation(options);
   const sidecar = formatOf(candidate).sidecar!;
-  const sandbox = sandboxSpec(candidate, options, path);
+  const sandbox = programSandbox(candidate.file, options.sandbox, path);
   const rpc = sidecar.rpc;
   const program = candidate.file.path;
   const sha256 = candidate.file.sha256;
@@ -148,17 +148,32 @@ export async function isolateExecutable(
  * The launcher's sandbox for a program: it may execute the program and, for
  * a script, its interpreter (and read the interpreter's installation), read
  * the program's sidecar, and what the host grants. Without new processes the
- * launcher confines itself and becomes the program (execve).
+ * launcher confines itself and becomes the program (execve). Also used to
+ * run a program's describe mode confined (`plugboard describe --run`).
+ *
+ * @example Confining a program the host starts itself
+ * ```ts ignore
+ * import { readFile } from "../file/read_file.ts";
+ *
+ * const spec = programSandbox(readFile("plugins/rpc/calc_sub.sh"), true, "calc_sub.sh");
+ * console.log(spec?.exec); // true: the launcher confines itself, then becomes the program
+ * ```
+ *
+ * @param file the program as read: its real path and bytes (for a `#!` line)
+ * @param option the host's option: `true` for the defaults, a policy, or nothing
+ * @param path the program as the caller named it, for messages
+ * @returns the spec for the launcher, or undefined when no sandbox was asked for
+ * @throws {LoadError} `SANDBOX_UNAVAILABLE` when the kernel cannot enforce it
  */
-function sandboxSpec(
-  candidate: PluginCandidate,
-  options: ExecutableOptions,
+export function programSandbox(
+  file: Pick<PluginCandidate["file"], "realPath" | "bytes">,
+  option: boolean | Sandbox | undefined,
   path: string,
 ): SandboxSpec | undefined {
-  if (options.sandbox === undefined || options.sandbox === false) return undefined;
-  const program = candidate.file.realPath;
-  const interpreter = interpreterOf(candidate.file.bytes);
-  const o: Sandbox = options.sandbox === true ? {} : options.sandbox;
+  if (option === undefined || option === false) return undefined;
+  const program = file.realPath;
+  const interpreter = interpreterOf(file.bytes);
+  const o: Sandbox = option === true ? {} : option;
   const resolved = resolveSandbox({
     ...o,
     read: [...(o.read ?? []), ...interpreter.map((i) => dirname(dirname(i)))],

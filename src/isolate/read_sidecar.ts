@@ -111,7 +111,8 @@ export function readSidecar(program: string, options: ReadSidecarOptions = {}): 
       what: `the sidecar ${JSON.stringify(path)} is invalid`,
       expected: "one JSON object in UTF-8",
       found,
-      hint: "rewrite the sidecar with `plugboard describe PROGRAM` (docs/subprocess.md)",
+      hint:
+        "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md)",
     });
   if (bytes.length > DEFAULT_MAX_LINE_BYTES) {
     throw bad(`${bytes.length} bytes (the limit is ${DEFAULT_MAX_LINE_BYTES})`);
@@ -156,7 +157,7 @@ function readFile(program: string, file: string, what: string): Uint8Array {
         found: "nothing at that path",
         hint: what === "the program"
           ? "check the path"
-          : "review the program, then write its sidecar with `plugboard describe PROGRAM`",
+          : "review the program, then write its sidecar with `plugboard describe PROGRAM --run --write`",
         cause: e,
       });
     }

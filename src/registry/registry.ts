@@ -464,7 +464,8 @@ export class Registry {
    * @param trusts what for: `NAME@RANGE` (`greeter@^0.2`, `calc-*@>=1`, `greeter`)
    * @param options a name for people
    * @returns the key's id
-   * @throws {PluginError} `USAGE` for a malformed spec, `BAD_SIGNATURE` for a malformed key
+   * @throws {PluginError} `USAGE` for a malformed spec or a retired key (a
+   *   retired key stays retired), `BAD_SIGNATURE` for a malformed key
    */
   trustPublisher(
     key: string,
@@ -474,6 +475,19 @@ export class Registry {
     const pub = publicKeyOf(key);
     for (const spec of trusts) parseTrustSpec(spec);
     const previous = this.#publishers.get(pub.id);
+    if (previous?.retired) {
+      // Trusting it again would silently revive a key retired for a reason (a leak).
+      throw new PluginError(
+        "USAGE",
+        `Cannot trust key ${pub.id}${
+          previous.name ? ` (${previous.name})` : ""
+        }: expected a key that is not retired, found one retired on ${previous.retired.time}: ${previous.retired.reason}`,
+        {
+          hint:
+            "make a new key (plugboard keygen), trust it and sign the plugins again; a key retired by mistake is removed from the lockfile by hand",
+        },
+      );
+    }
     const all = [...new Set([...(previous?.trusts ?? []), ...trusts])].sort();
     const name = options.name ?? previous?.name;
     this.#publishers.set(
@@ -579,9 +593,11 @@ export class Registry {
     }
     const signer = signers.find((p) => p.id === sig!.keyId);
     if (!signer) {
+      // A valid signature by a key nobody vouched for: the plugin is not
+      // trusted (as with a retired key), not damaged.
       return [
         err(
-          "BAD_SIGNATURE",
+          "UNTRUSTED",
           "signed by a key not trusted for it",
           `a signature by key ${sig.keyId}`,
           `trust that key for ${subject.name} (plugboard trust --publisher KEY.pub --for "${subject.name}@^${subject.version}"), or sign with a trusted key`,

@@ -149,7 +149,11 @@ Deno.test("plugboard trust writes nothing when a file fails", async (t) => {
 
 Deno.test("plugboard trust and verify refuse bad command lines with exit 2", async (t) => {
   const cases: [string, string[], string][] = [
-    ["trust without files", ["trust"], "error[USAGE]: trust needs at least one FILE or DIR"],
+    [
+      "trust without files",
+      ["trust"],
+      "error[USAGE]: trust needs FILE|DIR... to pin plugins, or --publisher, --retire or --list-publishers for publisher keys",
+    ],
     ["verify without files", ["verify"], "error[USAGE]: verify needs at least one FILE or DIR"],
     [
       "an unknown option",

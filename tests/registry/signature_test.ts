@@ -2,13 +2,14 @@
  * Publisher signatures: a lockfile that trusts a key for a name and a
  * version range accepts the plugins that key signed without pinning their
  * hashes, and refuses unsigned, foreign-signed, tampered and retired-key
- * ones with the reason. Real keys, real files.
+ * ones with the reason; a retired key is not trusted again. Real keys, real
+ * files.
  *
  * @module
  */
 
 import { assertEquals } from "../_assert.ts";
-import { inspectPlugin, LoadError, openPlugin } from "../../mod.ts";
+import { inspectPlugin, LoadError, openPlugin, PluginError } from "../../mod.ts";
 import { readLockfile, Registry } from "../../src/registry/mod.ts";
 import {
   formatSignature,
@@ -59,13 +60,16 @@ Deno.test("a publisher's key trusted for a range lets its signed builds load wit
       `no signature file ${path}.sig`,
     ]);
   });
-  await t.step("signed by another key: BAD_SIGNATURE, naming both", async () => {
-    assertEquals(await verdict(signed(plugin("greeter"), dir, "foreign.so", mallory), registry), [
-      "BAD_SIGNATURE",
-      wanted,
-      `a signature by key ${mallory.id}`,
-    ]);
-  });
+  await t.step(
+    "signed by another key: UNTRUSTED (a valid signature nobody vouched for), naming both",
+    async () => {
+      assertEquals(await verdict(signed(plugin("greeter"), dir, "foreign.so", mallory), registry), [
+        "UNTRUSTED",
+        wanted,
+        `a signature by key ${mallory.id}`,
+      ]);
+    },
+  );
   await t.step("a byte of the signed file changed: BAD_SIGNATURE", async () => {
     const path = signed(plugin("greeter"), dir, "tampered.so");
     const sig = Deno.readTextFileSync(`${path}.sig`);
@@ -133,6 +137,19 @@ Deno.test("a retired key's signatures are refused with the reason; another key t
     await verdict(signed(plugin("greeter"), dir, "resigned.so", next), Registry.fromLockfile(lock)),
     "ok",
   );
+  // A retired key stays retired: trusting it again is refused.
+  const again = (() => {
+    try {
+      Registry.edit(lock, {}, (r) => r.trustPublisher(acme.key, ["greeter"]));
+      return undefined;
+    } catch (e) {
+      return e instanceof PluginError ? [e.code, e.summary] : e;
+    }
+  })();
+  assertEquals(again, [
+    "USAGE",
+    `Cannot trust key ${acme.id} (acme): expected a key that is not retired, found one retired on 2026-11-30T00:00:00.000Z: the key leaked`,
+  ]);
   // The lockfile keeps both keys, the retired one with its reason.
   const publishers = readLockfile(lock).publishers!;
   assertEquals(publishers[acme.id].retired, {

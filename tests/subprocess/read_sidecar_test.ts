@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { LoadError } from "../../src/errors/plugin_error.ts";
-import { describeProgram, formatSidecar } from "../../src/isolate/_rpc_describe.ts";
+import { describeProgram, formatSidecar } from "../../src/isolate/describe_program.ts";
 import { openRpcConnection } from "../../src/isolate/_rpc_connection.ts";
 import { readSidecar, sidecarPath } from "../../src/isolate/read_sidecar.ts";
 import { buildGoPlugin, FIXTURES, RPC } from "./_helpers.ts";

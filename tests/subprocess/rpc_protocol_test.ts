@@ -505,7 +505,7 @@ Deno.test("parseRpcMetadata() checks a metadata object, version first", async (t
     );
     assert.equal(
       e.hint,
-      "rewrite the sidecar with `plugboard describe PROGRAM` (docs/subprocess.md describes the format)",
+      "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md describes the format)",
     );
   });
   await t.step("a one-shot plugin cannot declare buffers", () => {

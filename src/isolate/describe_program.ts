@@ -1,6 +1,6 @@
 /**
  * `PROGRAM --plugboard-describe`: ask a subprocess plugin for its metadata
- * (run only when the user asks, e.g. `plugboard describe PROGRAM`), and the
+ * (run only when the user asks, e.g. `plugboard describe PROGRAM --run`), and the
  * sidecar's text made from it.
  *
  * @module
@@ -10,7 +10,10 @@ import { LoadError } from "../errors/plugin_error.ts";
 import type { LogSink } from "../log/log_record.ts";
 import { logRecord } from "../log/log_record.ts";
 import { CrashError, describeChildExit } from "../errors/crash_error.ts";
+import { readFile } from "../file/read_file.ts";
 import { defaultLog } from "./_rpc_connection.ts";
+import { programSandbox } from "./isolate_executable.ts";
+import type { Sandbox } from "./sandbox.ts";
 import { checkProgram, ensureLauncherCached, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.ts";
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -39,6 +42,15 @@ export interface DescribeOptions {
    */
   env?: Readonly<Record<string, string>>;
   /**
+   * Confine the program with the OS sandbox before it runs, as an isolated
+   * plugin is (`true`: it may read and execute itself and its interpreter,
+   * nothing else; no network, no new processes). A sandbox the kernel cannot
+   * enforce is refused with `SANDBOX_UNAVAILABLE` unless it says
+   * `allowUnconfined`. Needs the launcher.
+   * @default false
+   */
+  sandbox?: boolean | Sandbox;
+  /**
    * Where its stderr lines go.
    * @default the host's stderr
    */
@@ -64,10 +76,11 @@ export interface Described {
  * ```
  *
  * @param path the program
- * @param options timeout, launcher, environment, log
+ * @param options timeout, launcher, sandbox, environment, log
  * @returns the metadata and the sidecar's text
- * @throws {LoadError} `BAD_METADATA`, `ABI_MISMATCH`, `PLUGIN_TIMEOUT`, or
- *   what the program's checks throw (`NOT_FOUND`, `PERMISSION_DENIED`)
+ * @throws {LoadError} `BAD_METADATA`, `ABI_MISMATCH`, `PLUGIN_TIMEOUT`,
+ *   `SANDBOX_UNAVAILABLE`, or what the program's checks throw (`NOT_FOUND`,
+ *   `PERMISSION_DENIED`, `INSECURE_PERMISSIONS` when confining)
  * @throws {CrashError} `PLUGIN_CRASHED` when a signal kills it
  */
 export async function describeProgram(
@@ -75,6 +88,11 @@ export async function describeProgram(
   options: DescribeOptions = {},
 ): Promise<Described> {
   checkProgram(path);
+  // Read once, with the plugin's rules, only when confining: the sandbox
+  // lets the program (and a script's interpreter) run, nothing else.
+  const sandbox = options.sandbox
+    ? programSandbox(readFile(path), options.sandbox, path)
+    : undefined;
   await ensureLauncherCached();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log ?? defaultLog;
@@ -85,6 +103,7 @@ export async function describeProgram(
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     stdin: "null",
     launcher: options.launcher ?? LAUNCHER_DEFAULT,
+    sandbox,
     timeoutMs,
     maxOutputBytes: DEFAULT_MAX_LINE_BYTES,
     onStderr: (line, pid) => {
@@ -152,6 +171,14 @@ export async function describeProgram(
  * The sidecar's text: the program's metadata object exactly as it printed it
  * (signatures keep their parameter names), with `"mode"` added when absent,
  * as indented JSON with a final newline.
+ *
+ * @example
+ * ```ts
+ * import { formatSidecar } from "./describe_program.ts";
+ *
+ * const text = formatSidecar({ "plugboard-rpc": 1, name: "x", version: "0.1.0", abi: "1.0" });
+ * console.log(text.split("\n")[5]); // '  "mode": "rpc",'
+ * ```
  *
  * @param value the metadata object, checked
  * @returns the text
