@@ -522,18 +522,24 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
   };
   rows.push(
     patternRow(
-      "call pattern: cached function, per call",
+      'call pattern (a): look up per call, plugin.function("add")(), per call',
+      perCall("pattern: plugboard, look up per call"),
+    ),
+  );
+  rows.push(
+    patternRow(
+      "call pattern (b): cached function, per call",
       perCall("pattern: plugboard, cached function"),
     ),
   );
   rows.push(
     patternRow(
-      "call pattern: cached handle, plugin.use(I).add(), per call",
+      "call pattern (c): cached handle, plugin.use(I).add(), per call",
       perCall("pattern: plugboard, cached handle"),
     ),
   );
   rows.push(infoRow(
-    "call pattern: open, use, call, close per call (raw: dlopen, call, close)",
+    "call pattern (d): open, use, call, close per call (raw: dlopen, call, close)",
     us(openPerCall),
     us(time("pattern: raw Deno FFI, dlopen per call")),
     "µs",
@@ -639,7 +645,7 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
 
 function isCallBench(b: BenchEntry): boolean {
   return /^call /.test(b.group ?? "") ||
-    (b.group === "patterns" && /cached/.test(b.name));
+    (b.group === "patterns" && /cached|look up/.test(b.name));
 }
 
 function minus(a: number | undefined, b: number | undefined): number | undefined {

@@ -41,6 +41,9 @@ import { scenario as crashHang } from "./scenarios/crash_hang.ts";
 import { scenario as tampering } from "./scenarios/tampering.ts";
 import { scenario as pipeline } from "./scenarios/pipeline.ts";
 import { scenario as sandbox } from "./scenarios/sandbox.ts";
+import { scenario as versions } from "./scenarios/versions.ts";
+import { scenario as reloadInFlight } from "./scenarios/reload_in_flight.ts";
+import { scenario as rollout } from "./scenarios/rollout.ts";
 
 /**
  * Every scenario, in the order of the docs page.
@@ -69,6 +72,9 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   tampering,
   pipeline,
   sandbox,
+  versions,
+  reloadInFlight,
+  rollout,
 ]);
 
 /**

@@ -52,6 +52,8 @@ export type ErrorCode =
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
   | "SANDBOX_UNAVAILABLE"
+  // host
+  | "DISABLED"
   // the command line and the build
   | "USAGE"
   | "BUILD_FAILED"

@@ -30,10 +30,12 @@ import { type Candidate, skipMessage } from "./discover.ts";
 import {
   type AnyFunction,
   closedFunction,
+  failingFunction,
   routeFunction,
   type RouteHooks,
   type Slot,
 } from "./_route.ts";
+import { disabledCallError, disabledError } from "./_rollout.ts";
 import { type InterfaceRef, isNodelete, provides } from "./_select.ts";
 
 export { asPluginError, skipMessage };
@@ -87,6 +89,8 @@ export interface HostContext {
   log(level: LogLevel, event: string, message: string, fields?: Partial<LogRecord>): void;
   /** Keep track of a replaced build being closed in the background. */
   retire(closing: Promise<unknown>): void;
+  /** Whether the rollout rules enable a plugin name. */
+  enabled(name: string): boolean;
 }
 
 /** What the checks before a load found. */
@@ -101,6 +105,14 @@ interface Checked {
 interface Route {
   fns: Record<string, AnyFunction>;
   slots: Map<string, Slot>;
+  /** The functions return Promises whatever their signatures say (another process). */
+  async: boolean;
+}
+
+/** The calls running on one build, and who waits for them to return. */
+interface BuildCalls {
+  calls: number;
+  drained: (() => void)[];
 }
 
 /** What {@linkcode PluginEntry.replace} did, with the error of a refused or failed build. */
@@ -173,8 +185,8 @@ function checkedOf(candidate: PluginCandidate, ctx: HostContext): Checked {
 async function openChecked(
   path: string,
   ctx: HostContext,
+  candidate: PluginCandidate = precheck(path, ctx),
 ): Promise<{ plugin: Handle; checked: Checked }> {
-  const candidate = precheck(path, ctx);
   const options = ctx.loadOptions;
   const plugin = isolationOf(candidate, ctx) === "process"
     ? await openCandidate(candidate, {
@@ -216,6 +228,8 @@ export class PluginEntry {
   #routes = new Map<InterfaceSpec, Route>();
   #inflight = 0;
   #drained: (() => void)[] = [];
+  #builds = new Map<Handle, BuildCalls>();
+  #enabled: boolean;
   #op: Promise<unknown> = Promise.resolve();
   #closedWhy = "the plugin is closed";
   #hooks: RouteHooks;
@@ -233,6 +247,7 @@ export class PluginEntry {
     this.plugin = plugin;
     this.state = plugin ? "loaded" : "lazy";
     this.#ctx = ctx;
+    this.#enabled = ctx.enabled(checked.metadata.name);
     this.#hooks = {
       track: (p) => this.#track(p),
       ...(ctx.logCalls
@@ -242,34 +257,28 @@ export class PluginEntry {
   }
 
   /**
-   * Load a candidate now (eager mode).
+   * Take a new candidate: check it (nothing of the file runs), then load it
+   * now when the host is eager and the plugin's name is enabled, else leave
+   * it to be loaded on first use (lazy mode, or disabled by configuration).
    *
    * @param c the file
    * @param ctx the host
-   * @returns the loaded entry
-   * @throws {PluginError} when it cannot be loaded
+   * @param eager whether the host loads plugins at discovery
+   * @returns the entry
+   * @throws {PluginError} when a check, the load or the init fails
    */
-  static async open(c: Candidate, ctx: HostContext): Promise<PluginEntry> {
+  static async take(c: Candidate, ctx: HostContext, eager: boolean): Promise<PluginEntry> {
     const t0 = performance.now();
-    const { plugin, checked } = await openChecked(c.path, ctx);
+    const candidate = precheck(c.path, ctx);
+    if (!eager || !ctx.enabled(candidate.metadata.name)) {
+      const entry = new PluginEntry(c, ctx, checkedOf(candidate, ctx));
+      entry.#announce = () => entry.#logDeferred();
+      return entry;
+    }
+    const { plugin, checked } = await openChecked(c.path, ctx, candidate);
     const entry = new PluginEntry(c, ctx, checked, plugin);
     const ms = performance.now() - t0;
     entry.#announce = () => entry.#logLoad(ms, "eager");
-    return entry;
-  }
-
-  /**
-   * Check a candidate without loading it (lazy mode).
-   *
-   * @param c the file
-   * @param ctx the host
-   * @returns the entry, to be loaded on first use
-   * @throws {PluginError} when a check fails
-   */
-  static check(c: Candidate, ctx: HostContext): PluginEntry {
-    const entry = new PluginEntry(c, ctx, checkedOf(precheck(c.path, ctx), ctx));
-    entry.#announce = () =>
-      ctx.log("debug", "defer", `checked ${entry.#label()}; it loads on first use`, entry.fields());
     return entry;
   }
 
@@ -291,6 +300,33 @@ export class PluginEntry {
     };
   }
 
+  /** Whether the rollout rules enable the plugin's name. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  /**
+   * Follow the rollout rules after they changed: a plugin disabled now
+   * makes every function it handed out fail with `DISABLED` (calls already
+   * running finish); one enabled again routes them to its current build.
+   *
+   * @returns whether the plugin is enabled now
+   */
+  applyRollout(): boolean {
+    const enabled = this.#ctx.enabled(this.metadata.name);
+    if (enabled === this.#enabled) return enabled;
+    this.#enabled = enabled;
+    if (this.state === "closed") return enabled;
+    for (const [spec, route] of this.#routes) {
+      // A route exists only once the plugin was loaded; a reload keeps it loaded.
+      const current = enabled && this.plugin ? useHandle(this.plugin, spec) : undefined;
+      for (const [name, slot] of route.slots) {
+        slot.fn = current ? current[name] : this.#disabledFunction(spec, name, route.async);
+      }
+    }
+    return enabled;
+  }
+
   /**
    * Whether the plugin provides an interface.
    *
@@ -307,6 +343,9 @@ export class PluginEntry {
    * @returns the current handle
    */
   ensureLoaded(): Promise<Handle> {
+    if (this.state !== "closed" && !this.#enabled) {
+      return Promise.reject(disabledError(this.metadata.name, this.path));
+    }
     if (this.state === "loaded") return Promise.resolve(this.plugin!);
     if (this.state === "failed") return Promise.reject(this.error);
     if (this.state === "closed") return Promise.reject(this.#closedError("load"));
@@ -323,6 +362,9 @@ export class PluginEntry {
    * @returns functions that always call the current build
    */
   async use<const F extends SignatureRecord>(spec: InterfaceSpec<F>): Promise<FunctionsOf<F>> {
+    if (this.state !== "closed" && !this.#enabled) {
+      throw disabledError(this.metadata.name, this.path);
+    }
     const route = this.#routes.get(spec);
     if (route && this.state === "loaded") return route.fns as FunctionsOf<F>;
     if (this.state !== "closed") checkInterface(this.metadata, spec, this.path);
@@ -337,6 +379,9 @@ export class PluginEntry {
    * @returns functions that always call the current build
    */
   useLoaded<const F extends SignatureRecord>(spec: InterfaceSpec<F>): FunctionsOf<F> {
+    if (this.state !== "closed" && !this.#enabled) {
+      throw disabledError(this.metadata.name, this.path);
+    }
     if (this.state !== "loaded") {
       if (this.state === "failed") throw this.error;
       if (this.state === "closed") throw this.#closedError("use");
@@ -471,6 +516,24 @@ export class PluginEntry {
     this.error = undefined;
   }
 
+  #logDeferred(): void {
+    if (this.#enabled) {
+      this.#ctx.log(
+        "debug",
+        "defer",
+        `checked ${this.#label()}; it loads on first use`,
+        this.fields(),
+      );
+    } else {
+      this.#ctx.log(
+        "info",
+        "rollout",
+        `${this.#label()} is disabled by configuration: checked, not loaded`,
+        this.fields(),
+      );
+    }
+  }
+
   #logLoad(durationMs: number, how: "eager" | "lazy"): void {
     const fields = {
       ...this.fields(),
@@ -498,23 +561,50 @@ export class PluginEntry {
     const existing = this.#routes.get(spec);
     if (existing) return existing.fns as FunctionsOf<F>;
     const current = useHandle(this.plugin!, spec);
+    const async = this.plugin!.calls === "async";
     const fns: Record<string, AnyFunction> = {};
     const slots = new Map<string, Slot>();
     for (const [name, sig] of spec.signatures) {
-      const slot: Slot = { fn: current[name] };
+      // Disabled while its load was awaited: the functions refuse until it is enabled.
+      const slot: Slot = {
+        fn: this.#enabled ? current[name] : this.#disabledFunction(spec, name, async),
+      };
       slots.set(name, slot);
-      fns[name] = routeFunction(sig, slot, this.#hooks, {
-        async: this.plugin!.calls === "async",
-      });
+      fns[name] = routeFunction(sig, slot, this.#hooks, { async });
     }
-    const route: Route = { fns: Object.freeze(fns), slots };
+    const route: Route = { fns: Object.freeze(fns), slots, async };
     this.#routes.set(spec, route);
     return route.fns as FunctionsOf<F>;
   }
 
+  #disabledFunction(spec: InterfaceSpec, name: string, async: boolean): AnyFunction {
+    return failingFunction(
+      spec.signatures.get(name)!,
+      () => disabledCallError(this.metadata.name, this.path, name),
+      { async },
+    );
+  }
+
+  /**
+   * Count a call until it settles, for the entry and for the build it went
+   * to: a routed function calls `track` in the same turn as the slot's
+   * function, and a reload switches the slots and the current build in one
+   * turn, so the current build is the one that took the call.
+   */
   #track(p: Promise<unknown>): Promise<unknown> {
     this.#inflight++;
+    const build = this.plugin;
+    let calls: BuildCalls | undefined;
+    if (build) {
+      calls = this.#builds.get(build);
+      if (!calls) this.#builds.set(build, calls = { calls: 0, drained: [] });
+      calls.calls++;
+    }
     return p.finally(() => {
+      if (build && calls && --calls.calls === 0) {
+        this.#builds.delete(build);
+        for (const w of calls.drained) w();
+      }
       if (--this.#inflight === 0) {
         const waiters = this.#drained;
         this.#drained = [];
@@ -557,6 +647,7 @@ export class PluginEntry {
     this.isolation = checked.isolation;
     this.state = "lazy";
     this.error = undefined;
+    this.applyRollout();
     if (same) return { outcome: "unchanged" };
     this.#ctx.log(
       "info",
@@ -627,9 +718,12 @@ export class PluginEntry {
       await next.plugin.close();
       return { outcome: "unchanged" };
     }
-    // The switch: from here on every routed call goes to the new build.
-    for (const [route, fns] of bound) {
-      for (const [name, slot] of route.slots) slot.fn = fns[name];
+    // The switch: from here on every routed call goes to the new build
+    // (unless the plugin is disabled: its functions keep refusing).
+    if (this.#enabled) {
+      for (const [route, fns] of bound) {
+        for (const [name, slot] of route.slots) slot.fn = fns[name];
+      }
     }
     const from = `${this.#label()}${
       this.metadata.buildId ? ` (build ${this.metadata.buildId})` : ""
@@ -650,8 +744,20 @@ export class PluginEntry {
         generation: this.generation,
       },
     );
-    this.#ctx.retire(this.#closePlugin(old, "replaced by a new build"));
+    // Calls still running on the old build finish there before it closes:
+    // an isolated build's close would kill a call that outlives its grace period.
+    this.#ctx.retire(
+      this.#buildDrained(old).then(() => this.#closePlugin(old, "replaced by a new build")),
+    );
+    this.applyRollout();
     return { outcome: "reloaded" };
+  }
+
+  /** Resolves once no tracked call is running on a build. */
+  #buildDrained(build: Handle): Promise<void> {
+    const calls = this.#builds.get(build);
+    if (!calls) return Promise.resolve();
+    return new Promise((resolve) => calls.drained.push(resolve));
   }
 
   async #closePlugin(plugin: Handle, reason: string): Promise<CloseResult> {

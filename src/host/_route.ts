@@ -89,13 +89,30 @@ export function routeFunction(
  * @returns the function
  */
 export function closedFunction(sig: Signature, path: string, why: string): AnyFunction {
-  const error = () =>
+  return failingFunction(sig, () =>
     new CallError("CLOSED", path, sig.name, why, {
       hint:
         "ask the host for the plugin again; functions of a closed or removed plugin cannot be called",
-    });
+    }));
+}
+
+/**
+ * A function that fails every call with a fresh error: by rejecting the
+ * Promise it returns when the function returns Promises (a `nonblocking`
+ * signature, or `async` for a plugin in another process), else by throwing.
+ *
+ * @param sig the function's signature
+ * @param error makes the error of one call
+ * @param options `async`: the function returns Promises whatever its signature says
+ * @returns the function
+ */
+export function failingFunction(
+  sig: Signature,
+  error: () => Error,
+  options: { async?: boolean } = {},
+): AnyFunction {
   // A function that returns a promise reports by rejecting it, never by throwing.
-  return sig.nonblocking ? () => Promise.reject(error()) : () => {
+  return sig.nonblocking || options.async ? () => Promise.reject(error()) : () => {
     throw error();
   };
 }

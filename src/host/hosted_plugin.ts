@@ -108,6 +108,15 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
     return this.#entry.error;
   }
 
+  /**
+   * Whether the host's rollout rules enable this plugin's name. A disabled
+   * plugin stays in place (and loaded, if it was) but `use()`, `load()` and
+   * its functions fail with `DISABLED`; see {@linkcode PluginHost.setRollout}.
+   */
+  get enabled(): boolean {
+    return this.#entry.enabled;
+  }
+
   /** How many times the host reloaded a new build of the file. */
   get generation(): number {
     return this.#entry.generation;
@@ -176,6 +185,7 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
    * @param spec the interface
    * @returns its routed functions
    * @throws {LoadError} when the plugin does not provide the interface, or its load fails
+   * @throws {PluginError} `DISABLED` when the host's rollout rules disable it
    * @throws {CallError} `CLOSED` when the plugin was removed or the host closed
    */
   use<const F extends SignatureRecord>(spec: InterfaceSpec<F>): Promise<HostedFunctions<I, F>> {
@@ -195,7 +205,8 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
    *
    * @param spec the interface
    * @returns its routed functions
-   * @throws {PluginError} `USAGE` when the plugin is lazy and not loaded yet
+   * @throws {PluginError} `USAGE` when the plugin is lazy and not loaded yet, `DISABLED` when
+   *   the host's rollout rules disable it
    */
   useLoaded<const F extends SignatureRecord>(spec: InterfaceSpec<F>): HostedFunctions<I, F> {
     return this.#entry.useLoaded(spec) as HostedFunctions<I, F>;
@@ -211,6 +222,7 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
    *
    * @returns when loaded
    * @throws {LoadError} when the load fails (the plugin is then `failed`)
+   * @throws {PluginError} `DISABLED` when the host's rollout rules disable it
    */
   async load(): Promise<void> {
     await this.#entry.ensureLoaded();

@@ -44,6 +44,9 @@ export {
   PluginHost,
   type PluginHostOptions,
   type RefreshSummary,
+  type Rollout,
+  type RolloutRule,
+  type SelectOptions,
   type SkippedPlugin,
 } from "./plugin_host.ts";
 export {

@@ -52,11 +52,25 @@ import {
   skipMessage,
 } from "./_entry.ts";
 import { isForOtherInterfaces } from "../check/check_plugin.ts";
+import { parseSemVer, type SemVer } from "../abi/semver.ts";
+import type { PluginMetadata } from "../abi/read_metadata.ts";
 import { interfaceRef } from "./_select.ts";
+import {
+  admits,
+  type CheckedRule,
+  checkRule,
+  disabledError,
+  parsePluginSpec,
+  pick,
+  type PluginSpec,
+  type Rollout,
+  type RolloutRule,
+  RoundRobin,
+} from "./_rollout.ts";
 import { HostedPlugin } from "./hosted_plugin.ts";
 import { HostWatcher, type WatchOptions } from "./host_watcher.ts";
 
-export type { HostLoadOptions };
+export type { HostLoadOptions, Rollout, RolloutRule };
 
 /** When a host loads its plugins. */
 export type HostMode = "eager" | "lazy";
@@ -110,6 +124,26 @@ export interface PluginHostOptions<I extends HostIsolation = "none"> {
    * @default {}
    */
   loadOptions?: HostLoadOptions<I>;
+  /**
+   * Feature flags and A/B rollout by plugin name: `{ enabled: false }`
+   * disables a plugin without removing its file (it is not loaded, and asking
+   * for it throws `DISABLED`); `weights` shares
+   * {@linkcode PluginHost.select} between versions by semver range.
+   * {@linkcode PluginHost.setRollout} changes a rule at run time.
+   * @default {} (every plugin enabled; selection picks the highest version)
+   */
+  rollout?: Rollout;
+}
+
+/** Options of {@linkcode PluginHost.select}. */
+export interface SelectOptions {
+  /**
+   * Who the selection is for (a user id, a tenant, a request's session):
+   * with rollout weights, the same key always gets the same version while
+   * the rule and the hosted versions stay the same.
+   * @default undefined (unkeyed selections take the weighted ranges in smooth round robin)
+   */
+  key?: string;
 }
 
 /** A file the host did not load, and why. */
@@ -138,6 +172,8 @@ export interface DiscoverySummary {
   loaded: number;
   /** Plugins checked and waiting for their first use (lazy mode). */
   deferred: number;
+  /** Plugins disabled by the rollout rules (counted neither as loaded nor as deferred). */
+  disabled: number;
   /** Files that could not be loaded, in discovery order. */
   skipped: SkippedPlugin[];
 }
@@ -192,14 +228,22 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
   #retiring = new Set<Promise<unknown>>();
   #watchers = new Set<HostWatcher>();
   #closing: Promise<HostCloseResult> | undefined;
+  #order: Slot[] | undefined;
+  #specs = new Map<string, PluginSpec>();
+  #rules = new Map<string, CheckedRule>();
+  #roundRobins = new Map<string, RoundRobin>();
 
   /**
    * Make a host; nothing is read until {@linkcode PluginHost.discover}.
    *
-   * @param options search paths, mode, interfaces, log and load options
+   * @param options search paths, mode, interfaces, log, load options and rollout rules
    * @throws {PluginError} `PERMISSION_DENIED` when `PLUGBOARD_PATH` cannot be read
+   * @throws {PluginError} `USAGE` when a rollout rule is malformed
    */
   constructor(options: PluginHostOptions<I> = {}) {
+    for (const [name, rule] of Object.entries(options.rollout ?? {})) {
+      this.#rules.set(name, checkRule(name, rule));
+    }
     this.#paths = searchPaths(options.paths ?? [], options.env ?? true);
     this.#mode = options.mode ?? "eager";
     const sink = options.log;
@@ -222,6 +266,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
         const p = closing.catch(() => {}).finally(() => this.#retiring.delete(p));
         this.#retiring.add(p);
       },
+      enabled: (name: string) => this.#rules.get(name)?.enabled ?? true,
     };
   }
 
@@ -259,8 +304,10 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
     const skipped: SkippedPlugin[] = [];
     let loaded = 0;
     let deferred = 0;
+    let disabled = 0;
     for (const slot of entries) {
       if (slot.kind === "skipped") skipped.push(slot.skip);
+      else if (!slot.entry.enabled && slot.entry.state !== "closed") disabled++;
       else if (slot.entry.state === "loaded") loaded++;
       else if (slot.entry.state === "lazy") deferred++;
       else if (slot.entry.state === "failed" && slot.entry.error) {
@@ -273,10 +320,12 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
       found: entries.length,
       loaded,
       deferred,
+      disabled,
       skipped,
     };
     const parts = [`${loaded} loaded`];
     if (this.#mode === "lazy") parts.push(`${deferred} deferred to first use`);
+    if (disabled > 0) parts.push(`${disabled} disabled by configuration`);
     const others = skipped.filter((s) => s.forOtherInterfaces).length;
     parts.push(`${skipped.length} skipped${others ? ` (${others} for other interfaces)` : ""}`);
     this.#ctx.log(
@@ -287,7 +336,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
       } in ${this.#paths.length} search path${this.#paths.length === 1 ? "" : "s"}: ${
         parts.join(", ")
       }`,
-      { found: summary.found, loaded, deferred, skipped: skipped.length },
+      { found: summary.found, loaded, deferred, disabled, skipped: skipped.length },
     );
     return summary;
   }
@@ -313,7 +362,8 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
 
   /**
    * The hosted plugins, in discovery order: all of them, or those that
-   * provide an interface. Failed and closed ones are left out.
+   * provide an interface. Failed and closed ones are left out, and so are
+   * those the rollout rules disable.
    *
    * @example Plugins of one interface
    * ```ts ignore
@@ -331,10 +381,148 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
       if (slot.kind !== "hosted") continue;
       const state = slot.entry.state;
       if (state !== "loaded" && state !== "lazy") continue;
+      if (!slot.entry.enabled) continue;
       if (want && !slot.entry.provides(want)) continue;
       out.push(slot.plugin as HostedPlugin<I>);
     }
     return out;
+  }
+
+  /**
+   * One hosted plugin by name and semver range (`"greeter@^0.2"`, or
+   * `"greeter"` for any release), following the rollout rules: a disabled
+   * name throws `DISABLED`; with `weights`, a weighted range is picked among
+   * those that admit a hosted version in the asked range (by the hash of
+   * `key`, or without one in smooth round robin), then the highest version
+   * in it; without weights, the highest version in the range. Versions of
+   * the same name in different files are told apart by their metadata
+   * version; two files with the same version go by discovery order. Lazy
+   * plugins are returned unloaded: `use()` loads them.
+   *
+   * @example Two versions side by side, picked by range
+   * ```ts ignore
+   * const v1 = await host.select("greeter@^0.1").use(Greeter);
+   * const v2 = await host.select("greeter@^0.2").use(Greeter);
+   * console.log(v1.greet("Ada"), v2.greet("Ada")); // Hello, Ada  Hi, Ada!
+   * ```
+   *
+   * @example Ten percent of users on the new version, each user always on the same one
+   * ```ts ignore
+   * const host = new PluginHost({
+   *   paths: ["plugins"],
+   *   rollout: { greeter: { weights: { "^0.1": 90, "^0.2": 10 } } },
+   * });
+   * await host.discover();
+   * const plugin = host.select("greeter", { key: user.id });
+   * const { greet } = await plugin.use(Greeter);
+   * ```
+   *
+   * @param spec `NAME@RANGE` or `NAME`
+   * @param options the caller's key, for sticky weighted selection
+   * @returns the plugin picked
+   * @throws {PluginError} `USAGE` when the spec is malformed; `DISABLED`
+   *   when the rules disable the name; `NOT_FOUND` when no plugin has the
+   *   name; `VERSION_MISMATCH` when none of its versions is in the range
+   * @throws {CallError} `CLOSED` when the host is closed
+   */
+  select(spec: string, options: SelectOptions = {}): HostedPlugin<I> {
+    this.#assertOpen("select");
+    let parsed = this.#specs.get(spec);
+    if (!parsed) {
+      parsed = parsePluginSpec(spec);
+      // Specs are mostly literals; a program that builds them from data must not grow this forever.
+      if (this.#specs.size >= 256) this.#specs.clear();
+      this.#specs.set(spec, parsed);
+    }
+    const { name, rangeText, range } = parsed;
+    const rule = this.#rules.get(name);
+    if (rule && !rule.enabled) throw disabledError(name);
+    const named: HostedPlugin<I>[] = [];
+    const choices = [];
+    for (const slot of this.#ordered()) {
+      if (slot.kind !== "hosted" || slot.entry.metadata.name !== name) continue;
+      const state = slot.entry.state;
+      if (state !== "loaded" && state !== "lazy") continue;
+      named.push(slot.plugin as HostedPlugin<I>);
+      const version = semverOf(slot.entry.metadata);
+      if (version && admits(range, version)) {
+        choices.push({ item: slot.plugin as HostedPlugin<I>, version });
+      }
+    }
+    if (named.length === 0) {
+      throw new PluginError(
+        "NOT_FOUND",
+        `Cannot select plugin ${JSON.stringify(spec)}: expected a hosted plugin named ${
+          JSON.stringify(name)
+        }, found none`,
+        {
+          hint:
+            "check the name (the one PLUGBOARD_PLUGIN declares) and the host's search paths; discover() must have run",
+        },
+      );
+    }
+    if (choices.length === 0) {
+      throw new PluginError(
+        "VERSION_MISMATCH",
+        `Cannot select plugin ${JSON.stringify(spec)}: expected a version in ${rangeText}, found ${
+          named.map((p) => p.version).join(", ")
+        }`,
+        { hint: `ask for a range one of them is in, or add a build of ${name} in ${rangeText}` },
+      );
+    }
+    let rr = this.#roundRobins.get(name);
+    if (!rr) this.#roundRobins.set(name, rr = new RoundRobin());
+    return pick(name, choices, rule, options.key, rr);
+  }
+
+  /** The rollout rules in force, by plugin name. */
+  get rollout(): Rollout {
+    return Object.freeze(Object.fromEntries([...this.#rules].map(([n, r]) => [n, r.rule])));
+  }
+
+  /**
+   * Replace the rollout rule of a plugin name at run time, or remove it
+   * (`undefined`: enabled, highest version). Disabling takes effect at once:
+   * every function the plugin handed out fails with `DISABLED` (calls already
+   * running finish), and it stays loaded, so enabling it again is immediate.
+   * A plugin disabled before it was loaded loads on its first `use()` once
+   * enabled. New weights restart the round robin of unkeyed selections.
+   *
+   * @example Turning a plugin off and on
+   * ```ts ignore
+   * host.setRollout("greeter", { enabled: false }); // greet() now throws DISABLED
+   * host.setRollout("greeter", undefined); // enabled again
+   * ```
+   *
+   * @example Moving a quarter of users to 0.2
+   * ```ts ignore
+   * host.setRollout("greeter", { weights: { "^0.1": 75, "^0.2": 25 } });
+   * ```
+   *
+   * @param name the plugin name (its metadata name)
+   * @param rule the new rule, or `undefined` to remove it
+   * @throws {PluginError} `USAGE` when the rule is malformed
+   * @throws {CallError} `CLOSED` when the host is closed
+   */
+  setRollout(name: string, rule: RolloutRule | undefined): void {
+    this.#assertOpen("setRollout");
+    const checked = rule === undefined ? undefined : checkRule(name, rule);
+    if (checked) this.#rules.set(name, checked);
+    else this.#rules.delete(name);
+    this.#roundRobins.delete(name);
+    for (const slot of this.#slots.values()) {
+      if (slot.kind === "hosted" && slot.entry.metadata.name === name) slot.entry.applyRollout();
+    }
+    const enabled = checked?.enabled ?? true;
+    const weights = checked?.weights?.map((w) => `${w.text} ${w.weight}`).join(", ");
+    this.#ctx.log(
+      "info",
+      "rollout",
+      `${name}: ${enabled ? "enabled" : "disabled by configuration"}${
+        weights ? `, weights ${weights}` : ""
+      }`,
+      { plugin: name },
+    );
   }
 
   /**
@@ -480,7 +668,8 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
   }
 
   #ordered(): Slot[] {
-    return [...this.#slots.entries()]
+    // Cached: select() walks it on every request.
+    return this.#order ??= [...this.#slots.entries()]
       .sort(([pa, a], [pb, b]) =>
         a.name < b.name ? -1 : a.name > b.name ? 1 : pa < pb ? -1 : pa > pb ? 1 : 0
       )
@@ -506,6 +695,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
     for (const [path, slot] of [...this.#slots]) {
       if (present.has(path)) continue;
       this.#slots.delete(path);
+      this.#order = undefined;
       if (slot.kind !== "hosted") continue;
       out.removed.push(path);
       const label = `${slot.entry.metadata.name} ${slot.entry.metadata.version}`;
@@ -555,9 +745,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
           hint: "remove one of the search paths, or the symlink",
         });
       }
-      const entry = this.#mode === "eager"
-        ? await PluginEntry.open(c, this.#ctx)
-        : PluginEntry.check(c, this.#ctx);
+      const entry = await PluginEntry.take(c, this.#ctx, this.#mode === "eager");
       slot = { kind: "hosted", entry, plugin: new HostedPlugin(entry), name: c.name };
     } catch (e) {
       const err = asPluginError(e, c.path);
@@ -572,6 +760,7 @@ export class PluginHost<I extends HostIsolation = "none"> implements Disposable,
       slot = { kind: "skipped", stamp: c.stamp, skip, name: c.name };
     }
     this.#slots.set(c.path, slot);
+    this.#order = undefined;
     if (slot.kind === "hosted") slot.entry.announce();
     return slot;
   }
@@ -585,6 +774,15 @@ function skipOf(err: PluginError, path: string): SkippedPlugin {
     ...(err.hint ? { hint: err.hint } : {}),
     ...(isForOtherInterfaces(err) ? { forOtherInterfaces: true } : {}),
   };
+}
+
+const semvers = new WeakMap<PluginMetadata, SemVer | null>();
+
+/** A build's version, parsed once per metadata object (a reload brings a new one). */
+function semverOf(meta: PluginMetadata): SemVer | undefined {
+  let v = semvers.get(meta);
+  if (v === undefined) semvers.set(meta, v = parseSemVer(meta.version) ?? null);
+  return v ?? undefined;
 }
 
 function dropUndefined(fields: Partial<LogRecord>): Partial<LogRecord> {

@@ -281,7 +281,7 @@ Deno.bench({
   },
 });
 
-// ---------------------------------------------------------------- call patterns (cached)
+// ------------------------------------ call patterns: (a) look up per call, (b) cached function, (c) cached handle
 
 const handle = openPluginSync(NOOP, { interfaces: [Bench] });
 Deno.bench({
@@ -304,6 +304,17 @@ Deno.bench({
     let s = 0;
     b.start();
     for (let i = 0; i < CALLS; i++) s = add(s, i) | 0;
+    b.end();
+    consume(s);
+  },
+});
+Deno.bench({
+  name: "pattern: plugboard, look up per call",
+  group: "patterns",
+  fn(b) {
+    let s = 0;
+    b.start();
+    for (let i = 0; i < CALLS; i++) s = (handle.function("add")(s, i) as number) | 0;
     b.end();
     consume(s);
   },
@@ -582,7 +593,7 @@ Deno.bench({
 });
 
 // Where an open's time goes, stage by stage (noop.so).
-// ---------------------------------------------------------------- call patterns (open per call)
+// ---------------------------------------------------- call patterns: (d) open, call, close per call
 
 Deno.bench({
   name: "pattern: raw Deno FFI, dlopen per call",

@@ -26,6 +26,7 @@ Deno.test("PluginHost discovers plugins by file name, then path", async () => {
     found: 4,
     loaded: 4,
     deferred: 0,
+    disabled: 0,
     skipped: [],
   });
   assert.deepEqual(host.plugins().map((p) => p.path), [

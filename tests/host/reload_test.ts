@@ -197,6 +197,53 @@ Deno.test("PluginHost lets calls in flight on the old build finish there", async
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test('PluginHost with isolation "process" closes a replaced build only after its calls return', async () => {
+  const dir = await tempDir();
+  const [gen1, gen2] = await builds(dir, "host-reload-iso", 2);
+  const plugins = join(dir, "plugins");
+  await Deno.mkdir(plugins);
+  const target = join(plugins, "gen.so");
+  const gate = join(dir, "gate");
+  await deploy(gen1, target);
+  const rec = recorder();
+  await using host = new PluginHost({
+    paths: [plugins],
+    env: false,
+    log: rec.sink,
+    // A call that outlives the grace period of close() would be killed if
+    // the host closed the old build before its calls returned.
+    loadOptions: { isolation: "process", closeGraceMs: 100 },
+  });
+  await host.discover();
+  const fns = await host.plugins(Gen)[0].use(Gen);
+  assert.equal(await fns.generation(), 1);
+  const order: string[] = [];
+  const waiting = fns.generation_wait(gate).then((g) => {
+    order.push(`waiting call returned ${g}`);
+    return g;
+  });
+  await deploy(gen2, target);
+  assert.deepEqual((await host.refresh()).reloaded, [target]);
+  order.push(`new call returned ${await fns.generation()}`);
+  await new Promise((r) => setTimeout(r, 400));
+  const closedOld = () =>
+    rec.events("close").some((r) => r.version === "1.0.1" && r.unloaded !== undefined);
+  assert.equal(closedOld(), false, "the old build stays open while a call runs on it");
+  await Deno.writeTextFile(gate, "");
+  assert.equal(await waiting, 1);
+  await host.settled();
+  assert.equal(closedOld(), true, "the old build was closed");
+  order.push("old build closed");
+  assert.deepEqual(order, ["new call returned 2", "waiting call returned 1", "old build closed"]);
+  const close = rec.events("close").find((r) => r.version === "1.0.1" && r.unloaded !== undefined)!;
+  assert.equal(
+    close.message,
+    "closed host-reload-iso 1.0.1 (replaced by a new build, child processes stopped)",
+  );
+  await host.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("PluginHost.watch() notices added, replaced and removed plugin files", async (t) => {
   const dir = await tempDir();
   const name = "host-reload-d";

@@ -49,13 +49,16 @@ Deno.test("openPlugin(), PluginHost and inspect refuse a note that runs into an 
     },
     { label: "PluginHost.discover", op: "discover", args: { craft }, expect: REFUSED },
   ]);
-  await t.step("inspect says why, with the pipeline's verdict (the file is read, never run)", () => {
-    assertEquals(inspect.outcome, "BAD_METADATA", describe(inspect));
-    assertMatch(
-      inspect.detail ?? "",
-      /: the plugboard note at file offset \d+ is not loaded with the library: expected every plugboard note inside a readable segment mapped from the file \(PT_LOAD\), found a \d+-byte note at address 0x[0-9a-f]+ that runs past the segment that maps its start$/,
-    );
-  });
+  await t.step(
+    "inspect says why, with the pipeline's verdict (the file is read, never run)",
+    () => {
+      assertEquals(inspect.outcome, "BAD_METADATA", describe(inspect));
+      assertMatch(
+        inspect.detail ?? "",
+        /: the plugboard note at file offset \d+ is not loaded with the library: expected every plugboard note inside a readable segment mapped from the file \(PT_LOAD\), found a \d+-byte note at address 0x[0-9a-f]+ that runs past the segment that maps its start$/,
+      );
+    },
+  );
   await t.step("Deno.dlopen and greet work: the file is a working library", () => {
     assertEquals([raw.outcome, raw.detail], ["ok", "Hello, raw"], describe(raw));
   });
