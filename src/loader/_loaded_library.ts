@@ -547,7 +547,7 @@ function changedSince(file: ReadFile): { special: boolean; found: string } | und
     };
   }
   if (now.dev !== then.dev || now.ino !== then.ino) {
-    return { special: false, found: `another file (inode ${now.ino}, was ${then.ino})` };
+    return { special: false, found: `another file (inode ${now.ino})` };
   }
   if (now.size !== then.size || now.mtimeMs !== then.mtimeMs || now.ctimeMs !== then.ctimeMs) {
     return { special: false, found: "the same file, modified" };

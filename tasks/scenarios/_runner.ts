@@ -236,6 +236,9 @@ export const COMMON_NORMALIZERS: readonly Normalizer[] = Object.freeze([
   [/\b\d+(?:\.\d+)?x\b/g, "<n>x"],
   [/\b0x[0-9a-f]{6,16}\b/g, "0x<addr>"],
   [/\bpid \d+/g, "pid <n>"],
+  // Inodes and devices of temporary files.
+  [/\binode \d+/g, "inode <n>"],
+  [/\bdevice [0-9a-f]+:[0-9a-f]+/g, "device <dev>"],
 ]);
 
 /**

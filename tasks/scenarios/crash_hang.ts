@@ -18,7 +18,7 @@ export const scenario = defineScenario(import.meta.url, {
     "host: it calls `ok(1)`, then `crash(1)`, then would print `the host survived`. " +
     "`crash_call` dereferences NULL, `abort_call` calls `abort()`, `exit_call` calls `_exit(3)`, " +
     "`stderr_crash` writes two lines to stderr and dereferences NULL, `hang_call` never returns " +
-    "(the grandchild is killed after 2 s), and `crash_ctor` dies in its ELF constructor while " +
+    "(the grandchild is killed after 6 s), and `crash_ctor` dies in its ELF constructor while " +
     'being opened. No grandchild survives. Then the same plugins with `isolation: "process"` ' +
     "(and `restart: true`, `timeoutMs: 1000`) in this process: every crash and the hang arrive " +
     "as typed errors, a fresh child answers the next call, and this host prints that it survived.",
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   for (const line of inProcessProgram("NAME").split("\n")) say(`  ${line}`);
   const runs = await Promise.all([
     ...CALLERS.map((name) =>
-      runDeno(inProcessProgram(name), { timeoutMs: name === "hang_call" ? 2000 : 30_000 })
+      runDeno(inProcessProgram(name), { timeoutMs: name === "hang_call" ? 6000 : 30_000 })
     ),
     runDeno(CTOR_PROGRAM),
   ]);

@@ -33,8 +33,8 @@ export const scenario = defineScenario(import.meta.url, {
     "0.1.0 (one whose constructor prints `evil constructor ran`) in the instant between the " +
     'registry\'s check and the load, from the `verify` hook. With the default `load: "memfd"` ' +
     'the checked bytes are what is loaded and the swapped file never runs; with `load: "path"` ' +
-    "the swap is caught after `dlopen`, by comparing the notes in memory with the checked file, " +
-    "but the swapped file's constructor has already run.",
+    "the loader checks the path again just before `dlopen` and refuses the swap " +
+    "(`CHECKSUM_MISMATCH`), so the swapped file does not run either.",
   why: "A checksum only protects what is loaded if the bytes that were hashed are the bytes that " +
     "are mapped. Hashing a file and then passing its path to `dlopen` leaves a window in which " +
     "the file can be replaced (hashicorp/go-plugin checks the SHA-256 and then executes the " +
@@ -44,10 +44,13 @@ export const scenario = defineScenario(import.meta.url, {
     "change and mapped from `/proc/self/fd/N`. Whatever happens to the file afterwards cannot " +
     "reach the process. A one-byte change is caught by the checksum even though the build id " +
     "in the notes is unchanged (the notes were not touched), which is why the lockfile pins the " +
-    'bytes by default. In `load: "path"` mode the dynamic linker opens the path again, so a ' +
-    "swapped file is mapped and its ELF constructors run inside `dlopen`; plugboard still refuses " +
-    "it (`METADATA_MISMATCH`: what is mapped is not laid out like the checked file) and " +
-    "unloads it, but only sealed copies keep unchecked code from running at all.",
+    'bytes by default. In `load: "path"` mode the dynamic linker opens the path again: the ' +
+    "loader stats the path just before `dlopen` (another inode, another size or time, a FIFO " +
+    "or a device is refused) and afterwards asks the kernel (`/proc/self/maps`) which file it " +
+    "mapped, refusing another one with `METADATA_MISMATCH`. A swap that lands in the " +
+    "microseconds between that stat and the linker's own open is still mapped, and its ELF " +
+    "constructors run inside `dlopen` before the second check refuses it: only sealed copies " +
+    "keep unchecked code from running at all.",
   expect: {
     lines: [
       '> registry.trust(inspectPlugin("$TMP/greeter.so")); registry.save()',
@@ -68,11 +71,11 @@ export const scenario = defineScenario(import.meta.url, {
       "ok: memfd: the trusted bytes were loaded and the swapped file never ran",
       '> await openPlugin("$TMP/greeter.so", { registry, verify: swap, load: "path" })',
       "swapped $TMP/greeter.so for $TMP/evil.so after the registry's check",
-      "evil constructor ran",
-      "throws LoadError METADATA_MISMATCH:",
-      'Cannot load plugin "$TMP/greeter.so": the library in memory is not the file that was checked: expected the layout of the file (SHA-256 <hex>), found another layout in memory: the file changed after it was checked, or the dynamic linker returned a library loaded earlier from the same path',
-      "ok: threw LoadError METADATA_MISMATCH",
-      "ok: path: the swap was refused, after its constructor ran",
+      "throws LoadError CHECKSUM_MISMATCH:",
+      /^Cannot load plugin "\$TMP\/greeter\.so": the file changed between the checks and the load by path: expected the checked file \(SHA-256 <hex>, inode <n>\), found another file \(inode <n>\)$/,
+      'hint: load with { load: "memfd" } (the default), which loads exactly the checked bytes; by path, keep the file unchanged while it loads',
+      "ok: threw LoadError CHECKSUM_MISMATCH",
+      "ok: path: the swap was refused before the swapped file ran",
     ],
   },
 });
@@ -172,11 +175,11 @@ async function main(): Promise<void> {
   const refused = await expectError(
     () => openPlugin(path, { registry, verify: swap, load: "path", interfaces: [Greeter] }),
     LoadError,
-    "METADATA_MISMATCH",
+    "CHECKSUM_MISMATCH",
   );
   check(
-    "path: the swap was refused, after its constructor ran",
-    refused !== undefined && await evilRuns() === 1,
+    "path: the swap was refused before the swapped file ran",
+    refused !== undefined && await evilRuns() === 0,
     `swapped file ran ${await evilRuns()} time(s)`,
   );
 }

@@ -233,7 +233,8 @@ Deno.test("readElf() survives corrupt and truncated input", () => {
       }
       const ms = performance.now() - t0;
       slowest = Math.max(slowest, ms);
-      assert.ok(ms < 200, `readElf() took ${ms.toFixed(0)} ms at ${where}`);
+      // A hang guard, not a performance claim: a hostile input must not make readElf spin.
+      assert.ok(ms < 5_000, `readElf() took ${ms.toFixed(0)} ms at ${where}`);
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
   }

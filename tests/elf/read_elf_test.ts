@@ -475,13 +475,15 @@ Deno.test("readElf() rejects malformed tables", async (t) => {
 
 Deno.test("readElf() bounds the work hostile input can cause", async (t) => {
   const PT_LOAD = 1, PT_NOTE = 4, SHT_SYMTAB = 2, SHT_STRTAB = 3;
+  // A hang guard, not a performance claim (deno task bench measures speed):
+  // work that grew with the square of these counts would take minutes.
   const timed = <T>(fn: () => T): T => {
     const start = performance.now();
     try {
       return fn();
     } finally {
       const ms = performance.now() - start;
-      assert.ok(ms < 500, `took ${ms.toFixed(0)} ms`);
+      assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms: does the work grow faster than the input?`);
     }
   };
 
@@ -558,14 +560,4 @@ Deno.test("readElf() bounds the work hostile input can cause", async (t) => {
     const info = readElf(bytes, "plugin.so");
     assert.equal(info.localSymbols[0].name, "b".repeat(4096));
   });
-});
-
-Deno.test("readElf() parses a typical plugin in well under a millisecond", () => {
-  for (let i = 0; i < 200; i++) readElf(fx.lib, "plugin.so");
-  const runs = 2000;
-  const start = performance.now();
-  for (let i = 0; i < runs; i++) readElf(fx.lib, "plugin.so");
-  const each = (performance.now() - start) / runs;
-  assert.ok(fx.lib.length < 20_000, `fixture is ${fx.lib.length} bytes`);
-  assert.ok(each < 0.25, `readElf() took ${each.toFixed(3)} ms`);
 });
