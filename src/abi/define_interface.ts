@@ -101,6 +101,18 @@ export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<st
         { hint: `use the function's name as the key: { ${sig.name}: ${JSON.stringify(text)} }` },
       );
     }
+    if (key === "then") {
+      // The functions come back in an object that is awaited (isolated and
+      // hosted plugins): with a `then` it would be taken for a Promise, and
+      // `await` would call the plugin's function.
+      throw new PluginError(
+        "USAGE",
+        'Cannot bind a function named "then": expected a name JavaScript does not reserve, found "then", which makes the functions object look like a Promise to `await`',
+        {
+          hint: "export the function under another name as well (e.g. then_), and declare that one",
+        },
+      );
+    }
     out.set(key, sig);
   }
   return out;

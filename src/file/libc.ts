@@ -108,3 +108,47 @@ export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_FDCWD = -100;
 /** `statx(2)`: every basic field. */
 export const STATX_BASIC_STATS = 0x7ff;
+
+let killCall: ((pid: number, signal: number) => number) | null | undefined;
+
+/**
+ * Send a signal to a process group (a negative pid) or a process, with the
+ * best means the host has: `Deno.kill` when `--allow-run` is granted in
+ * full (Deno requires that for any kill), else libc's `kill` through FFI
+ * when that is granted. Never throws.
+ *
+ * @example Killing what is left of a child's process group
+ * ```ts ignore
+ * import { signalProcess } from "./libc.ts";
+ *
+ * signalProcess(-child.pid, "SIGKILL"); // to the group the child leads
+ * ```
+ *
+ * @param pid a pid, or minus a process group id
+ * @param signal the signal
+ * @returns whether the signal was sent
+ */
+export function signalProcess(pid: number, signal: "SIGKILL" | "SIGTERM"): boolean {
+  try {
+    if (Deno.permissions.querySync({ name: "run" }).state === "granted") {
+      Deno.kill(pid, signal);
+      return true;
+    }
+  } catch {
+    return false; // no such process or group: nothing left to signal
+  }
+  if (killCall === undefined) {
+    killCall = null;
+    if (Deno.build.os === "linux" && ffiGranted()) {
+      try {
+        const lib = Deno.dlopen("libc.so.6", {
+          kill: { parameters: ["i32", "i32"], result: "i32" },
+        });
+        killCall = lib.symbols.kill;
+      } catch {
+        killCall = null;
+      }
+    }
+  }
+  return killCall !== null && killCall(pid, signal === "SIGKILL" ? 9 : 15) === 0;
+}

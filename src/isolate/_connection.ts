@@ -16,6 +16,7 @@ import { canonicalSignature, type TypeName } from "../abi/signature.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_error.ts";
 import { resolve } from "../file/paths.ts";
+import { signalProcess } from "../file/libc.ts";
 import type { PoolConnection, PoolFunction } from "./_pool.ts";
 import {
   Cursor,
@@ -245,6 +246,9 @@ export class ChildConnection implements PoolConnection {
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
+      // Its own session and process group: whatever the plugin starts is
+      // killed with it (the group, when the child ends or is stopped).
+      detached: true,
     }).spawn();
     this.pid = this.#child.pid;
     this.#writer = this.#child.stdin.getWriter();
@@ -522,10 +526,12 @@ export class ChildConnection implements PoolConnection {
     if (this.#dead || this.#cause.kind !== "none") return;
     this.#cause = cause;
     this.#setRef(true);
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already gone.
+    if (!signalProcess(-this.pid, "SIGKILL")) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
   }
 
@@ -709,6 +715,8 @@ export class ChildConnection implements PoolConnection {
   async #watch(stdoutDone: Promise<void>, stderrDone: Promise<void>): Promise<void> {
     const status = await this.#child.status;
     this.#dead = true;
+    // Processes the plugin started (its group) go with the child.
+    signalProcess(-this.pid, "SIGKILL");
     // Replies and stderr lines written just before the end are still in the
     // pipes: read them first (unless a grandchild holds the pipes open).
     const drain = new Promise<void>((r) => {

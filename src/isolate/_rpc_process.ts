@@ -9,6 +9,7 @@
  * @module
  */
 
+import { signalProcess } from "../file/libc.ts";
 import { sha256Hex } from "../file/sha256.ts";
 import { resolve } from "../file/paths.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
@@ -162,7 +163,8 @@ export class ProgramProcess {
       return;
     }
     try {
-      Deno.kill(this.pid, "SIGTERM");
+      // The child's own kill needs no --allow-run beyond having started it.
+      this.child.kill("SIGTERM");
     } catch {
       // Already gone.
     }
@@ -172,11 +174,7 @@ export class ProgramProcess {
 
   /** Kill whatever is left in the process group (after the direct child exited: its leftovers). */
   killGroup(): void {
-    try {
-      Deno.kill(-this.pid, "SIGKILL");
-    } catch {
-      // The group is empty.
-    }
+    signalProcess(-this.pid, "SIGKILL");
   }
 
   /** The direct child has exited: clear the stop's fallback and kill the group's leftovers. */

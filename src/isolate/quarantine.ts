@@ -256,15 +256,16 @@ export class Quarantine {
       text = new TextDecoder().decode(file.bytes);
     } catch (e) {
       if (e instanceof PluginError && e.code === "NOT_FOUND") return { version: 1, plugins: {} };
+      // The reader's own message already names the file and what is wrong.
+      const inner = e instanceof PluginError ? e : undefined;
       throw new PluginError(
         "QUARANTINE_INVALID",
-        `Cannot read the quarantine list ${quote(this.path)}: ${
-          e instanceof PluginError ? e.summary : (e as Error).message
-        }`,
+        inner
+          ? inner.summary
+          : `Cannot read the quarantine list ${quote(this.path)}: ${(e as Error).message}`,
         {
           path: this.path,
-          hint:
-            "grant read access to it (--allow-read), or choose another file with --quarantine FILE",
+          hint: inner?.hint ?? "choose another file with --quarantine FILE",
           cause: e,
         },
       );
@@ -282,11 +283,23 @@ export class Quarantine {
     ) {
       throw invalid(this.path, `{ "version": 1, "plugins": {...} }`, `another shape`);
     }
+    for (const [key, record] of Object.entries(d.plugins)) {
+      const problem = recordProblem(key, record);
+      if (problem) {
+        throw invalid(
+          this.path,
+          "records of the documented shape",
+          `record ${quote(key)}: ${problem}`,
+        );
+      }
+    }
     return d as QuarantineFile;
   }
 
   /** Read, change and write the list under a lock, so concurrent probes lose nothing. */
   #edit(change: (data: QuarantineFile) => boolean): void {
+    // What is there must be a quarantine list (or nothing) before anything is written next to it.
+    this.#read();
     try {
       Deno.mkdirSync(dirname(this.path), { recursive: true });
     } catch (e) {
@@ -369,6 +382,45 @@ function fileHash(path: string): string | undefined {
 
 /** The largest quarantine list read. */
 const MAX_QUARANTINE_BYTES = 16 << 20;
+
+/** What is wrong with one record of the file, or `undefined`. */
+function recordProblem(key: string, r: unknown): string | undefined {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return "not an object";
+  const x = r as Record<string, unknown>;
+  if (!/^[0-9a-f]{64}$/.test(key) || x.sha256 !== key) return "its key is not its SHA-256";
+  if (typeof x.path !== "string") return '"path" is not a string';
+  if (typeof x.time !== "string") return '"time" is not a string';
+  for (const f of ["name", "version"]) {
+    if (x[f] !== undefined && typeof x[f] !== "string") return `"${f}" is not a string`;
+  }
+  const reason = x.reason as Record<string, unknown> | null | undefined;
+  if (typeof reason !== "object" || reason === null) return '"reason" is not an object';
+  if (reason.kind !== "crash" && reason.kind !== "timeout") {
+    return '"reason.kind" is not crash or timeout';
+  }
+  if (!["load", "call", "shutdown"].includes(reason.phase as string)) {
+    return '"reason.phase" is not load, call or shutdown';
+  }
+  if (typeof reason.message !== "string") return '"reason.message" is not a string';
+  if (reason.signal !== null && typeof reason.signal !== "string") {
+    return '"reason.signal" is not a string or null';
+  }
+  if (reason.signalNumber !== null && typeof reason.signalNumber !== "number") {
+    return '"reason.signalNumber" is not a number or null';
+  }
+  if (reason.exitCode !== null && typeof reason.exitCode !== "number") {
+    return '"reason.exitCode" is not a number or null';
+  }
+  if (
+    !Array.isArray(reason.stderrTail) || !reason.stderrTail.every((l) => typeof l === "string")
+  ) {
+    return '"reason.stderrTail" is not a list of strings';
+  }
+  if (reason.function !== undefined && typeof reason.function !== "string") {
+    return '"reason.function" is not a string';
+  }
+  return undefined;
+}
 
 function invalid(path: string, expected: string, found: string, cause?: unknown): PluginError {
   return new PluginError(

@@ -20,6 +20,7 @@ import type { Signature, TypeName } from "../abi/signature.ts";
 import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import { invalidArgument } from "../handle/arguments.ts";
+import { safeRead } from "./_memfd.ts";
 
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
@@ -231,18 +232,37 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
  * @returns the message
  */
 export function readErrorMessage(e: Deno.PointerObject): string {
-  const view = new Deno.UnsafePointerView(e);
-  const length = Math.min(view.getUint32(ERROR_RECORD.length), ERROR_RECORD.messageMax - 1);
-  const bytes = new Uint8Array(
-    Deno.UnsafePointerView.getArrayBuffer(e, length, ERROR_RECORD.message),
-  );
+  return readErrorRecord(e).message;
+}
+
+/**
+ * The code and message of the error record a fallible function left,
+ * copied without trusting the pointer (`take_error()` is plugin code): an
+ * address that is not readable gives a message that says so, not a crash.
+ */
+function readErrorRecord(e: Deno.PointerObject): { code: number; message: string } {
+  const address = BigInt(Deno.UnsafePointer.value(e));
+  const unreadable = {
+    code: -1,
+    message: `the plugin reported an error, but its error record at 0x${
+      address.toString(16)
+    } cannot be read (take_error() returned an address outside readable memory)`,
+  };
+  const head = safeRead(address, ERROR_RECORD.message);
+  if (!head) return unreadable;
+  const view = new DataView(head.buffer);
+  const length = Math.min(view.getUint32(ERROR_RECORD.length, true), ERROR_RECORD.messageMax - 1);
+  const bytes = safeRead(address + BigInt(ERROR_RECORD.message), length);
+  if (!bytes) return unreadable;
   const nul = bytes.indexOf(0);
-  return new TextDecoder().decode(nul === -1 ? bytes : bytes.subarray(0, nul));
+  return {
+    code: view.getInt32(ERROR_RECORD.code, true),
+    message: new TextDecoder().decode(nul === -1 ? bytes : bytes.subarray(0, nul)),
+  };
 }
 
 function callFailed(ctx: BindContext, fn: string, e: Deno.PointerObject): never {
-  const code = new Deno.UnsafePointerView(e).getInt32(ERROR_RECORD.code);
-  const message = readErrorMessage(e);
+  const { code, message } = readErrorRecord(e);
   throw new CallError("CALL_FAILED", ctx.path, fn, message, {
     pluginCode: code,
     hint: "the plugin reported this error; check the arguments or the plugin's documentation",

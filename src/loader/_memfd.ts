@@ -16,6 +16,10 @@ const SYMBOLS = {
   dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   dlclose: { parameters: ["pointer"], result: "i32" },
+  process_vm_readv: {
+    parameters: ["i32", "buffer", "u64", "buffer", "u64", "u64"],
+    result: "isize",
+  },
 } as const;
 
 let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -142,4 +146,34 @@ export function objectBase(addr: Deno.PointerObject): bigint | undefined {
   const info = new BigUint64Array(4);
   if (getLibc().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
   return info[1];
+}
+
+/**
+ * Copy memory at an address the plugin gave (an error record, say) without
+ * trusting it: `process_vm_readv` on this very process copies what is
+ * readable and stops at the first page that is not, where a plain read
+ * would be a SIGSEGV. For the error path only: a system call per read.
+ *
+ * @param address where to read
+ * @param length how many bytes
+ * @returns the bytes, or `undefined` when not all of them can be read
+ */
+export function safeRead(address: bigint, length: number): Uint8Array | undefined {
+  if (address <= 0n || length <= 0) return length === 0 ? new Uint8Array(0) : undefined;
+  const out = new Uint8Array(length);
+  const local = new BigUint64Array(2);
+  local[0] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(out)));
+  local[1] = BigInt(length);
+  const remote = new BigUint64Array([address, BigInt(length)]);
+  const n = Number(
+    getLibc().process_vm_readv(
+      Deno.pid,
+      new Uint8Array(local.buffer),
+      1n,
+      new Uint8Array(remote.buffer),
+      1n,
+      0n,
+    ),
+  );
+  return n === length ? out : undefined;
 }
