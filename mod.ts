@@ -52,6 +52,7 @@ export {
   type CrashInfo,
   type FunctionByName,
   type FunctionsIn,
+  type FunctionsOptions,
   type Isolation,
   type IsolationStatus,
   Plugin,
@@ -66,18 +67,40 @@ export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
 export { Library, openLibrary, type OpenLibraryOptions } from "./src/loader/open_library.ts";
-export { defineInterface, type InterfaceSpec } from "./src/abi/define_interface.ts";
+export {
+  defineInterface,
+  type DefineInterfaceOptions,
+  type InterfaceSpec,
+} from "./src/abi/define_interface.ts";
+export {
+  type FieldInput,
+  type FieldLayout,
+  type FieldValue,
+  struct,
+  type StructFields,
+  type StructFieldType,
+  type StructInput,
+  type StructLayout,
+  type StructRecord,
+  type StructScalar,
+  type StructsOf,
+  type StructType,
+  type StructValue,
+} from "./src/abi/struct_type.ts";
 export {
   type ArgumentOf,
   type AsyncFunctionOf,
   type AsyncFunctionsOf,
   type FunctionOf,
   type FunctionsOf,
+  type NoStructs,
   type ParamTypes,
   type ResultOf,
+  type ScalarTypeName,
   type Signature,
   type SignatureParts,
   type SignatureRecord,
+  type StructTypeName,
   type TypeName,
   type TypeOf,
 } from "./src/abi/signature.ts";

@@ -8,8 +8,9 @@
  * @module
  */
 
-import { parseDeclarations } from "../abi/define_interface.ts";
+import { parseDeclarations, structRecord } from "../abi/define_interface.ts";
 import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
+import type { StructsOf, StructType } from "../abi/struct_type.ts";
 import { checkLibrary } from "../check/check_plugin.ts";
 import { dlopenError } from "../check/symbols.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
@@ -21,11 +22,14 @@ import { ffiDeclaration, makeWrapper } from "./_bind.ts";
  * {@linkcode Library.close} every function throws `CLOSED`; close waits for
  * nonblocking calls in flight before it unloads the library.
  */
-export class Library<F extends SignatureRecord> implements Disposable, AsyncDisposable {
+export class Library<
+  F extends SignatureRecord,
+  S extends readonly StructType[] = [],
+> implements Disposable, AsyncDisposable {
   /** The path or soname as given. */
   readonly path: string;
   /** The typed functions. */
-  readonly symbols: FunctionsOf<F>;
+  readonly symbols: FunctionsOf<F, StructsOf<S>>;
   #lib: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
   #handle: HandleState = { closed: false };
   #state = { inflight: 0, drained: () => this.#finish() };
@@ -38,11 +42,17 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
    * @param path the path or soname
    * @param declarations the signatures
    * @param elf the parsed file, when a path was given
+   * @param structs the structs the signatures pass by value
    * @internal
    */
-  constructor(path: string, declarations: F, elf: ElfInfo | undefined) {
+  constructor(
+    path: string,
+    declarations: F,
+    elf: ElfInfo | undefined,
+    structs: S | undefined = undefined,
+  ) {
     this.path = path;
-    const sigs = parseDeclarations(declarations);
+    const sigs = parseDeclarations(declarations, structRecord(structs ?? []));
     const decls: Record<string, Deno.ForeignFunction> = {};
     for (const sig of sigs.values()) decls[sig.name] = ffiDeclaration(sig);
     try {
@@ -58,7 +68,7 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
         library: this.#state,
       });
     }
-    this.symbols = Object.freeze(out) as FunctionsOf<F>;
+    this.symbols = Object.freeze(out) as FunctionsOf<F, StructsOf<S>>;
   }
 
   /** Whether {@linkcode Library.close} was called. */
@@ -100,13 +110,20 @@ export class Library<F extends SignatureRecord> implements Disposable, AsyncDisp
 }
 
 /** Options of {@linkcode openLibrary}. */
-export interface OpenLibraryOptions {
+export interface OpenLibraryOptions<S extends readonly StructType[] = readonly StructType[]> {
   /**
    * Open a library file even when it, or a directory above it, is writable by
    * group or others (otherwise `INSECURE_PERMISSIONS`). Sonames are not checked.
    * @default false
    */
   allowInsecurePermissions?: boolean;
+  /**
+   * The structs the declarations pass by value (`struct point f(struct point p)`),
+   * made by `struct(...)`. An ordinary library records no layouts: these
+   * are trusted as declared.
+   * @default []
+   */
+  structs?: S;
 }
 
 /**
@@ -125,17 +142,21 @@ export interface OpenLibraryOptions {
  *
  * @param path a file path or a soname
  * @param declarations function name to signature text
- * @param options the permission check
+ * @param options the permission check, the structs passed by value
  * @returns the library
  * @throws {LoadError} `NOT_FOUND`, `NOT_ELF`, `WRONG_ARCH`, `SYMBOL_MISSING`, `LOAD_FAILED`...
+ * @throws {PluginError} `USAGE` for a declaration passing a struct not in `structs`
  */
-export function openLibrary<const F extends SignatureRecord>(
+export function openLibrary<
+  const F extends SignatureRecord,
+  const S extends readonly StructType[] = [],
+>(
   path: string,
   declarations: F,
-  options: OpenLibraryOptions = {},
-): Library<F> {
+  options: OpenLibraryOptions<S> = {},
+): Library<F, S> {
   const elf = path.includes("/")
     ? checkLibrary(path, Object.keys(declarations), options).elf
     : undefined;
-  return new Library(path, declarations, elf);
+  return new Library(path, declarations, elf, options.structs);
 }

@@ -1,0 +1,673 @@
+/**
+ * Structs as the host declares them: `struct("point", { x: "i32", y: "i32" })`
+ * computes the C layout (size, alignment, each field's offset) by the rules
+ * of the platform's C ABI, once, from the one declaration, and derives from
+ * it the Deno FFI type (`{ struct: [...] }`), an encoder and a decoder, and
+ * the TypeScript types of a struct's value. An interface lists the structs
+ * it expects (`defineInterface(..., { structs: [Point] })`); the check
+ * pipeline compares each with the layout the plugin recorded with
+ * `PLUGBOARD_STRUCT` (`STRUCT_MISMATCH`), and struct types in signatures
+ * (`struct point move(struct point p, i32 dx)`) are passed by value.
+ *
+ * Layout rules (System V x86-64 and AArch64, LP64): a scalar's alignment is
+ * its size (bool, i8, u8: 1; i16, u16: 2; i32, u32, f32: 4; i64, u64,
+ * isize, usize, f64, pointer: 8); a nested struct's is its own; each field
+ * starts at the next multiple of its alignment; the struct's alignment is
+ * its largest field's, and its size is rounded up to it. Packed structs,
+ * bit-fields and arrays cannot be declared (Deno FFI has no type for them).
+ *
+ * @module
+ */
+
+import { PluginError } from "../errors/plugin_error.ts";
+import type { TypeName } from "./signature.ts";
+import { describeType, fits, showValue } from "./values.ts";
+
+/** The scalar types a struct field may have. */
+export type StructScalar =
+  | "bool"
+  | "i8"
+  | "u8"
+  | "i16"
+  | "u16"
+  | "i32"
+  | "u32"
+  | "i64"
+  | "u64"
+  | "isize"
+  | "usize"
+  | "f32"
+  | "f64"
+  | "pointer";
+
+/** A field's declared type: a scalar, or a nested struct. */
+export type StructFieldType = StructScalar | StructType;
+
+/** A struct's declaration: field names (C identifiers, in order) to types. */
+export type StructFields = { readonly [name: string]: StructFieldType };
+
+/** One field of a layout. */
+export interface FieldLayout {
+  /** The field's name. */
+  readonly name: string;
+  /** Its offset from the struct's start, in bytes. */
+  readonly offset: number;
+  /** Its size in bytes. */
+  readonly size: number;
+  /**
+   * Its type in the signature language: a scalar (`i32`, `pointer`, ...),
+   * `struct NAME` for a nested struct (`struct` alone in a plugin's note,
+   * which cannot name it), or `bytes` for what a plugin records that has
+   * no such name (an array, a union, a `long double`).
+   */
+  readonly type: string;
+}
+
+/** A struct's layout: what a plugin's note records and what a host declaration computes. */
+export interface StructLayout {
+  /** The struct's tag: `point` for `struct point`. */
+  readonly name: string;
+  /** `sizeof`, in bytes. */
+  readonly size: number;
+  /** `alignof`, in bytes. */
+  readonly align: number;
+  /** Its fields, in order. */
+  readonly fields: readonly FieldLayout[];
+}
+
+/** The value a field of type `T` decodes to. */
+export type FieldValue<T> = T extends StructType<string, infer F> ? StructValue<F>
+  : T extends "i64" | "u64" | "isize" | "usize" ? bigint
+  : T extends "bool" ? boolean
+  : T extends "pointer" ? Deno.PointerValue
+  : number;
+
+/** The value a field of type `T` accepts. */
+export type FieldInput<T> = T extends StructType<string, infer F> ? StructInput<F>
+  : T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
+  : T extends "bool" ? boolean
+  : T extends "pointer" ? Deno.PointerValue
+  : number;
+
+/** A struct's value as decoded: one property per field (64-bit integers as bigint). */
+export type StructValue<F extends StructFields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+
+/** A struct's value as accepted for encoding (64-bit integers as number or bigint). */
+export type StructInput<F extends StructFields> = { readonly [K in keyof F]: FieldInput<F[K]> };
+
+/**
+ * A struct the host declares; made by {@linkcode struct}. It is its own
+ * layout, with the Deno FFI type and the codec derived from it.
+ */
+export interface StructType<N extends string = string, F extends StructFields = StructFields>
+  extends StructLayout {
+  /** The struct's tag. */
+  readonly name: N;
+  /** The declaration it was made from. */
+  readonly declaration: F;
+  /** The Deno FFI type of the struct by value: `{ struct: ["i32", "i32"] }`. */
+  readonly ffi: Deno.NativeStructType;
+  /**
+   * Encode a value into a new Uint8Array of {@linkcode StructLayout.size} bytes.
+   *
+   * @param value one property per field
+   * @returns the struct's bytes
+   * @throws {PluginError} `INVALID_ARGUMENT` naming the field that does not fit
+   */
+  encode(value: StructInput<F>): Uint8Array;
+  /**
+   * Encode a value into `target` at `offset` (padding is left as it is).
+   *
+   * @param value one property per field
+   * @param target where to write
+   * @param offset where the struct starts in `target`
+   * @throws {PluginError} `INVALID_ARGUMENT` naming the field that does not fit,
+   *   or when `target` is too short
+   */
+  encodeInto(value: StructInput<F>, target: Uint8Array, offset?: number): void;
+  /**
+   * Decode a struct's bytes (at least {@linkcode StructLayout.size} of them from `offset`).
+   *
+   * @param bytes the bytes
+   * @param offset where the struct starts
+   * @returns one property per field
+   * @throws {PluginError} `INVALID_ARGUMENT` when there are too few bytes
+   */
+  decode(bytes: Uint8Array, offset?: number): StructValue<F>;
+}
+
+/** Struct declarations by name, as an interface carries them. */
+export type StructRecord = { readonly [name: string]: StructType };
+
+/** The record, by name, of a list of struct declarations. */
+export type StructsOf<S extends readonly StructType[]> = {
+  readonly [T in S[number] as T["name"]]: T;
+};
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SCALAR_SIZES: Readonly<Record<StructScalar, number>> = Object.freeze({
+  bool: 1,
+  i8: 1,
+  u8: 1,
+  i16: 2,
+  u16: 2,
+  i32: 4,
+  u32: 4,
+  i64: 8,
+  u64: 8,
+  isize: 8,
+  usize: 8,
+  f32: 4,
+  f64: 8,
+  pointer: 8,
+});
+/** The most fields a struct may have (as `PLUGBOARD_STRUCT`). */
+const MAX_FIELDS = 32;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** How one field is written and read, with its nested struct if any. */
+interface Codec {
+  readonly name: string;
+  readonly offset: number;
+  readonly type: StructScalar | undefined;
+  readonly nested: StructType | undefined;
+}
+
+/**
+ * Declare a struct: its C layout, Deno FFI type and codec, from one
+ * declaration. Field order is declaration order.
+ *
+ * @example A point, passed by value
+ * ```ts
+ * import { struct } from "@plugboard/plugboard";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * console.log(Point.size, Point.align, Point.ffi); // 8 4 { struct: ["i32", "i32"] }
+ * const bytes = Point.encode({ x: 3, y: 4 });
+ * console.log(Point.decode(bytes)); // { x: 3, y: 4 }
+ * ```
+ *
+ * @example Padding and nesting follow C
+ * ```ts
+ * import { struct } from "@plugboard/plugboard";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * const Shape = struct("shape", { kind: "u8", at: Point, scale: "f64" });
+ * console.log(Shape.fields.map((f) => `${f.type} ${f.name} @${f.offset}`));
+ * // ["u8 kind @0", "struct point at @4", "f64 scale @16"]
+ * console.log(Shape.size); // 24
+ * ```
+ *
+ * @param name the struct's tag, a C identifier (`point` for `struct point`)
+ * @param fields field names (C identifiers) to types, in declaration order
+ * @returns the struct type
+ * @throws {PluginError} `USAGE` for a name that is not a C identifier, no
+ *   fields, more than 32, or a type that is not a struct field type
+ */
+export function struct<const N extends string, const F extends StructFields>(
+  name: N,
+  fields: F,
+): StructType<N, F> {
+  const usage = (detail: string, hint: string) =>
+    new PluginError("USAGE", `Invalid struct ${JSON.stringify(name)}: ${detail}`, { hint });
+  if (typeof name !== "string" || !IDENT.test(name)) {
+    throw usage(
+      "expected a C identifier as its name",
+      'name it as its C tag: struct("point", ...) for struct point',
+    );
+  }
+  const entries = Object.entries(fields ?? {});
+  if (entries.length === 0 || entries.length > MAX_FIELDS) {
+    throw usage(
+      `expected 1 to ${MAX_FIELDS} fields, found ${entries.length}`,
+      "declare every field of the C struct, in order",
+    );
+  }
+  const layout: FieldLayout[] = [];
+  const codecs: Codec[] = [];
+  let offset = 0;
+  let align = 1;
+  for (const [field, type] of entries) {
+    if (!IDENT.test(field)) {
+      throw usage(
+        `field ${JSON.stringify(field)} is not a C identifier`,
+        "name each field as in the C struct",
+      );
+    }
+    let size: number;
+    let fieldAlign: number;
+    let typeName: string;
+    if (typeof type === "string" && Object.hasOwn(SCALAR_SIZES, type)) {
+      size = fieldAlign = SCALAR_SIZES[type];
+      typeName = type;
+    } else if (isStructType(type)) {
+      size = type.size;
+      fieldAlign = type.align;
+      typeName = `struct ${type.name}`;
+    } else {
+      throw usage(
+        `field ${JSON.stringify(field)} has type ${
+          typeof type === "string" ? JSON.stringify(type) : typeof type
+        }`,
+        `use one of ${Object.keys(SCALAR_SIZES).join(", ")}, or another struct(...)`,
+      );
+    }
+    offset = alignUp(offset, fieldAlign);
+    layout.push(Object.freeze({ name: field, offset, size, type: typeName }));
+    codecs.push({
+      name: field,
+      offset,
+      type: typeof type === "string" ? type : undefined,
+      nested: typeof type === "string" ? undefined : type,
+    });
+    offset += size;
+    align = Math.max(align, fieldAlign);
+  }
+  const size = alignUp(offset, align);
+  const ffi: Deno.NativeStructType = Object.freeze({
+    struct: Object.freeze(entries.map(([, t]) => typeof t === "string" ? t : t.ffi)),
+  });
+  const self: StructType<N, F> = Object.freeze({
+    name,
+    size,
+    align,
+    fields: Object.freeze(layout),
+    declaration: fields,
+    ffi,
+    encode(value: StructInput<F>): Uint8Array {
+      const out = new Uint8Array(size);
+      write(self, codecs, value, new DataView(out.buffer), 0, name);
+      return out;
+    },
+    encodeInto(value: StructInput<F>, target: Uint8Array, at = 0): void {
+      checkRoom(self, target, at, "encode into");
+      write(
+        self,
+        codecs,
+        value,
+        new DataView(target.buffer, target.byteOffset, target.byteLength),
+        at,
+        name,
+      );
+    },
+    decode(bytes: Uint8Array, at = 0): StructValue<F> {
+      checkRoom(self, bytes, at, "decode");
+      return read(
+        codecs,
+        new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        at,
+      ) as StructValue<F>;
+    },
+  });
+  codecsOf.set(self, codecs);
+  return self;
+}
+
+/** The codecs of each struct made here, so nested structs are written in place. */
+const codecsOf = new WeakMap<StructType, Codec[]>();
+
+/**
+ * The struct type of a layout a plugin recorded, for binding a struct by
+ * value that the host did not declare. Only a struct of scalar fields laid
+ * out as C lays it out naturally can be: Deno FFI has no type for a nested
+ * struct the note does not name, an array, or a packed struct.
+ *
+ * @example
+ * ```ts
+ * import { structFromLayout } from "./struct_type.ts";
+ *
+ * const t = structFromLayout({
+ *   name: "point",
+ *   size: 8,
+ *   align: 4,
+ *   fields: [{ name: "x", offset: 0, size: 4, type: "i32" }, { name: "y", offset: 4, size: 4, type: "i32" }],
+ * });
+ * console.log(t.ffi); // { struct: ["i32", "i32"] }
+ * ```
+ *
+ * @param layout the recorded layout
+ * @returns the struct type
+ * @throws {PluginError} `USAGE` when the layout cannot be described to Deno FFI
+ */
+export function structFromLayout(layout: StructLayout): StructType {
+  const fields: Record<string, StructFieldType> = {};
+  for (const f of layout.fields) {
+    if (!Object.hasOwn(SCALAR_SIZES, f.type)) {
+      throw new PluginError(
+        "USAGE",
+        `struct ${layout.name} has field "${f.name}" of type ${f.type}, which its recorded layout does not describe field by field`,
+        { hint: `declare struct ${layout.name} on the host with struct(...)` },
+      );
+    }
+    fields[f.name] = f.type as StructScalar;
+  }
+  const t = struct(layout.name, fields);
+  const d = compareLayouts(t, layout);
+  if (d) {
+    throw new PluginError(
+      "USAGE",
+      `struct ${layout.name} is not laid out as C lays out its fields (packed or over-aligned), which Deno FFI cannot pass by value: expected ${d.expected}, found ${d.found}`,
+      { hint: "pass a pointer to the struct instead" },
+    );
+  }
+  return t;
+}
+
+/**
+ * Whether a value is a struct type made by {@linkcode struct}.
+ *
+ * @example
+ * ```ts
+ * import { isStructType, struct } from "./struct_type.ts";
+ *
+ * console.log(isStructType(struct("p", { x: "i32" })), isStructType({ name: "p" })); // true false
+ * ```
+ *
+ * @param value anything
+ * @returns whether it is one
+ */
+export function isStructType(value: unknown): value is StructType {
+  return typeof value === "object" && value !== null && codecsOf.has(value as StructType);
+}
+
+/**
+ * Why a value cannot be encoded as a struct, or `undefined` when it can:
+ * the field (dotted for nested structs), what it accepts and what it holds.
+ *
+ * @example
+ * ```ts
+ * import { struct, structValueProblem } from "./struct_type.ts";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * console.log(structValueProblem(Point, { x: 1, y: "2" }));
+ * // field "y" does not fit i32: expected an integer from -2147483648 to 2147483647, found string "2"
+ * ```
+ *
+ * @param type the struct
+ * @param value the value
+ * @returns the problem in words
+ */
+export function structValueProblem(type: StructType, value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || value instanceof Uint8Array) {
+    return `expected an object with the fields of struct ${type.name} (${
+      type.fields.map((f) => f.name).join(", ")
+    }), found ${showValue(value)}`;
+  }
+  for (const c of codecsOf.get(type) ?? []) {
+    const v = (value as Record<string, unknown>)[c.name];
+    if (c.nested) {
+      const inner = structValueProblem(c.nested, v);
+      if (inner !== undefined) {
+        return inner.startsWith('field "')
+          ? `field "${c.name}.${inner.slice(7)}`
+          : `field "${c.name}": ${inner}`;
+      }
+    } else if (!fits(c.type as TypeName, v)) {
+      return `field "${c.name}" does not fit ${c.type}: expected ${
+        describeType(c.type as TypeName)
+      }, found ${showValue(v)}`;
+    }
+  }
+  return undefined;
+}
+
+function write(
+  type: StructType,
+  codecs: readonly Codec[],
+  value: unknown,
+  view: DataView,
+  at: number,
+  what: string,
+): void {
+  const problem = structValueProblem(type, value);
+  if (problem !== undefined) {
+    throw new PluginError("INVALID_ARGUMENT", `Cannot encode struct "${what}": ${problem}`, {
+      hint: "pass a value of the declared type for every field",
+    });
+  }
+  writeChecked(codecs, value as Record<string, unknown>, view, at);
+}
+
+function writeChecked(
+  codecs: readonly Codec[],
+  value: Record<string, unknown>,
+  view: DataView,
+  at: number,
+): void {
+  const le = LITTLE_ENDIAN;
+  for (const c of codecs) {
+    const v = value[c.name];
+    const p = at + c.offset;
+    switch (c.type) {
+      case undefined:
+        writeChecked(codecsOf.get(c.nested!)!, v as Record<string, unknown>, view, p);
+        break;
+      case "bool":
+        view.setUint8(p, v ? 1 : 0);
+        break;
+      case "i8":
+        view.setInt8(p, v as number);
+        break;
+      case "u8":
+        view.setUint8(p, v as number);
+        break;
+      case "i16":
+        view.setInt16(p, v as number, le);
+        break;
+      case "u16":
+        view.setUint16(p, v as number, le);
+        break;
+      case "i32":
+        view.setInt32(p, v as number, le);
+        break;
+      case "u32":
+        view.setUint32(p, v as number, le);
+        break;
+      case "f32":
+        view.setFloat32(p, v as number, le);
+        break;
+      case "f64":
+        view.setFloat64(p, v as number, le);
+        break;
+      case "i64":
+      case "isize":
+        view.setBigInt64(p, BigInt(v as number | bigint), le);
+        break;
+      case "u64":
+      case "usize":
+        view.setBigUint64(p, BigInt(v as number | bigint), le);
+        break;
+      case "pointer":
+        view.setBigUint64(
+          p,
+          v === null ? 0n : BigInt(Deno.UnsafePointer.value(v as Deno.PointerObject)),
+          le,
+        );
+        break;
+    }
+  }
+}
+
+function read(codecs: readonly Codec[], view: DataView, at: number): Record<string, unknown> {
+  const le = LITTLE_ENDIAN;
+  const out: Record<string, unknown> = {};
+  for (const c of codecs) {
+    const p = at + c.offset;
+    switch (c.type) {
+      case undefined:
+        out[c.name] = read(codecsOf.get(c.nested!)!, view, p);
+        break;
+      case "bool":
+        out[c.name] = view.getUint8(p) !== 0;
+        break;
+      case "i8":
+        out[c.name] = view.getInt8(p);
+        break;
+      case "u8":
+        out[c.name] = view.getUint8(p);
+        break;
+      case "i16":
+        out[c.name] = view.getInt16(p, le);
+        break;
+      case "u16":
+        out[c.name] = view.getUint16(p, le);
+        break;
+      case "i32":
+        out[c.name] = view.getInt32(p, le);
+        break;
+      case "u32":
+        out[c.name] = view.getUint32(p, le);
+        break;
+      case "f32":
+        out[c.name] = view.getFloat32(p, le);
+        break;
+      case "f64":
+        out[c.name] = view.getFloat64(p, le);
+        break;
+      case "i64":
+      case "isize":
+        out[c.name] = view.getBigInt64(p, le);
+        break;
+      case "u64":
+      case "usize":
+        out[c.name] = view.getBigUint64(p, le);
+        break;
+      case "pointer":
+        out[c.name] = Deno.UnsafePointer.create(view.getBigUint64(p, le));
+        break;
+    }
+  }
+  return out;
+}
+
+function checkRoom(type: StructType, bytes: Uint8Array, at: number, verb: string): void {
+  if (!(bytes instanceof Uint8Array) || !Number.isSafeInteger(at) || at < 0) {
+    throw new PluginError(
+      "INVALID_ARGUMENT",
+      `Cannot ${verb} struct "${type.name}": expected a Uint8Array and an offset from 0, found ${
+        showValue(bytes)
+      } and ${showValue(at)}`,
+      { hint: `pass a Uint8Array of at least ${type.size} bytes` },
+    );
+  }
+  if (bytes.byteLength - at < type.size) {
+    throw new PluginError(
+      "INVALID_ARGUMENT",
+      `Cannot ${verb} struct "${type.name}": expected ${type.size} bytes from offset ${at}, found ${
+        Math.max(0, bytes.byteLength - at)
+      }`,
+      { hint: `pass a Uint8Array of at least ${at + type.size} bytes` },
+    );
+  }
+}
+
+function alignUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
+}
+
+/** Where a plugin's layout first differs from the host's. */
+export interface LayoutDifference {
+  /** The field where they differ, or `undefined` for the struct's size or alignment. */
+  readonly field: string | undefined;
+  /** What the host declares there. */
+  readonly expected: string;
+  /** What the plugin recorded there. */
+  readonly found: string;
+}
+
+/**
+ * Compare the layout a host declares with the one a plugin recorded, field
+ * by field in order (name, type, offset, size), then the size and the
+ * alignment. `isize`/`usize` are `i64`/`u64`; a nested struct is compared by
+ * its size here (its own layout is compared as a struct of its own).
+ *
+ * @example
+ * ```ts
+ * import { compareLayouts, struct } from "./struct_type.ts";
+ *
+ * const host = struct("point", { x: "i32", y: "i32" });
+ * const plugin = struct("point", { x: "i32", y: "i32", z: "i32" });
+ * console.log(compareLayouts(host, plugin));
+ * // { field: "z", expected: "no field after y (struct point ends at byte 8)", found: "i32 z at offset 8" }
+ * ```
+ *
+ * @param expected the host's layout
+ * @param found the plugin's layout
+ * @returns the first difference, or `undefined` when they are the same
+ */
+export function compareLayouts(
+  expected: StructLayout,
+  found: StructLayout,
+): LayoutDifference | undefined {
+  const n = Math.max(expected.fields.length, found.fields.length);
+  for (let i = 0; i < n; i++) {
+    const e = expected.fields[i];
+    const f = found.fields[i];
+    if (e && f) {
+      if (
+        e.name !== f.name || comparable(e.type) !== comparable(f.type) || e.offset !== f.offset ||
+        e.size !== f.size
+      ) {
+        return { field: e.name, expected: describeField(e), found: describeField(f) };
+      }
+    } else if (e) {
+      return {
+        field: e.name,
+        expected: describeField(e),
+        found: `no field ${e.name}${
+          i > 0 ? ` (struct ${found.name} ends after ${found.fields[i - 1].name})` : ""
+        }`,
+      };
+    } else {
+      return {
+        field: f.name,
+        expected: `no field after ${
+          expected.fields[i - 1].name
+        } (struct ${expected.name} ends at byte ${expected.size})`,
+        found: describeField(f),
+      };
+    }
+  }
+  if (expected.size !== found.size || expected.align !== found.align) {
+    return {
+      field: undefined,
+      expected: `${expected.size} bytes aligned to ${expected.align}`,
+      found: `${found.size} bytes aligned to ${found.align}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A layout in one line: `struct point { i32 x; i32 y; } (8 bytes, align 4)`.
+ *
+ * @example
+ * ```ts
+ * import { describeLayout, struct } from "./struct_type.ts";
+ *
+ * console.log(describeLayout(struct("point", { x: "i32", y: "i32" })));
+ * // struct point { i32 x; i32 y; } (8 bytes, align 4)
+ * ```
+ *
+ * @param layout the layout
+ * @returns the text
+ */
+export function describeLayout(layout: StructLayout): string {
+  const fields = layout.fields.map((f) =>
+    `${f.type} ${f.name}${f.type === "struct" || f.type === "bytes" ? ` (${f.size} bytes)` : ""}; `
+  ).join("");
+  return `struct ${layout.name} { ${fields}} (${layout.size} bytes, align ${layout.align})`;
+}
+
+/** A field type as compared: the 64-bit aliases by their C type, a nested struct by its size. */
+function comparable(type: string): string {
+  if (type === "isize") return "i64";
+  if (type === "usize") return "u64";
+  if (type.startsWith("struct")) return "struct";
+  return type;
+}
+
+function describeField(f: FieldLayout): string {
+  const sized = f.type === "bytes" || f.type.startsWith("struct");
+  return `${f.type} ${f.name} at offset ${f.offset}${sized ? ` (${f.size} bytes)` : ""}`;
+}
