@@ -73,17 +73,10 @@ export {
   type InterfaceSpec,
 } from "./src/abi/define_interface.ts";
 export {
-  type FieldInput,
-  type FieldLayout,
-  type FieldValue,
   struct,
   type StructFields,
-  type StructFieldType,
   type StructInput,
   type StructLayout,
-  type StructRecord,
-  type StructScalar,
-  type StructsOf,
   type StructType,
   type StructValue,
 } from "./src/abi/struct_type.ts";
@@ -93,14 +86,11 @@ export {
   type AsyncFunctionsOf,
   type FunctionOf,
   type FunctionsOf,
-  type NoStructs,
   type ParamTypes,
   type ResultOf,
-  type ScalarTypeName,
   type Signature,
   type SignatureParts,
   type SignatureRecord,
-  type StructTypeName,
   type TypeName,
   type TypeOf,
 } from "./src/abi/signature.ts";

@@ -22,7 +22,6 @@ import {
   describeLayout,
   isStructType,
   type StructRecord,
-  type StructsOf,
   type StructType,
 } from "./struct_type.ts";
 
@@ -32,7 +31,7 @@ import {
  */
 export interface InterfaceSpec<
   F extends SignatureRecord = SignatureRecord,
-  S extends StructRecord = StructRecord,
+  S extends Readonly<Record<string, StructType>> = Readonly<Record<string, StructType>>,
 > {
   /** The interface id, e.g. `calc.op`. */
   readonly id: string;
@@ -47,7 +46,7 @@ export interface InterfaceSpec<
    * in `structs`, and the structs nested in them.
    */
   readonly structs: S;
-  /** Whether a plugin must record the layout of each struct (see {@linkcode DefineInterfaceOptions}). */
+  /** Whether a plugin must record each struct's layout ({@linkcode DefineInterfaceOptions}). */
   readonly layouts: "required" | "when-declared";
 }
 
@@ -115,7 +114,7 @@ export function defineInterface<
   version: string,
   declarations: F,
   options: DefineInterfaceOptions<S> = {},
-): InterfaceSpec<F, StructsOf<S>> {
+): InterfaceSpec<F, { readonly [T in S[number] as T["name"]]: T }> {
   const v = parseVersionPair(version);
   if (!v) {
     throw new PluginError("USAGE", `Invalid interface version ${JSON.stringify(version)}`, {
@@ -134,7 +133,7 @@ export function defineInterface<
     version: v,
     declarations,
     signatures: parseDeclarations(declarations, structs),
-    structs: structs as StructsOf<S>,
+    structs: structs as { readonly [T in S[number] as T["name"]]: T },
     layouts,
   });
 }
@@ -186,7 +185,8 @@ export function structRecord(list: readonly StructType[]): StructRecord {
  * ```
  *
  * @param declarations function name to signature text
- * @param structs the structs the signatures may pass by value, by name; without it, struct types are left unresolved
+ * @param structs the structs the signatures may pass by value, by name; without
+ *   it, struct types are left unresolved
  * @returns the signatures by name
  * @throws {PluginError} `USAGE`
  */

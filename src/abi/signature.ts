@@ -22,16 +22,10 @@
  */
 
 import { PluginError } from "../errors/plugin_error.ts";
-import type { StructInput, StructRecord, StructType, StructValue } from "./struct_type.ts";
+import type { StructInput, StructType, StructValue } from "./struct_type.ts";
 
-/** Every type of the signature language: a scalar or a struct by value. */
-export type TypeName = ScalarTypeName | StructTypeName;
-
-/** A struct passed by value: `struct NAME`. */
-export type StructTypeName = `struct ${string}`;
-
-/** The scalar types of the signature language. */
-export type ScalarTypeName =
+/** Every type of the signature language: a scalar, or a struct by value (`struct NAME`). */
+export type TypeName =
   | "void"
   | "bool"
   | "i8"
@@ -48,7 +42,14 @@ export type ScalarTypeName =
   | "f64"
   | "pointer"
   | "buffer"
-  | "cstring";
+  | "cstring"
+  | `struct ${string}`;
+
+/** A struct passed by value: `struct NAME`. */
+export type StructTypeName = Extract<TypeName, `struct ${string}`>;
+
+/** The scalar types of the signature language. */
+export type ScalarTypeName = Exclude<TypeName, StructTypeName>;
 
 /** The scalar type names, in a stable order. */
 export const TYPE_NAMES: readonly ScalarTypeName[] = Object.freeze([
@@ -283,35 +284,38 @@ export type SignatureParts<S extends string, NB extends boolean = false> = S ext
     ? [ParamTypes<Params>, Pre extends `${string} ${string}` ? TypeOf<Pre> : never, NB]
   : never;
 
-/** No struct declarations: struct types are then untyped objects. */
-export type NoStructs = Record<never, never>;
-
 /**
  * The TypeScript type accepted for an argument of a signature type; `S`
- * holds the struct declarations by name (a struct is an object of its
- * fields, or its bytes as a Uint8Array).
+ * holds the struct declarations by name, as an interface's `structs` (a
+ * struct is an object of its fields, or its bytes as a Uint8Array; without
+ * its declaration, an untyped object).
  */
-export type ArgumentOf<T, S extends StructRecord = NoStructs> = T extends `struct ${infer N}` ?
-    | (N extends keyof S ? StructInput<S[N]["declaration"]> : Readonly<Record<string, unknown>>)
-    | Uint8Array
-  : T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
-  : T extends "bool" ? boolean
-  : T extends "cstring" ? string
-  : T extends "buffer" ? Uint8Array
-  : T extends "pointer" ? Deno.PointerValue
-  : T extends TypeName ? number
-  : never;
+export type ArgumentOf<T, S extends Readonly<Record<string, StructType>> = Record<never, never>> =
+  T extends `struct ${infer N}` ?
+      | (N extends keyof S ? StructInput<S[N]["declaration"]> : Readonly<Record<string, unknown>>)
+      | Uint8Array
+    : T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
+    : T extends "bool" ? boolean
+    : T extends "cstring" ? string
+    : T extends "buffer" ? Uint8Array
+    : T extends "pointer" ? Deno.PointerValue
+    : T extends TypeName ? number
+    : never;
 
-/** The TypeScript type returned for a result of a signature type (a struct: its decoded fields). */
-export type ResultOf<T, S extends StructRecord = NoStructs> = T extends "void" ? void
-  : T extends `struct ${infer N}`
-    ? (N extends keyof S ? StructValue<S[N]["declaration"]> : Record<string, unknown>)
-  : T extends "i64" | "u64" | "isize" | "usize" ? bigint
-  : T extends "bool" ? boolean
-  : T extends "cstring" ? string | null
-  : T extends "pointer" ? Deno.PointerValue
-  : T extends TypeName ? number
-  : never;
+/**
+ * The TypeScript type returned for a result of a signature type; a struct
+ * comes back as its decoded fields.
+ */
+export type ResultOf<T, S extends Readonly<Record<string, StructType>> = Record<never, never>> =
+  T extends "void" ? void
+    : T extends `struct ${infer N}`
+      ? (N extends keyof S ? StructValue<S[N]["declaration"]> : Record<string, unknown>)
+    : T extends "i64" | "u64" | "isize" | "usize" ? bigint
+    : T extends "bool" ? boolean
+    : T extends "cstring" ? string | null
+    : T extends "pointer" ? Deno.PointerValue
+    : T extends TypeName ? number
+    : never;
 
 /**
  * The function type of a signature text: `FunctionOf<"i32 add(i32 a, i32 b)">`
@@ -319,18 +323,23 @@ export type ResultOf<T, S extends StructRecord = NoStructs> = T extends "void" ?
  * Promise. `S` holds the struct declarations the signature's struct types
  * refer to, by name.
  */
-export type FunctionOf<S extends string, Structs extends StructRecord = NoStructs> =
-  SignatureParts<S> extends [infer P, infer R, infer NB] ? (
-      ...args: { [K in keyof P]: ArgumentOf<P[K], Structs> } extends infer A extends unknown[] ? A
-        : never
-    ) => NB extends true ? Promise<ResultOf<R, Structs>> : ResultOf<R, Structs>
-    : never;
+export type FunctionOf<
+  S extends string,
+  Structs extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = SignatureParts<S> extends [infer P, infer R, infer NB] ? (
+    ...args: { [K in keyof P]: ArgumentOf<P[K], Structs> } extends infer A extends unknown[] ? A
+      : never
+  ) => NB extends true ? Promise<ResultOf<R, Structs>> : ResultOf<R, Structs>
+  : never;
 
 /** A record of function names to signature texts. */
 export type SignatureRecord = Readonly<Record<string, string>>;
 
 /** The typed functions of a signature record. */
-export type FunctionsOf<F extends SignatureRecord, S extends StructRecord = NoStructs> = {
+export type FunctionsOf<
+  F extends SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = {
   readonly [K in keyof F]: FunctionOf<F[K], S>;
 };
 
@@ -338,11 +347,17 @@ export type FunctionsOf<F extends SignatureRecord, S extends StructRecord = NoSt
  * The function type of a signature text called across a process boundary:
  * as {@linkcode FunctionOf}, but the result always comes in a Promise.
  */
-export type AsyncFunctionOf<S extends string, Structs extends StructRecord = NoStructs> =
-  FunctionOf<S, Structs> extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>>
-    : never;
+export type AsyncFunctionOf<
+  S extends string,
+  Structs extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = FunctionOf<S, Structs> extends (...args: infer A) => infer R
+  ? (...args: A) => Promise<Awaited<R>>
+  : never;
 
 /** The typed functions of a signature record for an isolated plugin: each returns a Promise. */
-export type AsyncFunctionsOf<F extends SignatureRecord, S extends StructRecord = NoStructs> = {
+export type AsyncFunctionsOf<
+  F extends SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = {
   readonly [K in keyof F]: AsyncFunctionOf<F[K], S>;
 };

@@ -23,45 +23,34 @@ import { PluginError } from "../errors/plugin_error.ts";
 import type { TypeName } from "./signature.ts";
 import { describeType, fits, showValue } from "./values.ts";
 
+/**
+ * A struct's declaration: field names (C identifiers, in order) to types,
+ * each a scalar or a nested struct.
+ */
+export type StructFields = {
+  readonly [name: string]:
+    | "bool"
+    | "i8"
+    | "u8"
+    | "i16"
+    | "u16"
+    | "i32"
+    | "u32"
+    | "i64"
+    | "u64"
+    | "isize"
+    | "usize"
+    | "f32"
+    | "f64"
+    | "pointer"
+    | StructType;
+};
+
 /** The scalar types a struct field may have. */
-export type StructScalar =
-  | "bool"
-  | "i8"
-  | "u8"
-  | "i16"
-  | "u16"
-  | "i32"
-  | "u32"
-  | "i64"
-  | "u64"
-  | "isize"
-  | "usize"
-  | "f32"
-  | "f64"
-  | "pointer";
+export type StructScalar = Exclude<StructFields[string], StructType>;
 
 /** A field's declared type: a scalar, or a nested struct. */
-export type StructFieldType = StructScalar | StructType;
-
-/** A struct's declaration: field names (C identifiers, in order) to types. */
-export type StructFields = { readonly [name: string]: StructFieldType };
-
-/** One field of a layout. */
-export interface FieldLayout {
-  /** The field's name. */
-  readonly name: string;
-  /** Its offset from the struct's start, in bytes. */
-  readonly offset: number;
-  /** Its size in bytes. */
-  readonly size: number;
-  /**
-   * Its type in the signature language: a scalar (`i32`, `pointer`, ...),
-   * `struct NAME` for a nested struct (`struct` alone in a plugin's note,
-   * which cannot name it), or `bytes` for what a plugin records that has
-   * no such name (an array, a union, a `long double`).
-   */
-  readonly type: string;
-}
+export type StructFieldType = StructFields[string];
 
 /** A struct's layout: what a plugin's note records and what a host declaration computes. */
 export interface StructLayout {
@@ -71,29 +60,41 @@ export interface StructLayout {
   readonly size: number;
   /** `alignof`, in bytes. */
   readonly align: number;
-  /** Its fields, in order. */
-  readonly fields: readonly FieldLayout[];
+  /**
+   * Its fields, in order: name, offset and size in bytes, and the type in
+   * the signature language: a scalar (`i32`, `pointer`, ...), `struct NAME`
+   * for a nested struct (`struct` alone in a plugin's note, which cannot
+   * name it), or `bytes` for what a plugin records that has no such name
+   * (an array, a union, a `long double`).
+   */
+  readonly fields: readonly {
+    readonly name: string;
+    readonly offset: number;
+    readonly size: number;
+    readonly type: string;
+  }[];
 }
 
-/** The value a field of type `T` decodes to. */
-export type FieldValue<T> = T extends StructType<string, infer F> ? StructValue<F>
-  : T extends "i64" | "u64" | "isize" | "usize" ? bigint
-  : T extends "bool" ? boolean
-  : T extends "pointer" ? Deno.PointerValue
-  : number;
-
-/** The value a field of type `T` accepts. */
-export type FieldInput<T> = T extends StructType<string, infer F> ? StructInput<F>
-  : T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
-  : T extends "bool" ? boolean
-  : T extends "pointer" ? Deno.PointerValue
-  : number;
+/** One field of a layout. */
+export type FieldLayout = StructLayout["fields"][number];
 
 /** A struct's value as decoded: one property per field (64-bit integers as bigint). */
-export type StructValue<F extends StructFields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+export type StructValue<F extends StructFields> = {
+  -readonly [K in keyof F]: F[K] extends StructType<string, infer G> ? StructValue<G>
+    : F[K] extends "i64" | "u64" | "isize" | "usize" ? bigint
+    : F[K] extends "bool" ? boolean
+    : F[K] extends "pointer" ? Deno.PointerValue
+    : number;
+};
 
 /** A struct's value as accepted for encoding (64-bit integers as number or bigint). */
-export type StructInput<F extends StructFields> = { readonly [K in keyof F]: FieldInput<F[K]> };
+export type StructInput<F extends StructFields> = {
+  readonly [K in keyof F]: F[K] extends StructType<string, infer G> ? StructInput<G>
+    : F[K] extends "i64" | "u64" | "isize" | "usize" ? number | bigint
+    : F[K] extends "bool" ? boolean
+    : F[K] extends "pointer" ? Deno.PointerValue
+    : number;
+};
 
 /**
  * A struct the host declares; made by {@linkcode struct}. It is its own
@@ -138,11 +139,6 @@ export interface StructType<N extends string = string, F extends StructFields = 
 
 /** Struct declarations by name, as an interface carries them. */
 export type StructRecord = { readonly [name: string]: StructType };
-
-/** The record, by name, of a list of struct declarations. */
-export type StructsOf<S extends readonly StructType[]> = {
-  readonly [T in S[number] as T["name"]]: T;
-};
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SCALAR_SIZES: Readonly<Record<StructScalar, number>> = Object.freeze({

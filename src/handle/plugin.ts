@@ -27,17 +27,11 @@ import {
   type AsyncFunctionsOf,
   canonicalSignature,
   type FunctionsOf,
-  type NoStructs,
   type Signature,
   type SignatureRecord,
   structsUsed,
 } from "../abi/signature.ts";
-import {
-  structFromLayout,
-  type StructRecord,
-  type StructsOf,
-  type StructType,
-} from "../abi/struct_type.ts";
+import { structFromLayout, type StructType } from "../abi/struct_type.ts";
 import type { PluginCandidate } from "../check/check_plugin.ts";
 import { nearestNames } from "../check/symbols.ts";
 import type { ChildExit } from "../errors/crash_error.ts";
@@ -124,7 +118,7 @@ export interface ProcessesState {
 export type FunctionsIn<
   M extends CallMode,
   F extends SignatureRecord,
-  S extends StructRecord = NoStructs,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
 > = M extends "async" ? AsyncFunctionsOf<F, S> : FunctionsOf<F, S>;
 
 /** Options of {@linkcode Plugin.functions}. */
@@ -306,7 +300,7 @@ export class Plugin<M extends CallMode = "sync"> implements Disposable, AsyncDis
    * @throws {PluginError} `USAGE` for a function that cannot be called in this mode
    *   (a struct by value across a process boundary)
    */
-  use<const F extends SignatureRecord, S extends StructRecord>(
+  use<const F extends SignatureRecord, S extends Readonly<Record<string, StructType>>>(
     spec: InterfaceSpec<F, S>,
   ): FunctionsIn<M, F, S> {
     this.#assertOpen("use");
@@ -350,13 +344,13 @@ export class Plugin<M extends CallMode = "sync"> implements Disposable, AsyncDis
   functions<const F extends SignatureRecord, const S extends readonly StructType[] = []>(
     declarations: F,
     options: FunctionsOptions<S> = {},
-  ): FunctionsIn<M, F, StructsOf<S>> {
+  ): FunctionsIn<M, F, { readonly [T in S[number] as T["name"]]: T }> {
     this.#assertOpen("functions");
     const structs = options.structs ? structRecord(options.structs) : undefined;
     const sigs = [...parseDeclarations(declarations, structs).values()];
     for (const sig of sigs) this.#checkDeclared(sig);
     if (structs) checkStructs(this.metadata, structs, this.path);
-    return this.#bind(sigs) as FunctionsIn<M, F, StructsOf<S>>;
+    return this.#bind(sigs) as FunctionsIn<M, F, { readonly [T in S[number] as T["name"]]: T }>;
   }
 
   /**

@@ -10,7 +10,7 @@
 
 import { parseDeclarations, structRecord } from "../abi/define_interface.ts";
 import type { FunctionsOf, SignatureRecord } from "../abi/signature.ts";
-import type { StructsOf, StructType } from "../abi/struct_type.ts";
+import type { StructType } from "../abi/struct_type.ts";
 import { checkLibrary } from "../check/check_plugin.ts";
 import { dlopenError } from "../check/symbols.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
@@ -29,7 +29,7 @@ export class Library<
   /** The path or soname as given. */
   readonly path: string;
   /** The typed functions. */
-  readonly symbols: FunctionsOf<F, StructsOf<S>>;
+  readonly symbols: FunctionsOf<F, { readonly [T in S[number] as T["name"]]: T }>;
   #lib: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
   #handle: HandleState = { closed: false };
   #state = { inflight: 0, drained: () => this.#finish() };
@@ -68,7 +68,10 @@ export class Library<
         library: this.#state,
       });
     }
-    this.symbols = Object.freeze(out) as FunctionsOf<F, StructsOf<S>>;
+    this.symbols = Object.freeze(out) as FunctionsOf<
+      F,
+      { readonly [T in S[number] as T["name"]]: T }
+    >;
   }
 
   /** Whether {@linkcode Library.close} was called. */
