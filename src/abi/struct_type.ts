@@ -263,6 +263,7 @@ export function struct<const N extends string, const F extends StructFields>(
   const ffi: Deno.NativeStructType = Object.freeze({
     struct: Object.freeze(entries.map(([, t]) => typeof t === "string" ? t : t.ffi)),
   });
+  const codec = compile(codecs);
   const self: StructType<N, F> = Object.freeze({
     name,
     size,
@@ -272,35 +273,158 @@ export function struct<const N extends string, const F extends StructFields>(
     ffi,
     encode(value: StructInput<F>): Uint8Array {
       const out = new Uint8Array(size);
-      write(self, codecs, value, new DataView(out.buffer), 0, name);
+      if (!codec.write(value, new DataView(out.buffer), 0)) encodeError(self, value);
       return out;
     },
     encodeInto(value: StructInput<F>, target: Uint8Array, at = 0): void {
       checkRoom(self, target, at, "encode into");
-      write(
-        self,
-        codecs,
-        value,
-        new DataView(target.buffer, target.byteOffset, target.byteLength),
-        at,
-        name,
-      );
+      const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+      if (!codec.write(value, view, at)) encodeError(self, value);
     },
     decode(bytes: Uint8Array, at = 0): StructValue<F> {
       checkRoom(self, bytes, at, "decode");
-      return read(
-        codecs,
+      return codec.read(
         new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         at,
       ) as StructValue<F>;
     },
   });
   codecsOf.set(self, codecs);
+  compiled.set(self, codec);
   return self;
 }
 
-/** The codecs of each struct made here, so nested structs are written in place. */
+/** The codecs of each struct made here (for the messages of values that do not fit). */
 const codecsOf = new WeakMap<StructType, Codec[]>();
+
+/** A struct's compiled writer and reader. */
+export interface CompiledCodec {
+  /**
+   * Check and write a value at `at` (one pass: on a value that does not fit,
+   * the fields before it are written).
+   *
+   * @returns false when the value does not fit (see {@linkcode structValueProblem})
+   */
+  write(value: unknown, view: DataView, at: number): boolean;
+  /** Read the struct at `at`: one property per field. */
+  read(view: DataView, at: number): Record<string, unknown>;
+}
+
+const compiled = new WeakMap<StructType, CompiledCodec>();
+
+/**
+ * The compiled writer and reader of a struct made by {@linkcode struct},
+ * for the call wrappers, which keep a view of a reused buffer.
+ *
+ * @example
+ * ```ts
+ * import { codecOf, struct } from "./struct_type.ts";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * const view = new DataView(new ArrayBuffer(8));
+ * console.log(codecOf(Point).write({ x: 1, y: 2 }, view, 0), codecOf(Point).read(view, 0));
+ * // true { x: 1, y: 2 }
+ * ```
+ *
+ * @param type the struct
+ * @returns its codec
+ */
+export function codecOf(type: StructType): CompiledCodec {
+  const c = compiled.get(type);
+  if (!c) throw new Error("unreachable: a struct type not made by struct()");
+  return c;
+}
+
+/** Integer checks, as in the call wrappers and `fits`. */
+const CHECKS: Partial<Record<StructScalar, (v: string) => string>> = {
+  i8: (v) => `typeof ${v} === "number" && ((${v} << 24) >> 24) === ${v}`,
+  u8: (v) => `typeof ${v} === "number" && (${v} & 0xff) === ${v}`,
+  i16: (v) => `typeof ${v} === "number" && ((${v} << 16) >> 16) === ${v}`,
+  u16: (v) => `typeof ${v} === "number" && (${v} & 0xffff) === ${v}`,
+  i32: (v) => `typeof ${v} === "number" && (${v} | 0) === ${v}`,
+  u32: (v) => `typeof ${v} === "number" && (${v} >>> 0) === ${v}`,
+  f32: (v) => `typeof ${v} === "number"`,
+  f64: (v) => `typeof ${v} === "number"`,
+  bool: (v) => `typeof ${v} === "boolean"`,
+};
+const SETTERS: Record<StructScalar, string> = {
+  bool: "setUint8",
+  i8: "setInt8",
+  u8: "setUint8",
+  i16: "setInt16",
+  u16: "setUint16",
+  i32: "setInt32",
+  u32: "setUint32",
+  i64: "setBigInt64",
+  u64: "setBigUint64",
+  isize: "setBigInt64",
+  usize: "setBigUint64",
+  f32: "setFloat32",
+  f64: "setFloat64",
+  pointer: "setBigUint64",
+};
+
+/**
+ * Generate a struct's writer and reader: straight-line code per field, the
+ * field names (C identifiers, checked) and offsets written into it, so a
+ * call does no lookups and builds its result with one object literal.
+ */
+function compile(codecs: readonly Codec[]): CompiledCodec {
+  const env: Record<string, unknown> = {
+    fits,
+    pointerValue: (p: Deno.PointerObject | null) =>
+      p === null ? 0n : BigInt(Deno.UnsafePointer.value(p)),
+    pointerOf: (v: bigint) => Deno.UnsafePointer.create(v),
+  };
+  const le = String(LITTLE_ENDIAN);
+  const write: string[] = [
+    'if (typeof v !== "object" || v === null || v instanceof Uint8Array) return false;',
+  ];
+  const read: string[] = [];
+  codecs.forEach((c, i) => {
+    const f = `f${i}`;
+    const at = `at + ${c.offset}`;
+    write.push(`const ${f} = v.${c.name};`);
+    if (c.nested) {
+      env[`n${i}`] = codecOf(c.nested);
+      write.push(`if (!n${i}.write(${f}, view, ${at})) return false;`);
+      read.push(`${c.name}: n${i}.read(view, ${at})`);
+      return;
+    }
+    const t = c.type!;
+    const check = CHECKS[t];
+    write.push(`if (!(${check ? check(f) : `fits("${t}", ${f})`})) return false;`);
+    const set = SETTERS[t];
+    if (t === "bool") write.push(`view.setUint8(${at}, ${f} ? 1 : 0);`);
+    else if (t === "pointer") write.push(`view.${set}(${at}, pointerValue(${f}), ${le});`);
+    else if (set.startsWith("setBig")) write.push(`view.${set}(${at}, BigInt(${f}), ${le});`);
+    else write.push(`view.${set}(${at}, ${f}, ${le});`);
+    const get = set.replace("set", "get");
+    read.push(
+      t === "bool"
+        ? `${c.name}: view.getUint8(${at}) !== 0`
+        : t === "pointer"
+        ? `${c.name}: pointerOf(view.getBigUint64(${at}, ${le}))`
+        : `${c.name}: view.${get}(${at}, ${le})`,
+    );
+  });
+  write.push("return true;");
+  const names = Object.keys(env);
+  const source = `"use strict";\nreturn {\n  write(v, view, at) {\n    ${
+    write.join("\n    ")
+  }\n  },\n  read(view, at) {\n    return { ${read.join(", ")} };\n  },\n};`;
+  return new Function(...names, source)(...names.map((n) => env[n])) as CompiledCodec;
+}
+
+function encodeError(type: StructType, value: unknown): never {
+  throw new PluginError(
+    "INVALID_ARGUMENT",
+    `Cannot encode struct "${type.name}": ${
+      structValueProblem(type, value) ?? `found ${showValue(value)}`
+    }`,
+    { hint: "pass a value of the declared type for every field" },
+  );
+}
 
 /**
  * The struct type of a layout a plugin recorded, for binding a struct by
@@ -405,135 +529,6 @@ export function structValueProblem(type: StructType, value: unknown): string | u
     }
   }
   return undefined;
-}
-
-function write(
-  type: StructType,
-  codecs: readonly Codec[],
-  value: unknown,
-  view: DataView,
-  at: number,
-  what: string,
-): void {
-  const problem = structValueProblem(type, value);
-  if (problem !== undefined) {
-    throw new PluginError("INVALID_ARGUMENT", `Cannot encode struct "${what}": ${problem}`, {
-      hint: "pass a value of the declared type for every field",
-    });
-  }
-  writeChecked(codecs, value as Record<string, unknown>, view, at);
-}
-
-function writeChecked(
-  codecs: readonly Codec[],
-  value: Record<string, unknown>,
-  view: DataView,
-  at: number,
-): void {
-  const le = LITTLE_ENDIAN;
-  for (const c of codecs) {
-    const v = value[c.name];
-    const p = at + c.offset;
-    switch (c.type) {
-      case undefined:
-        writeChecked(codecsOf.get(c.nested!)!, v as Record<string, unknown>, view, p);
-        break;
-      case "bool":
-        view.setUint8(p, v ? 1 : 0);
-        break;
-      case "i8":
-        view.setInt8(p, v as number);
-        break;
-      case "u8":
-        view.setUint8(p, v as number);
-        break;
-      case "i16":
-        view.setInt16(p, v as number, le);
-        break;
-      case "u16":
-        view.setUint16(p, v as number, le);
-        break;
-      case "i32":
-        view.setInt32(p, v as number, le);
-        break;
-      case "u32":
-        view.setUint32(p, v as number, le);
-        break;
-      case "f32":
-        view.setFloat32(p, v as number, le);
-        break;
-      case "f64":
-        view.setFloat64(p, v as number, le);
-        break;
-      case "i64":
-      case "isize":
-        view.setBigInt64(p, BigInt(v as number | bigint), le);
-        break;
-      case "u64":
-      case "usize":
-        view.setBigUint64(p, BigInt(v as number | bigint), le);
-        break;
-      case "pointer":
-        view.setBigUint64(
-          p,
-          v === null ? 0n : BigInt(Deno.UnsafePointer.value(v as Deno.PointerObject)),
-          le,
-        );
-        break;
-    }
-  }
-}
-
-function read(codecs: readonly Codec[], view: DataView, at: number): Record<string, unknown> {
-  const le = LITTLE_ENDIAN;
-  const out: Record<string, unknown> = {};
-  for (const c of codecs) {
-    const p = at + c.offset;
-    switch (c.type) {
-      case undefined:
-        out[c.name] = read(codecsOf.get(c.nested!)!, view, p);
-        break;
-      case "bool":
-        out[c.name] = view.getUint8(p) !== 0;
-        break;
-      case "i8":
-        out[c.name] = view.getInt8(p);
-        break;
-      case "u8":
-        out[c.name] = view.getUint8(p);
-        break;
-      case "i16":
-        out[c.name] = view.getInt16(p, le);
-        break;
-      case "u16":
-        out[c.name] = view.getUint16(p, le);
-        break;
-      case "i32":
-        out[c.name] = view.getInt32(p, le);
-        break;
-      case "u32":
-        out[c.name] = view.getUint32(p, le);
-        break;
-      case "f32":
-        out[c.name] = view.getFloat32(p, le);
-        break;
-      case "f64":
-        out[c.name] = view.getFloat64(p, le);
-        break;
-      case "i64":
-      case "isize":
-        out[c.name] = view.getBigInt64(p, le);
-        break;
-      case "u64":
-      case "usize":
-        out[c.name] = view.getBigUint64(p, le);
-        break;
-      case "pointer":
-        out[c.name] = Deno.UnsafePointer.create(view.getBigUint64(p, le));
-        break;
-    }
-  }
-  return out;
 }
 
 function checkRoom(type: StructType, bytes: Uint8Array, at: number, verb: string): void {

@@ -24,7 +24,7 @@
 
 import { ERROR_RECORD } from "../abi/layout.ts";
 import type { Signature, TypeName } from "../abi/signature.ts";
-import { type StructType, structValueProblem } from "../abi/struct_type.ts";
+import { codecOf, type StructType, structValueProblem } from "../abi/struct_type.ts";
 import { showValue } from "../abi/values.ts";
 import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
@@ -106,7 +106,9 @@ function structEncoder(
   type: StructType,
   fresh: boolean,
 ): (v: unknown) => Uint8Array {
+  const codec = codecOf(type);
   const reused = fresh ? undefined : new Uint8Array(type.size);
+  const reusedView = reused ? new DataView(reused.buffer) : undefined;
   const fail = (detail: string): never => {
     throw new CallError(
       "INVALID_ARGUMENT",
@@ -122,13 +124,17 @@ function structEncoder(
       return fail(`expected ${type.size} bytes, found a Uint8Array of ${v.byteLength}`);
     }
     const out = reused ?? new Uint8Array(type.size);
-    try {
-      type.encodeInto(v as never, out);
-    } catch {
+    if (!codec.write(v, reusedView ?? new DataView(out.buffer), 0)) {
       fail(structValueProblem(type, v) ?? `found ${showValue(v)}`);
     }
     return out;
   };
+}
+
+/** The decoder of a struct result: Deno FFI returns a fresh Uint8Array of its bytes. */
+function structDecoder(type: StructType): (r: Uint8Array) => unknown {
+  const codec = codecOf(type);
+  return (r) => codec.read(new DataView(r.buffer, r.byteOffset, r.byteLength), 0);
 }
 
 const encoder = new TextEncoder();
@@ -431,7 +437,7 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
   });
   const call = `raw(${passed.join(", ")})`;
   if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
-  if (sig.result.startsWith("struct ")) env.decodeResult = structOf(sig, sig.result).decode;
+  if (sig.result.startsWith("struct ")) env.decodeResult = structDecoder(structOf(sig, sig.result));
   const convert = (r: string) =>
     sig.result.startsWith("struct ")
       ? `decodeResult(${r})`
