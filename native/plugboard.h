@@ -14,6 +14,10 @@
  *     return out;
  *   }
  *
+ * Structs the interface shares with the host (behind a pointer or by value)
+ * record their layout with PLUGBOARD_STRUCT(point, x, y), so a host
+ * expecting another layout refuses the plugin before it runs.
+ *
  * Each exported function is declared ONCE. PLUGBOARD_FN turns that one
  * declaration into both the C prototype the body belongs to and the metadata
  * record the host reads, from the very same tokens, so the two cannot drift:
@@ -375,11 +379,22 @@ void pb__shutdown(void) __attribute__((weak, visibility("hidden")));
 #define PLUGBOARD_STRUCT(sname, ...)                                           \
   __attribute__((used)) static void pb_struct_##sname(void) {                  \
     PB__STRUCT_BEGIN(sname);                                                    \
-    PB__STRUCT_SELECT(__VA_ARGS__, PB__SF32, PB__SF31, PB__SF30, PB__SF29, PB__SF28, PB__SF27, PB__SF26, PB__SF25, PB__SF24, PB__SF23, PB__SF22, PB__SF21, PB__SF20, PB__SF19, PB__SF18, PB__SF17, PB__SF16, PB__SF15, PB__SF14, PB__SF13, PB__SF12, PB__SF11, PB__SF10, PB__SF9, PB__SF8, PB__SF7, PB__SF6, PB__SF5, PB__SF4, PB__SF3, PB__SF2, PB__SF1, )(sname, __VA_ARGS__) \
+    PB__STRUCT_SELECT(__VA_ARGS__,                                             \
+                      PB__SF32, PB__SF31, PB__SF30, PB__SF29, PB__SF28, PB__SF27,\
+                      PB__SF26, PB__SF25, PB__SF24, PB__SF23, PB__SF22, PB__SF21,\
+                      PB__SF20, PB__SF19, PB__SF18, PB__SF17, PB__SF16, PB__SF15,\
+                      PB__SF14, PB__SF13, PB__SF12, PB__SF11, PB__SF10, PB__SF9,\
+                      PB__SF8, PB__SF7, PB__SF6, PB__SF5, PB__SF4, PB__SF3,    \
+                      PB__SF2, PB__SF1, )                                      \
+    (sname, __VA_ARGS__)                                                       \
     PB__STRUCT_END(sname);                                                      \
   }                                                                            \
   typedef int pb__struct_##sname##_defined
-#define PB__STRUCT_SELECT(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, form, ...) form
+#define PB__STRUCT_SELECT(                                                     \
+  _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11,                                \
+  _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22,                       \
+  _23, _24, _25, _26, _27, _28, _29, _30, _31, _32,                            \
+  form, ...) form
 /* PB__SFn: the first of n fields, then PB__SRk for the k that follow it. */
 #define PB__SF1(s, f) PB__SFIELD0(s, f) PB__SR0(s, f)
 #define PB__SF2(s, f, ...) PB__SFIELD0(s, f) PB__SR1(s, f, __VA_ARGS__)
