@@ -52,6 +52,7 @@ export {
   type CrashInfo,
   type FunctionByName,
   type FunctionsIn,
+  type FunctionsOptions,
   type Isolation,
   type IsolationStatus,
   Plugin,
@@ -67,7 +68,19 @@ export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/chec
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
 export { Library, type OpenLibraryOptions } from "./src/loader/open_library.ts";
 export { type OpenIsolatedLibraryOptions, openLibrary } from "./src/open/open_library.ts";
-export { defineInterface, type InterfaceSpec } from "./src/abi/define_interface.ts";
+export {
+  defineInterface,
+  type DefineInterfaceOptions,
+  type InterfaceSpec,
+} from "./src/abi/define_interface.ts";
+export {
+  struct,
+  type StructFields,
+  type StructInput,
+  type StructLayout,
+  type StructType,
+  type StructValue,
+} from "./src/abi/struct_type.ts";
 export {
   type ArgumentOf,
   type AsyncFunctionOf,
@@ -77,7 +90,6 @@ export {
   type ParamTypes,
   type ResultOf,
   type Signature,
-  type SignatureParts,
   type SignatureRecord,
   type TypeName,
   type TypeOf,

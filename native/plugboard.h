@@ -14,6 +14,10 @@
  *     return out;
  *   }
  *
+ * Structs the interface shares with the host (behind a pointer or by value)
+ * record their layout with PLUGBOARD_STRUCT(point, x, y), so a host
+ * expecting another layout refuses the plugin before it runs.
+ *
  * Each exported function is declared ONCE. PLUGBOARD_FN turns that one
  * declaration into both the C prototype the body belongs to and the metadata
  * record the host reads, from the very same tokens, so the two cannot drift:
@@ -176,10 +180,11 @@ PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)
 /** Note types in the "plugboard" owner namespace. Each desc is UTF-8 text of
  * "key=value\n" lines ending in NUL; the first line of the plugin note is
  * "abi=MAJOR.MINOR", so a host checks the version before reading the rest. */
-#define PLUGBOARD_NOTE_PLUGIN 1    /* abi, name, version, build_id, compiler */
+#define PLUGBOARD_NOTE_PLUGIN 1    /* abi, name, version, build_id, compiler[, author] */
 #define PLUGBOARD_NOTE_INTERFACE 2 /* symbol (C name), id, version */
 #define PLUGBOARD_NOTE_FUNCTION 3  /* interface (C name), signature, fallible */
 #define PLUGBOARD_NOTE_HOOK 4      /* hook (init|shutdown), function */
+#define PLUGBOARD_NOTE_STRUCT 5    /* struct, size, align, field (repeated, in order) */
 
 /** The build id stamped into the plugin: pass -DPLUGBOARD_BUILD_ID='"..."'
  * (deno task build does, from a hash of the source, flags and compiler). */
@@ -254,15 +259,26 @@ PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)
 /**
  * The plugin's identity; exactly once per plugin, in one .c file. Defines
  * plugboard_entry(), plugboard_take_error() and pb_fail().
+ *   PLUGBOARD_PLUGIN(name, version)
+ *   PLUGBOARD_PLUGIN(name, version, author)
  *   name:    string literal, [a-z0-9._-]
  *   version: string literal, semver ("0.1.0")
+ *   author:  optional string literal, UTF-8, at most 256 bytes, no control
+ *            characters (no newline); e.g. "Ada Lovelace <ada@example.org>".
+ *            WebAssembly builds: no double quote or backslash either.
  */
-#define PLUGBOARD_PLUGIN(name, version)                                        \
+#define PLUGBOARD_PLUGIN(name, ...)                                            \
+  PB__PLUGIN_SELECT(__VA_ARGS__, PB__PLUGIN_AUTHOR, PB__PLUGIN_ANON, )(name, __VA_ARGS__)
+#define PB__PLUGIN_SELECT(version, author, form, ...) form
+#define PB__PLUGIN_ANON(name, version) PB__PLUGIN_NOTE(name, version, "")
+#define PB__PLUGIN_AUTHOR(name, version, author)                               \
+  PB__PLUGIN_NOTE(name, version, "\nauthor=" author)
+#define PB__PLUGIN_NOTE(name, version, author_line)                            \
   PB__NOTE(pb_note_plugin, PLUGBOARD_NOTE_PLUGIN,                               \
           "abi=" PB__STR(PLUGBOARD_ABI_MAJOR) "." PB__STR(PLUGBOARD_ABI_MINOR)   \
           "\nname=" name "\nversion=" version                                  \
           "\nbuild_id=" PLUGBOARD_BUILD_ID "\ncompiler=" PLUGBOARD_COMPILER    \
-          "\n");                                                               \
+          author_line "\n");                                                   \
   PB__PLUGIN_RUNTIME
 
 /**
@@ -324,6 +340,243 @@ PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)
  * undefined, and the descriptor's pointers to them are NULL. */
 int32_t pb__init(void) __attribute__((weak, visibility("hidden")));
 void pb__shutdown(void) __attribute__((weak, visibility("hidden")));
+
+/* ------------------------------------------------------------------------ */
+/* Struct layouts (checked by the host before anything runs)                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Record the layout of `struct sname`, a struct the plugin's interface
+ * passes behind a pointer or by value, so that a host expecting another
+ * layout refuses the plugin (STRUCT_MISMATCH) instead of reading wrong
+ * numbers. List every field, in declaration order:
+ *
+ *   struct point { int32_t x; int32_t y; };
+ *   PLUGBOARD_STRUCT(point, x, y);
+ *
+ * Nothing of the layout is written by hand: the size, the alignment and each
+ * field's offset, size and type come from the compiler (sizeof, alignof,
+ * offsetof, the field's C type), so the note cannot drift from the struct
+ * the plugin was compiled with. A field left out or listed out of order is a
+ * compile error, as far as the layout shows it (a field hidden in padding
+ * cannot be seen). Fields are typed in the signature language: bool, i8..u64
+ * (char by its signedness, long and long long by their size), f32, f64,
+ * pointer (any data or function pointer), struct (a nested struct; declare
+ * it with its own PLUGBOARD_STRUCT) and bytes (anything else: arrays,
+ * unions, long double). Bit-fields cannot be listed (offsetof refuses them).
+ *
+ * The struct must have a tag (`struct point`, not only a typedef of an
+ * anonymous struct); at most 32 fields. Use it at file scope, once per
+ * translation unit (a header included by several .c files writes the same
+ * note from each, which the host accepts when they are identical). It
+ * defines a static function `pb_struct_<sname>` holding the note.
+ * WebAssembly builds write no struct notes (the macro checks the layout and
+ * records nothing).
+ *
+ * Note (type 5) text: "struct=NAME\nsize=N\nalign=N\n" then one
+ * "field=NAME OFFSET SIZE TYPE\n" line per field, in order.
+ */
+#define PLUGBOARD_STRUCT(sname, ...)                                           \
+  __attribute__((used)) static void pb_struct_##sname(void) {                  \
+    PB__STRUCT_BEGIN(sname);                                                    \
+    PB__STRUCT_SELECT(__VA_ARGS__,                                             \
+                      PB__SF32, PB__SF31, PB__SF30, PB__SF29, PB__SF28, PB__SF27,\
+                      PB__SF26, PB__SF25, PB__SF24, PB__SF23, PB__SF22, PB__SF21,\
+                      PB__SF20, PB__SF19, PB__SF18, PB__SF17, PB__SF16, PB__SF15,\
+                      PB__SF14, PB__SF13, PB__SF12, PB__SF11, PB__SF10, PB__SF9,\
+                      PB__SF8, PB__SF7, PB__SF6, PB__SF5, PB__SF4, PB__SF3,    \
+                      PB__SF2, PB__SF1, )                                      \
+    (sname, __VA_ARGS__)                                                       \
+    PB__STRUCT_END(sname);                                                      \
+  }                                                                            \
+  typedef int pb__struct_##sname##_defined
+#define PB__STRUCT_SELECT(                                                     \
+  _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11,                                \
+  _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22,                       \
+  _23, _24, _25, _26, _27, _28, _29, _30, _31, _32,                            \
+  form, ...) form
+/* PB__SFn: the first of n fields, then PB__SRk for the k that follow it. */
+#define PB__SF1(s, f) PB__SFIELD0(s, f) PB__SR0(s, f)
+#define PB__SF2(s, f, ...) PB__SFIELD0(s, f) PB__SR1(s, f, __VA_ARGS__)
+#define PB__SF3(s, f, ...) PB__SFIELD0(s, f) PB__SR2(s, f, __VA_ARGS__)
+#define PB__SF4(s, f, ...) PB__SFIELD0(s, f) PB__SR3(s, f, __VA_ARGS__)
+#define PB__SF5(s, f, ...) PB__SFIELD0(s, f) PB__SR4(s, f, __VA_ARGS__)
+#define PB__SF6(s, f, ...) PB__SFIELD0(s, f) PB__SR5(s, f, __VA_ARGS__)
+#define PB__SF7(s, f, ...) PB__SFIELD0(s, f) PB__SR6(s, f, __VA_ARGS__)
+#define PB__SF8(s, f, ...) PB__SFIELD0(s, f) PB__SR7(s, f, __VA_ARGS__)
+#define PB__SF9(s, f, ...) PB__SFIELD0(s, f) PB__SR8(s, f, __VA_ARGS__)
+#define PB__SF10(s, f, ...) PB__SFIELD0(s, f) PB__SR9(s, f, __VA_ARGS__)
+#define PB__SF11(s, f, ...) PB__SFIELD0(s, f) PB__SR10(s, f, __VA_ARGS__)
+#define PB__SF12(s, f, ...) PB__SFIELD0(s, f) PB__SR11(s, f, __VA_ARGS__)
+#define PB__SF13(s, f, ...) PB__SFIELD0(s, f) PB__SR12(s, f, __VA_ARGS__)
+#define PB__SF14(s, f, ...) PB__SFIELD0(s, f) PB__SR13(s, f, __VA_ARGS__)
+#define PB__SF15(s, f, ...) PB__SFIELD0(s, f) PB__SR14(s, f, __VA_ARGS__)
+#define PB__SF16(s, f, ...) PB__SFIELD0(s, f) PB__SR15(s, f, __VA_ARGS__)
+#define PB__SF17(s, f, ...) PB__SFIELD0(s, f) PB__SR16(s, f, __VA_ARGS__)
+#define PB__SF18(s, f, ...) PB__SFIELD0(s, f) PB__SR17(s, f, __VA_ARGS__)
+#define PB__SF19(s, f, ...) PB__SFIELD0(s, f) PB__SR18(s, f, __VA_ARGS__)
+#define PB__SF20(s, f, ...) PB__SFIELD0(s, f) PB__SR19(s, f, __VA_ARGS__)
+#define PB__SF21(s, f, ...) PB__SFIELD0(s, f) PB__SR20(s, f, __VA_ARGS__)
+#define PB__SF22(s, f, ...) PB__SFIELD0(s, f) PB__SR21(s, f, __VA_ARGS__)
+#define PB__SF23(s, f, ...) PB__SFIELD0(s, f) PB__SR22(s, f, __VA_ARGS__)
+#define PB__SF24(s, f, ...) PB__SFIELD0(s, f) PB__SR23(s, f, __VA_ARGS__)
+#define PB__SF25(s, f, ...) PB__SFIELD0(s, f) PB__SR24(s, f, __VA_ARGS__)
+#define PB__SF26(s, f, ...) PB__SFIELD0(s, f) PB__SR25(s, f, __VA_ARGS__)
+#define PB__SF27(s, f, ...) PB__SFIELD0(s, f) PB__SR26(s, f, __VA_ARGS__)
+#define PB__SF28(s, f, ...) PB__SFIELD0(s, f) PB__SR27(s, f, __VA_ARGS__)
+#define PB__SF29(s, f, ...) PB__SFIELD0(s, f) PB__SR28(s, f, __VA_ARGS__)
+#define PB__SF30(s, f, ...) PB__SFIELD0(s, f) PB__SR29(s, f, __VA_ARGS__)
+#define PB__SF31(s, f, ...) PB__SFIELD0(s, f) PB__SR30(s, f, __VA_ARGS__)
+#define PB__SF32(s, f, ...) PB__SFIELD0(s, f) PB__SR31(s, f, __VA_ARGS__)
+#define PB__SR0(s, p) PB__SLAST(s, p)
+#define PB__SR1(s, p, f) PB__SFIELD(s, p, f) PB__SR0(s, f)
+#define PB__SR2(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR1(s, f, __VA_ARGS__)
+#define PB__SR3(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR2(s, f, __VA_ARGS__)
+#define PB__SR4(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR3(s, f, __VA_ARGS__)
+#define PB__SR5(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR4(s, f, __VA_ARGS__)
+#define PB__SR6(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR5(s, f, __VA_ARGS__)
+#define PB__SR7(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR6(s, f, __VA_ARGS__)
+#define PB__SR8(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR7(s, f, __VA_ARGS__)
+#define PB__SR9(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR8(s, f, __VA_ARGS__)
+#define PB__SR10(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR9(s, f, __VA_ARGS__)
+#define PB__SR11(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR10(s, f, __VA_ARGS__)
+#define PB__SR12(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR11(s, f, __VA_ARGS__)
+#define PB__SR13(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR12(s, f, __VA_ARGS__)
+#define PB__SR14(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR13(s, f, __VA_ARGS__)
+#define PB__SR15(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR14(s, f, __VA_ARGS__)
+#define PB__SR16(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR15(s, f, __VA_ARGS__)
+#define PB__SR17(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR16(s, f, __VA_ARGS__)
+#define PB__SR18(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR17(s, f, __VA_ARGS__)
+#define PB__SR19(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR18(s, f, __VA_ARGS__)
+#define PB__SR20(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR19(s, f, __VA_ARGS__)
+#define PB__SR21(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR20(s, f, __VA_ARGS__)
+#define PB__SR22(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR21(s, f, __VA_ARGS__)
+#define PB__SR23(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR22(s, f, __VA_ARGS__)
+#define PB__SR24(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR23(s, f, __VA_ARGS__)
+#define PB__SR25(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR24(s, f, __VA_ARGS__)
+#define PB__SR26(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR25(s, f, __VA_ARGS__)
+#define PB__SR27(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR26(s, f, __VA_ARGS__)
+#define PB__SR28(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR27(s, f, __VA_ARGS__)
+#define PB__SR29(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR28(s, f, __VA_ARGS__)
+#define PB__SR30(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR29(s, f, __VA_ARGS__)
+#define PB__SR31(s, p, f, ...) PB__SFIELD(s, p, f) PB__SR30(s, f, __VA_ARGS__)
+
+#define PB__SMEMBER(s, f) (((struct s *)0)->f)
+#define PB__SEND(s, f) (offsetof(struct s, f) + sizeof(PB__SMEMBER(s, f)))
+#define PB__ALIGN_UP(n, a) (((n) + (a) - 1) / (a) * (a))
+#if defined(__cplusplus)
+/* C++: the field's type code (see PB__SKIND_TEXT) by template. */
+extern "C++" {
+template <typename T> struct pb__bare { typedef T type; };
+template <typename T> struct pb__bare<T &> : pb__bare<T> {};
+template <typename T> struct pb__bare<const T> : pb__bare<T> {};
+template <typename T> struct pb__bare<volatile T> : pb__bare<T> {};
+template <typename T> struct pb__bare<const volatile T> : pb__bare<T> {};
+template <typename T, bool = __is_enum(T)> struct pb__kind {
+  static constexpr int value = __is_class(T) ? 13 : 0;
+};
+template <typename T> struct pb__kind<T, true> : pb__kind<__underlying_type(T)> {};
+template <typename T> struct pb__kind<T *, false> { static constexpr int value = 12; };
+template <typename T> struct pb__field_kind : pb__kind<typename pb__bare<T>::type> {};
+#define PB__FIELD_KIND_IS(type, code)                                          \
+  template <> struct pb__kind<type, false> { static constexpr int value = (code); }
+PB__FIELD_KIND_IS(bool, 1);
+PB__FIELD_KIND_IS(char, (char)-1 < 0 ? 2 : 3);
+PB__FIELD_KIND_IS(signed char, 2);
+PB__FIELD_KIND_IS(unsigned char, 3);
+PB__FIELD_KIND_IS(short, 4);
+PB__FIELD_KIND_IS(unsigned short, 5);
+PB__FIELD_KIND_IS(int, 6);
+PB__FIELD_KIND_IS(unsigned int, 7);
+PB__FIELD_KIND_IS(long, sizeof(long) == 8 ? 8 : 6);
+PB__FIELD_KIND_IS(unsigned long, sizeof(long) == 8 ? 9 : 7);
+PB__FIELD_KIND_IS(long long, 8);
+PB__FIELD_KIND_IS(unsigned long long, 9);
+PB__FIELD_KIND_IS(float, 10);
+PB__FIELD_KIND_IS(double, 11);
+#undef PB__FIELD_KIND_IS
+}
+#define PB__SALIGNOF(t) alignof(t)
+#define PB__SKIND(s, f) (pb__field_kind<decltype(PB__SMEMBER(s, f))>::value)
+#else
+#define PB__SALIGNOF(t) _Alignof(t)
+/* The field's type in the signature language, as a code the note's text is
+ * chosen by (see PB__SKIND_TEXT). A pointer is told from an array by its
+ * size and alignment (an array decays to a pointer here). */
+#define PB__SKIND(s, f)                                                        \
+  (__builtin_classify_type(PB__SMEMBER(s, f)) == 5                              \
+       ? (sizeof(PB__SMEMBER(s, f)) == sizeof(void *) &&                        \
+                  __alignof__(PB__SMEMBER(s, f)) == __alignof__(void *)         \
+              ? 12                                                             \
+              : 0)                                                             \
+   : __builtin_classify_type(PB__SMEMBER(s, f)) == 12                           \
+       ? 13                                                                    \
+       : _Generic(PB__SMEMBER(s, f),                                           \
+           _Bool: 1, char: ((char)-1 < 0 ? 2 : 3), signed char: 2,             \
+           unsigned char: 3, short: 4, unsigned short: 5, int: 6,              \
+           unsigned int: 7, long: (sizeof(long) == 8 ? 8 : 6),                 \
+           unsigned long: (sizeof(long) == 8 ? 9 : 7), long long: 8,           \
+           unsigned long long: 9, float: 10, double: 11, default: 0))
+#endif
+
+#if defined(__wasm__)
+#define PB__STRUCT_BEGIN(s)                                                    \
+  PB__STATIC_ASSERT(sizeof(struct s) > 0, "PLUGBOARD_STRUCT: struct " #s " must be complete")
+#define PB__STRUCT_END(s) (void)0
+#define PB__SFIELD_NOTE(s, f) (void)0
+#else
+/* The note is written by the assembler, from inside a function: only there
+ * can an asm statement take the compiler's constants as operands ("i") and
+ * print them in decimal (%c), and .if picks the type's name by its code. */
+#define PB__STRUCT_BEGIN(s)                                                    \
+  __asm__ volatile(".pushsection .note.plugboard,\"a\"\n.balign 4\n"             \
+                   ".long 10, .Lpb_struct_end_" #s " - .Lpb_struct_begin_" #s     \
+                   ", " PB__STR(PLUGBOARD_NOTE_STRUCT) "\n"                      \
+                   ".asciz \"plugboard\"\n.balign 4\n"                           \
+                   ".Lpb_struct_begin_" #s ":\n"                                  \
+                   ".ascii \"struct=" #s "\\nsize=%c0\\nalign=%c1\\n\"\n"          \
+                   ".popsection"                                               \
+                   :                                                           \
+                   : "i"(sizeof(struct s)), "i"(PB__SALIGNOF(struct s)))
+#define PB__STRUCT_END(s)                                                      \
+  __asm__ volatile(".pushsection .note.plugboard,\"a\"\n.byte 0\n"              \
+                   ".Lpb_struct_end_" #s ":\n.balign 4\n.popsection")
+#define PB__SFIELD_NOTE(s, f)                                                  \
+  __asm__ volatile(".pushsection .note.plugboard,\"a\"\n"                       \
+                   ".ascii \"field=" #f " %c0 %c1 \"\n" PB__SKIND_TEXT            \
+                   ".ascii \"\\n\"\n.popsection"                                  \
+                   :                                                           \
+                   : "i"(offsetof(struct s, f)), "i"(sizeof(PB__SMEMBER(s, f))),  \
+                     "i"(PB__SKIND(s, f)))
+/* The name of type code %c2, as assembler conditionals. */
+#define PB__SKIND_TEXT                                                         \
+  ".if %c2 == 1\n.ascii \"bool\"\n.elseif %c2 == 2\n.ascii \"i8\"\n"            \
+  ".elseif %c2 == 3\n.ascii \"u8\"\n.elseif %c2 == 4\n.ascii \"i16\"\n"          \
+  ".elseif %c2 == 5\n.ascii \"u16\"\n.elseif %c2 == 6\n.ascii \"i32\"\n"         \
+  ".elseif %c2 == 7\n.ascii \"u32\"\n.elseif %c2 == 8\n.ascii \"i64\"\n"         \
+  ".elseif %c2 == 9\n.ascii \"u64\"\n.elseif %c2 == 10\n.ascii \"f32\"\n"        \
+  ".elseif %c2 == 11\n.ascii \"f64\"\n.elseif %c2 == 12\n.ascii \"pointer\"\n"   \
+  ".elseif %c2 == 13\n.ascii \"struct\"\n.else\n.ascii \"bytes\"\n.endif\n"
+#endif /* __wasm__ */
+
+/* The first field starts the struct; each next one follows the one before
+ * it, with only the padding its alignment needs; the last one ends it. */
+#define PB__SFIELD0(s, f)                                                      \
+  PB__STATIC_ASSERT(offsetof(struct s, f) == 0, "PLUGBOARD_STRUCT(" #s          \
+                    ", ...): list every field in declaration order, starting with the first, not " #f); \
+  PB__SFIELD_NOTE(s, f);
+#define PB__SFIELD(s, p, f)                                                    \
+  PB__STATIC_ASSERT(offsetof(struct s, f) >= PB__SEND(s, p) &&                  \
+                    offsetof(struct s, f) ==                                   \
+                        PB__ALIGN_UP(PB__SEND(s, p), __alignof__(PB__SMEMBER(s, f))), \
+                    "PLUGBOARD_STRUCT(" #s ", ...): list every field in declaration order: " \
+                    #f " does not directly follow " #p);                        \
+  PB__SFIELD_NOTE(s, f);
+#define PB__SLAST(s, f)                                                        \
+  PB__STATIC_ASSERT(PB__ALIGN_UP(PB__SEND(s, f), PB__SALIGNOF(struct s)) ==     \
+                        sizeof(struct s),                                      \
+                    "PLUGBOARD_STRUCT(" #s ", ...): list every field: a field after " #f \
+                    " is missing");
 
 /**
  * The compatibility rule, as a function (as CLAP's clap_version_is_compatible):

@@ -29,6 +29,7 @@ import { scenario as firstPlugin } from "./scenarios/first_plugin.ts";
 import { scenario as sharedApi } from "./scenarios/shared_api.ts";
 import { scenario as discovery } from "./scenarios/discovery.ts";
 import { scenario as interfaceIdentity } from "./scenarios/interface_identity.ts";
+import { scenario as structLayout } from "./scenarios/struct_layout.ts";
 import { scenario as abiToolchain } from "./scenarios/abi_toolchain.ts";
 import { scenario as initOrder } from "./scenarios/init_order.ts";
 import { scenario as sharedState } from "./scenarios/shared_state.ts";
@@ -60,6 +61,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   sharedApi,
   discovery,
   interfaceIdentity,
+  structLayout,
   abiToolchain,
   initOrder,
   sharedState,

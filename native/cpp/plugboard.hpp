@@ -15,6 +15,13 @@
  *     });
  *   }
  *
+ * Everything else of plugboard.h works in C++ as in C, including the 3-argument
+ * PLUGBOARD_PLUGIN(name, version, author) and PLUGBOARD_STRUCT(name, fields...),
+ * which types each field with templates over decltype where C uses _Generic
+ * (an enum, enum class included, is its underlying integer type). A struct
+ * passed by value must be standard-layout (offsetof) and is written
+ * `struct NAME` in PLUGBOARD_FN.
+ *
  * plugboard::error(code, message) chooses the code; any other std::exception
  * is reported with code 1 and its what(); anything else with code 1 and
  * "unknown exception". The failed call returns a value-initialised result

@@ -79,6 +79,8 @@ pub const NOTE_INTERFACE: u32 = 2;
 pub const NOTE_FUNCTION: u32 = 3;
 /// A lifecycle hook: hook (init|shutdown), function.
 pub const NOTE_HOOK: u32 = 4;
+/// A struct's layout: struct, size, align, field (repeated, in order).
+pub const NOTE_STRUCT: u32 = 5;
 
 // ---------------------------------------------------------------------------
 // Types of the signature language (the pb_ names of plugboard.h).
@@ -204,6 +206,87 @@ impl<const N: usize> Note<N> {
     }
 }
 
+/// A piece of a note's text: a string, or a number written in decimal (the
+/// layout notes take their numbers from `size_of`, `align_of`, `offset_of!`).
+#[doc(hidden)]
+pub enum Piece {
+    S(&'static str),
+    N(usize),
+}
+
+const fn decimal_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
+}
+
+const fn pieces_len(pieces: &[Piece]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < pieces.len() {
+        n += match pieces[i] {
+            Piece::S(s) => s.len(),
+            Piece::N(v) => decimal_len(v),
+        };
+        i += 1;
+    }
+    n
+}
+
+/// The padded desc size of a note whose text is the concatenation of `pieces`.
+#[doc(hidden)]
+pub const fn pieces_desc_size(pieces: &[Piece]) -> usize {
+    (pieces_len(pieces) + 1 + 3) & !3
+}
+
+impl<const N: usize> Note<N> {
+    /// A note of type `kind` whose desc is the text of `pieces`, NUL, zero
+    /// padding (numbers in decimal).
+    #[doc(hidden)]
+    pub const fn from_pieces(kind: u32, pieces: &[Piece]) -> Self {
+        assert!(N == pieces_desc_size(pieces), "note size");
+        let mut desc = [0u8; N];
+        let mut at = 0;
+        let mut i = 0;
+        while i < pieces.len() {
+            match pieces[i] {
+                Piece::S(s) => {
+                    let bytes = s.as_bytes();
+                    let mut j = 0;
+                    while j < bytes.len() {
+                        assert!(bytes[j] != 0, "a note text cannot contain NUL");
+                        desc[at] = bytes[j];
+                        at += 1;
+                        j += 1;
+                    }
+                }
+                Piece::N(v) => {
+                    let len = decimal_len(v);
+                    let mut rest = v;
+                    let mut k = len;
+                    while k > 0 {
+                        k -= 1;
+                        desc[at + k] = b'0' + (rest % 10) as u8;
+                        rest /= 10;
+                    }
+                    at += len;
+                }
+            }
+            i += 1;
+        }
+        Note {
+            namesz: 10,
+            descsz: (pieces_len(pieces) + 1) as u32,
+            kind,
+            name: *b"plugboard\0\0\0",
+            desc,
+        }
+    }
+}
+
 /// Emit one note into `.note.plugboard`, kept by `#[used]`.
 #[doc(hidden)]
 macro_rules! __pb_note {
@@ -242,6 +325,25 @@ pub const fn valid_name(s: &str) -> bool {
     while i < b.len() {
         let c = b[i];
         if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_' || c == b'-') {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether an author is at most 256 bytes without control characters or
+/// spaces around it (the host's rule).
+pub const fn valid_author(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() > 256 || (!b.is_empty() && (b[0] == b' ' || b[b.len() - 1] == b' ')) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        // C0 and DEL; C1 controls are U+0080..U+009F, encoded C2 80..C2 9F.
+        if c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < b.len() && b[i + 1] < 0xa0) {
             return false;
         }
         i += 1;
@@ -506,18 +608,25 @@ pub unsafe fn arg_str<'a>(p: *const c_char) -> Option<&'a str> {
 // The plugin's identity, interfaces, functions
 // ---------------------------------------------------------------------------
 
-/// `plugin!("name", "0.1.0" [, init = f] [, shutdown = g])`: the plugin's
-/// identity note, optional hook notes, and the runtime: the exported
-/// `plugboard_entry()` (descriptor) and `plugboard_take_error()`. Exactly once
-/// per plugin. `init` is `fn() -> Result<(), Failed>`, `shutdown` is `fn()`.
+/// `plugin!("name", "0.1.0" [, author = "..."] [, init = f] [, shutdown = g])`:
+/// the plugin's identity note, optional hook notes, and the runtime: the
+/// exported `plugboard_entry()` (descriptor) and `plugboard_take_error()`.
+/// Exactly once per plugin. `author` is at most 256 bytes of UTF-8 without
+/// control characters; `init` is `fn() -> Result<(), Failed>`, `shutdown`
+/// is `fn()`.
 macro_rules! plugin {
-    ($name:literal, $version:literal $(, init = $init:path)? $(, shutdown = $shutdown:path)? $(,)?) => {
+    ($name:literal, $version:literal $(, author = $author:literal)? $(, init = $init:path)? $(, shutdown = $shutdown:path)? $(,)?) => {
         const _: () = assert!($crate::plugboard::valid_name($name), "plugin name: use [a-z0-9._-]");
         const _: () = assert!($crate::plugboard::valid_semver($version), "plugin version: use semver");
+        $( const _: () = assert!(
+            $crate::plugboard::valid_author($author),
+            "plugin author: at most 256 bytes, no control characters"
+        ); )?
         $crate::plugboard::__pb_note!($crate::plugboard::NOTE_PLUGIN, [
             "abi=1.0\nname=", $name, "\nversion=", $version,
             "\nbuild_id=", $crate::plugboard::BUILD_ID,
-            "\ncompiler=", $crate::plugboard::COMPILER, "\n",
+            "\ncompiler=", $crate::plugboard::COMPILER,
+            $( "\nauthor=", $author, )? "\n",
         ]);
         $( $crate::plugboard::__pb_note!($crate::plugboard::NOTE_HOOK,
             ["hook=init\nfunction=", stringify!($init), "\n"]); )?
@@ -607,6 +716,90 @@ macro_rules! interface {
     };
 }
 pub(crate) use interface;
+
+/// `structure!(point { x: i32, y: i32 })`: a `#[repr(C)]` struct and the note
+/// recording its layout (the twin of C's `PLUGBOARD_STRUCT`). The size, the
+/// alignment and each field's offset come from `size_of`, `align_of` and
+/// `offset_of!` of the struct this defines, so the note cannot drift from it.
+/// Field types are the signature language's scalars (`bool`, `i8`..`u64`,
+/// `isize`, `usize`, `f32`, `f64`, `pointer`, or the same with `pb_`); nested
+/// structs and arrays are not supported here, nor structs by value in
+/// `function!`: pass a `pointer` to the struct.
+macro_rules! structure {
+    ($name:ident { $($f:ident : $t:ident),+ $(,)? }) => {
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub struct $name {
+            $(pub $f: $crate::plugboard::__pb_field_ty!($t)),+
+        }
+        const _: () = {
+            use $crate::plugboard::Piece;
+            const PIECES: &[Piece] = &[
+                Piece::S("struct="), Piece::S(stringify!($name)),
+                Piece::S("\nsize="), Piece::N(::core::mem::size_of::<$name>()),
+                Piece::S("\nalign="), Piece::N(::core::mem::align_of::<$name>()),
+                Piece::S("\n"),
+                $(
+                    Piece::S("field="), Piece::S(stringify!($f)), Piece::S(" "),
+                    Piece::N(::core::mem::offset_of!($name, $f)), Piece::S(" "),
+                    Piece::N(::core::mem::size_of::<$crate::plugboard::__pb_field_ty!($t)>()),
+                    Piece::S(" "), Piece::S($crate::plugboard::__pb_field_name!($t)), Piece::S("\n"),
+                )+
+            ];
+            #[used]
+            #[unsafe(link_section = ".note.plugboard")]
+            static NOTE: $crate::plugboard::Note<{ $crate::plugboard::pieces_desc_size(PIECES) }> =
+                $crate::plugboard::Note::from_pieces($crate::plugboard::NOTE_STRUCT, PIECES);
+        };
+    };
+}
+pub(crate) use structure;
+
+/// The Rust type of a struct field's type name; any other name is a compile error.
+#[doc(hidden)]
+macro_rules! __pb_field_ty {
+    (pointer) => { *mut ::core::ffi::c_void }; (pb_pointer) => { *mut ::core::ffi::c_void };
+    (bool) => { bool }; (pb_bool) => { bool };
+    (i8) => { i8 }; (pb_i8) => { i8 };
+    (u8) => { u8 }; (pb_u8) => { u8 };
+    (i16) => { i16 }; (pb_i16) => { i16 };
+    (u16) => { u16 }; (pb_u16) => { u16 };
+    (i32) => { i32 }; (pb_i32) => { i32 };
+    (u32) => { u32 }; (pb_u32) => { u32 };
+    (i64) => { i64 }; (pb_i64) => { i64 };
+    (u64) => { u64 }; (pb_u64) => { u64 };
+    (isize) => { isize }; (pb_isize) => { isize };
+    (usize) => { usize }; (pb_usize) => { usize };
+    (f32) => { f32 }; (pb_f32) => { f32 };
+    (f64) => { f64 }; (pb_f64) => { f64 };
+    ($other:ident) => {
+        compile_error!(concat!("unknown struct field type `", stringify!($other), "`; use one of ",
+            "bool, i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, f32, f64, pointer ",
+            "(or the same with pb_)"))
+    };
+}
+pub(crate) use __pb_field_ty;
+
+/// The note's name of a struct field's type name (`pb_` dropped).
+#[doc(hidden)]
+macro_rules! __pb_field_name {
+    (pointer) => { "pointer" }; (pb_pointer) => { "pointer" };
+    (bool) => { "bool" }; (pb_bool) => { "bool" };
+    (i8) => { "i8" }; (pb_i8) => { "i8" };
+    (u8) => { "u8" }; (pb_u8) => { "u8" };
+    (i16) => { "i16" }; (pb_i16) => { "i16" };
+    (u16) => { "u16" }; (pb_u16) => { "u16" };
+    (i32) => { "i32" }; (pb_i32) => { "i32" };
+    (u32) => { "u32" }; (pb_u32) => { "u32" };
+    (i64) => { "i64" }; (pb_i64) => { "i64" };
+    (u64) => { "u64" }; (pb_u64) => { "u64" };
+    (isize) => { "isize" }; (pb_isize) => { "isize" };
+    (usize) => { "usize" }; (pb_usize) => { "usize" };
+    (f32) => { "f32" }; (pb_f32) => { "f32" };
+    (f64) => { "f64" }; (pb_f64) => { "f64" };
+}
+pub(crate) use __pb_field_name;
 
 /// `function!(iface, fn name(a: T, ...) [-> R] { body })`: an exported
 /// function of interface `iface`. Types are signature type names.

@@ -1,7 +1,8 @@
 /**
  * The host's side of an interface: which functions it needs, with which
- * signatures, at which version. The call signatures of the functions are
- * derived by TypeScript from the literal signature texts.
+ * signatures, at which version, and the layouts of the structs it shares
+ * with the plugin. The call signatures of the functions are derived by
+ * TypeScript from the literal signature texts and struct declarations.
  *
  * @module
  */
@@ -14,10 +15,24 @@ import {
   parseSignature,
   type Signature,
   type SignatureRecord,
+  structsUsed,
 } from "./signature.ts";
+import {
+  compareLayouts,
+  describeLayout,
+  isStructType,
+  type StructRecord,
+  type StructType,
+} from "./struct_type.ts";
 
-/** An interface as the host declares it; `F` maps names to signature texts. */
-export interface InterfaceSpec<F extends SignatureRecord = SignatureRecord> {
+/**
+ * An interface as the host declares it; `F` maps names to signature texts,
+ * `S` names to the structs the interface shares.
+ */
+export interface InterfaceSpec<
+  F extends SignatureRecord = SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Readonly<Record<string, StructType>>,
+> {
   /** The interface id, e.g. `calc.op`. */
   readonly id: string;
   /** The version the host needs: same major, plugin minor >= this minor. */
@@ -26,6 +41,35 @@ export interface InterfaceSpec<F extends SignatureRecord = SignatureRecord> {
   readonly declarations: F;
   /** The parsed signatures, by function name. */
   readonly signatures: ReadonlyMap<string, Signature>;
+  /**
+   * The structs whose layouts the plugin must share, by name: those given
+   * in `structs`, and the structs nested in them.
+   */
+  readonly structs: S;
+  /** Whether a plugin must record each struct's layout ({@linkcode DefineInterfaceOptions}). */
+  readonly layouts: "required" | "when-declared";
+}
+
+/** Options of {@linkcode defineInterface}. */
+export interface DefineInterfaceOptions<S extends readonly StructType[] = readonly StructType[]> {
+  /**
+   * The structs the interface passes (behind pointers or by value), made by
+   * `struct(...)`; structs nested in them are added. Each is compared with
+   * the layout the plugin recorded (`PLUGBOARD_STRUCT`) before anything of
+   * the plugin runs (`STRUCT_MISMATCH`). A signature's `struct NAME` must
+   * name one of them.
+   * @default []
+   */
+  structs?: S;
+  /**
+   * `"required"`: a plugin that records no layout for one of the structs is
+   * refused (`STRUCT_MISMATCH`, "no layout declared"). `"when-declared"`:
+   * such a plugin is accepted, and only the layouts it records are compared
+   * (for plugins built before their header declared layouts). Structs passed
+   * by value are always required.
+   * @default "required"
+   */
+  layouts?: "required" | "when-declared";
 }
 
 /**
@@ -42,33 +86,95 @@ export interface InterfaceSpec<F extends SignatureRecord = SignatureRecord> {
  * console.log(CalcOp.id, CalcOp.signatures.get("apply")?.parameters); // calc.op ["f64", "f64"]
  * ```
  *
+ * @example An interface sharing a struct, by pointer and by value
+ * ```ts
+ * import { defineInterface, struct } from "@plugboard/plugboard";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * const Geo = defineInterface("geo", "1.0", {
+ *   norm1: "i32 norm1(pointer p)",
+ *   move: "struct point move(struct point p, i32 dx)",
+ * }, { structs: [Point] });
+ * console.log(Object.keys(Geo.structs)); // ["point"]
+ * ```
+ *
  * @param id the interface id
  * @param version `"MAJOR.MINOR"`: the plugin needs the same major and at least this minor
  * @param declarations function name to signature text
+ * @param options the structs it shares, and whether their layouts are required
  * @returns the interface
- * @throws {PluginError} `USAGE` when a declaration is not a signature or names another function
+ * @throws {PluginError} `USAGE` when a declaration is not a signature, names
+ *   another function or passes a struct the interface does not declare
  */
-export function defineInterface<const F extends SignatureRecord>(
+export function defineInterface<
+  const F extends SignatureRecord,
+  const S extends readonly StructType[] = [],
+>(
   id: string,
   version: string,
   declarations: F,
-): InterfaceSpec<F> {
+  options: DefineInterfaceOptions<S> = {},
+): InterfaceSpec<F, { readonly [T in S[number] as T["name"]]: T }> {
   const v = parseVersionPair(version);
   if (!v) {
     throw new PluginError("USAGE", `Invalid interface version ${JSON.stringify(version)}`, {
       hint: 'write it as "MAJOR.MINOR", e.g. "1.0"',
     });
   }
+  const layouts = options.layouts ?? "required";
+  if (layouts !== "required" && layouts !== "when-declared") {
+    throw new PluginError("USAGE", `Invalid option "layouts": ${JSON.stringify(layouts)}`, {
+      hint: 'use "required" or "when-declared"',
+    });
+  }
+  const structs = structRecord(options.structs ?? []);
   return Object.freeze({
     id,
     version: v,
     declarations,
-    signatures: parseDeclarations(declarations),
+    signatures: parseDeclarations(declarations, structs),
+    structs: structs as { readonly [T in S[number] as T["name"]]: T },
+    layouts,
   });
 }
 
 /**
- * Parse a record of declarations, checking that each key names its function.
+ * Structs by name, with the structs nested in them.
+ *
+ * @param list the structs
+ * @returns a frozen record by name
+ * @throws {PluginError} `USAGE` for something that is not a struct, or two
+ *   different structs of one name
+ */
+export function structRecord(list: readonly StructType[]): StructRecord {
+  const out: Record<string, StructType> = {};
+  const add = (t: unknown) => {
+    if (!isStructType(t)) {
+      throw new PluginError("USAGE", 'Invalid option "structs": expected struct types', {
+        hint: 'make each with struct(name, fields), e.g. struct("point", { x: "i32", y: "i32" })',
+      });
+    }
+    const seen = out[t.name];
+    if (seen === t) return;
+    if (seen !== undefined) {
+      throw new PluginError(
+        "USAGE",
+        `Two different declarations of struct ${JSON.stringify(t.name)}`,
+        { hint: "declare each struct once and share the declaration" },
+      );
+    }
+    out[t.name] = t;
+    for (const f of Object.values(t.declaration)) if (typeof f !== "string") add(f);
+  };
+  if (!Array.isArray(list)) add(list);
+  for (const t of list) add(t);
+  return Object.freeze(out);
+}
+
+/**
+ * Parse a record of declarations, checking that each key names its function;
+ * with `structs`, each struct a signature passes by value must be among them
+ * and the signature carries their layouts.
  *
  * @example
  * ```ts
@@ -79,10 +185,15 @@ export function defineInterface<const F extends SignatureRecord>(
  * ```
  *
  * @param declarations function name to signature text
+ * @param structs the structs the signatures may pass by value, by name; without
+ *   it, struct types are left unresolved
  * @returns the signatures by name
  * @throws {PluginError} `USAGE`
  */
-export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<string, Signature> {
+export function parseDeclarations(
+  declarations: SignatureRecord,
+  structs?: StructRecord,
+): ReadonlyMap<string, Signature> {
   const out = new Map<string, Signature>();
   for (const [key, text] of Object.entries(declarations)) {
     let sig: Signature;
@@ -113,6 +224,25 @@ export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<st
         },
       );
     }
+    const used = structsUsed(sig);
+    if (structs && used.length > 0) {
+      const layouts = new Map<string, StructType>();
+      for (const name of used) {
+        const t = Object.hasOwn(structs, name) ? structs[name] : undefined;
+        if (!t) {
+          throw new PluginError(
+            "USAGE",
+            `Declaration ${JSON.stringify(key)} passes struct ${name}, which is not declared`,
+            {
+              hint:
+                `declare it and pass it with the declarations: { structs: [struct("${name}", { ... })] }`,
+            },
+          );
+        }
+        layouts.set(name, t);
+      }
+      sig = Object.freeze({ ...sig, structs: layouts });
+    }
     out.set(key, sig);
   }
   return out;
@@ -121,7 +251,8 @@ export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<st
 /**
  * Check that a plugin provides an interface the host needs: the interface
  * exists, its major matches and its minor is new enough, then function by
- * function, each signature is the same.
+ * function, each signature is the same, then struct by struct, each layout
+ * the plugin records is the host's ({@linkcode checkStructs}).
  *
  * @example
  * ```ts ignore
@@ -139,7 +270,8 @@ export function parseDeclarations(declarations: SignatureRecord): ReadonlyMap<st
  * @param spec the interface the host needs
  * @param path the plugin file, for messages
  * @returns the plugin's interface
- * @throws {LoadError} `INTERFACE_MISSING`, `INTERFACE_MISMATCH` or `SIGNATURE_MISMATCH`
+ * @throws {LoadError} `INTERFACE_MISSING`, `INTERFACE_MISMATCH`,
+ *   `SIGNATURE_MISMATCH` or `STRUCT_MISMATCH`
  */
 export function checkInterface(
   meta: PluginMetadata,
@@ -202,5 +334,83 @@ export function checkInterface(
       });
     }
   }
+  checkStructs(meta, spec.structs, path, {
+    interfaceId: spec.id,
+    required: spec.layouts === "required",
+    byValue: new Set([...spec.signatures.values()].flatMap(structsUsed)),
+  });
   return found;
+}
+
+/** Options of {@linkcode checkStructs}. */
+export interface CheckStructsOptions {
+  /** The interface the structs belong to, for messages. */
+  interfaceId?: string;
+  /**
+   * Whether a struct the plugin records no layout of is refused.
+   * @default true
+   */
+  required?: boolean;
+  /** Structs passed by value: always required. @default none */
+  byValue?: ReadonlySet<string>;
+}
+
+/**
+ * Check that the plugin records, for each struct the host declares, the
+ * same layout: fields in order (name, type, offset, size), then size and
+ * alignment.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkStructs } from "./define_interface.ts";
+ * import { struct } from "./struct_type.ts";
+ *
+ * const Point = struct("point", { x: "i32", y: "i32" });
+ * checkStructs(plugin.metadata, { point: Point }, plugin.path);
+ * ```
+ *
+ * @param meta the plugin's metadata
+ * @param structs the host's structs, by name
+ * @param path the plugin file, for messages
+ * @param options whether layouts are required, and the interface's id
+ * @throws {LoadError} `STRUCT_MISMATCH` naming the struct and the field
+ */
+export function checkStructs(
+  meta: PluginMetadata,
+  structs: StructRecord,
+  path: string,
+  options: CheckStructsOptions = {},
+): void {
+  const of = options.interfaceId ? ` of interface "${options.interfaceId}"` : "";
+  for (const expected of Object.values(structs)) {
+    const found = meta.structs.get(expected.name);
+    if (!found) {
+      if (options.required === false && !options.byValue?.has(expected.name)) continue;
+      throw new LoadError("STRUCT_MISMATCH", {
+        path,
+        what: `struct "${expected.name}"${of} has no layout in plugin "${meta.name}"`,
+        expected: describeLayout(expected),
+        found: "no layout declared",
+        hint: `record it in the plugin with PLUGBOARD_STRUCT(${expected.name}, ${
+          expected.fields.map((f) => f.name).join(", ")
+        }) after the struct's definition, and rebuild it${
+          options.byValue?.has(expected.name)
+            ? ""
+            : '; to accept plugins without layouts, declare the interface with layouts: "when-declared"'
+        }`,
+      });
+    }
+    const d = compareLayouts(expected, found);
+    if (!d) continue;
+    throw new LoadError("STRUCT_MISMATCH", {
+      path,
+      what: d.field === undefined
+        ? `struct "${expected.name}"${of} has another size or alignment`
+        : `struct "${expected.name}"${of} differs at field "${d.field}"`,
+      expected: d.expected,
+      found: d.found,
+      hint:
+        `host and plugin were built from different definitions of struct ${expected.name}; rebuild the plugin against the interface's current header, or update the host's struct("${expected.name}", ...)`,
+    });
+  }
 }

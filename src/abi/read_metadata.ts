@@ -19,8 +19,10 @@ import {
   isAbiCompatible,
   parseVersionPair,
 } from "./abi_version.ts";
+import { resolveCompiler } from "./_compiler.ts";
 import { parseSemVer } from "./semver.ts";
-import { canonicalSignature, parseSignature, type Signature } from "./signature.ts";
+import { canonicalSignature, parseSignature, type Signature, structsUsed } from "./signature.ts";
+import type { FieldLayout, StructLayout } from "./struct_type.ts";
 
 /** One metadata record: an ELF note's owner, type and bytes (WASM records have the same form). */
 export interface MetadataNote {
@@ -36,6 +38,12 @@ export interface MetadataNote {
 export interface MetadataSource {
   /** The records, of any owner (others are ignored). */
   readonly notes: readonly MetadataNote[];
+  /**
+   * The strings of the file's ELF `.comment` section, which compilers write
+   * themselves (`GCC: (Debian 12.2.0-14) 12.2.0`); they name the compiler
+   * when they can. @default []
+   */
+  readonly comment?: readonly string[];
 }
 
 /** The owner name of plugboard's ELF notes. */
@@ -48,6 +56,8 @@ export const NOTE_INTERFACE = 2;
 export const NOTE_FUNCTION = 3;
 /** Note type of a lifecycle hook. */
 export const NOTE_HOOK = 4;
+/** Note type of a struct's layout. */
+export const NOTE_STRUCT = 5;
 
 /** An interface a plugin provides. */
 export interface InterfaceInfo {
@@ -73,14 +83,28 @@ export interface PluginMetadata {
   readonly version: string;
   /** The build id stamped at build time (`""` when none was). */
   readonly buildId: string;
-  /** The compiler that built it, e.g. `gcc 12.2.0`. */
+  /** Who wrote it, as declared (`PLUGBOARD_PLUGIN(name, version, author)`), if declared. */
+  readonly author: string | undefined;
+  /**
+   * The compiler that built it, e.g. `gcc 12.2.0`: the one the file's
+   * `.comment` section names where it names one (the compiler writes it
+   * itself), else the one the plugin note declares (see `compilerSource`).
+   */
   readonly compiler: string;
+  /** Where `compiler` comes from: the `.comment` section, or the plugin note's declaration. */
+  readonly compilerSource: "comment" | "declared";
+  /** The compiler the plugin note declares (`compiler=`), if it declares one. */
+  readonly declaredCompiler: string | undefined;
+  /** The compilers the `.comment` section names, in file order (`[]` when it has none). */
+  readonly commentCompilers: readonly string[];
   /** The interfaces it provides, sorted by id. */
   readonly interfaces: readonly InterfaceInfo[];
   /** Every declared function, by name. */
   readonly functions: ReadonlyMap<string, Signature & { readonly interface: string }>;
   /** Which lifecycle hooks it declares. */
   readonly hooks: { readonly init: boolean; readonly shutdown: boolean };
+  /** The struct layouts it records (`PLUGBOARD_STRUCT`), by struct name. */
+  readonly structs: ReadonlyMap<string, StructLayout>;
 }
 
 /** Options of {@linkcode readMetadata}. */
@@ -105,6 +129,11 @@ const HEADER_HINT =
 
 /** What a plugin name may contain. */
 const NAME = /^[a-z0-9._-]{1,128}$/;
+/** The longest author, in UTF-8 bytes. */
+const MAX_AUTHOR_BYTES = 256;
+/** C0 and C1 control characters and DEL. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Decode and check a plugin's metadata from its records.
@@ -184,7 +213,10 @@ export function readMetadata(
     );
   }
   const buildId = identity.get("build_id") ?? "";
-  const compiler = identity.get("compiler") ?? "unknown";
+  const author = readAuthor(identity.get("author"), path);
+  const declaredCompiler = identity.get("compiler");
+  const toolchain = resolveCompiler(source.comment ?? [], declaredCompiler);
+  const structs = readStructs(notes, path);
 
   const ifaceBySymbol = new Map<string, { id: string; version: AbiVersion }>();
   for (const n of notes.filter((n) => n.type === NOTE_INTERFACE)) {
@@ -215,6 +247,15 @@ export function readMetadata(
     const owner = ifaceBySymbol.get(iface);
     if (!owner) throw badMetadata(path, `a declared interface "${iface}"`, "none");
     if (functions.has(sig.name)) throw badMetadata(path, "unique function names", sig.name);
+    for (const used of structsUsed(sig)) {
+      if (!structs.has(used)) {
+        throw badMetadata(
+          path,
+          `a layout of struct ${used}, which "${sig.name}" passes by value (PLUGBOARD_STRUCT(${used}, ...))`,
+          "none",
+        );
+      }
+    }
     functions.set(sig.name, Object.freeze({ ...sig, interface: owner.id }));
     bySymbol.set(iface, [...(bySymbol.get(iface) ?? []), sig]);
   }
@@ -240,10 +281,15 @@ export function readMetadata(
     name,
     version,
     buildId,
-    compiler,
+    author,
+    compiler: toolchain.compiler,
+    compilerSource: toolchain.source,
+    declaredCompiler,
+    commentCompilers: toolchain.commentCompilers,
     interfaces: Object.freeze(interfaces),
     functions,
     hooks: Object.freeze(hooks),
+    structs,
   });
 }
 
@@ -282,6 +328,11 @@ export function interfaceHash(
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function fields(desc: Uint8Array, path: string): Map<string, string> {
+  return new Map(lines(desc, path));
+}
+
+/** A record's `key=value` lines, in order (duplicates kept). */
+function lines(desc: Uint8Array, path: string): [string, string][] {
   const end = desc.indexOf(0);
   let text: string;
   try {
@@ -289,12 +340,128 @@ function fields(desc: Uint8Array, path: string): Map<string, string> {
   } catch (e) {
     throw badMetadata(path, "records in UTF-8", "invalid UTF-8 bytes", e);
   }
-  const out = new Map<string, string>();
+  const out: [string, string][] = [];
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const eq = line.indexOf("=");
     if (eq <= 0) throw badMetadata(path, "key=value lines", JSON.stringify(line));
-    out.set(line.slice(0, eq), line.slice(eq + 1));
+    out.push([line.slice(0, eq), line.slice(eq + 1)]);
+  }
+  return out;
+}
+
+function readAuthor(value: string | undefined, path: string): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > MAX_AUTHOR_BYTES || CONTROL.test(value) || value.trim() !== value) {
+    const shown = value.length > 60 ? value.slice(0, 60) + "…" : value;
+    throw badMetadata(
+      path,
+      `an author of at most ${MAX_AUTHOR_BYTES} bytes of UTF-8, without control characters or spaces around it`,
+      `${JSON.stringify(shown)} (${bytes} bytes)`,
+    );
+  }
+  return value;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DECIMAL = /^(?:0|[1-9][0-9]{0,9})$/;
+/** What a struct note may say a field's type is, and each scalar's size. */
+const NOTE_FIELD_SIZES: Readonly<Record<string, number>> = Object.freeze({
+  bool: 1,
+  i8: 1,
+  u8: 1,
+  i16: 2,
+  u16: 2,
+  i32: 4,
+  u32: 4,
+  i64: 8,
+  u64: 8,
+  isize: 8,
+  usize: 8,
+  f32: 4,
+  f64: 8,
+  pointer: 8,
+  struct: 0,
+  bytes: 0,
+});
+/** The largest struct a note may describe, and the most fields. */
+const MAX_STRUCT_SIZE = 1 << 30;
+const MAX_STRUCT_FIELDS = 1024;
+
+/**
+ * The struct notes: one layout per struct name (the same note twice, from
+ * a header included by two translation units, is one), each checked for
+ * consistency: offsets in order inside the size, scalar sizes right.
+ */
+function readStructs(
+  notes: readonly MetadataNote[],
+  path: string,
+): ReadonlyMap<string, StructLayout> {
+  const out = new Map<string, StructLayout>();
+  const texts = new Map<string, string>();
+  for (const n of notes) {
+    if (n.type !== NOTE_STRUCT) continue;
+    const entries = lines(n.desc, path);
+    const get = (key: string) => entries.find(([k]) => k === key)?.[1];
+    const name = get("struct") ?? "";
+    const bad = (expected: string, found: string) =>
+      badMetadata(path, `struct ${name || "?"}: ${expected}`, found);
+    if (!IDENT.test(name)) {
+      throw badMetadata(
+        path,
+        'a struct note whose "struct" is a C identifier',
+        JSON.stringify(name),
+      );
+    }
+    const size = get("size") ?? "";
+    const align = get("align") ?? "";
+    if (!DECIMAL.test(size) || +size < 1 || +size > MAX_STRUCT_SIZE) {
+      throw bad(`a size from 1 to ${MAX_STRUCT_SIZE}`, JSON.stringify(size));
+    }
+    if (!DECIMAL.test(align) || +align < 1 || (+align & (+align - 1)) !== 0 || +size % +align) {
+      throw bad(`a power-of-two alignment dividing the size ${size}`, JSON.stringify(align));
+    }
+    const fields: FieldLayout[] = [];
+    for (const [key, value] of entries) {
+      if (key !== "field") continue;
+      const parts = value.split(" ");
+      const [field, offset, fsize, type] = parts;
+      if (
+        parts.length !== 4 || !IDENT.test(field) || !DECIMAL.test(offset) ||
+        !DECIMAL.test(fsize) || !Object.hasOwn(NOTE_FIELD_SIZES, type)
+      ) {
+        throw bad("fields as `field=NAME OFFSET SIZE TYPE`", JSON.stringify(value));
+      }
+      const previous = fields[fields.length - 1];
+      const start = previous ? previous.offset + previous.size : 0;
+      if (
+        +offset < start || +offset + +fsize > +size || +fsize < 1 ||
+        (NOTE_FIELD_SIZES[type] !== 0 && NOTE_FIELD_SIZES[type] !== +fsize) ||
+        fields.some((f) => f.name === field) || fields.length === MAX_STRUCT_FIELDS
+      ) {
+        throw bad(
+          `at most ${MAX_STRUCT_FIELDS} uniquely named fields, in order, inside its ${size} bytes, each of its type's size`,
+          JSON.stringify(value),
+        );
+      }
+      fields.push(Object.freeze({ name: field, offset: +offset, size: +fsize, type }));
+    }
+    if (fields.length === 0) throw bad("at least one field", "none");
+    const text = entries.map(([k, v]) => `${k}=${v}`).join("\n");
+    const seen = texts.get(name);
+    if (seen !== undefined) {
+      if (seen === text) continue;
+      throw bad(
+        "one layout per struct",
+        "two different layouts (translation units built from different definitions)",
+      );
+    }
+    texts.set(name, text);
+    out.set(
+      name,
+      Object.freeze({ name, size: +size, align: +align, fields: Object.freeze(fields) }),
+    );
   }
   return out;
 }

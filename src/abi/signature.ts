@@ -9,6 +9,11 @@
  * signature maps 1:1 onto `Deno.dlopen` declarations, and TypeScript derives
  * the call signature from the literal text.
  *
+ * A struct passed by value is written `struct NAME` in C and in the
+ * canonical form alike (`struct point move(struct point p, i32 dx)`); its
+ * layout comes from the interface's declaration (`struct("point", ...)`),
+ * checked against the plugin's `PLUGBOARD_STRUCT` note.
+ *
  * Host-side prefixes: `fallible` (the plugin reports errors through
  * `pb_fail`; must match the plugin's declaration) and `nonblocking` (run the
  * call on Deno's blocking thread pool; the function returns a Promise).
@@ -17,8 +22,9 @@
  */
 
 import { PluginError } from "../errors/plugin_error.ts";
+import type { StructInput, StructType, StructValue } from "./struct_type.ts";
 
-/** Every type of the signature language. */
+/** Every type of the signature language: a scalar, or a struct by value (`struct NAME`). */
 export type TypeName =
   | "void"
   | "bool"
@@ -36,10 +42,17 @@ export type TypeName =
   | "f64"
   | "pointer"
   | "buffer"
-  | "cstring";
+  | "cstring"
+  | `struct ${string}`;
 
-/** The type names, in a stable order. */
-export const TYPE_NAMES: readonly TypeName[] = Object.freeze([
+/** A struct passed by value: `struct NAME`. */
+export type StructTypeName = Extract<TypeName, `struct ${string}`>;
+
+/** The scalar types of the signature language. */
+export type ScalarTypeName = Exclude<TypeName, StructTypeName>;
+
+/** The scalar type names, in a stable order. */
+export const TYPE_NAMES: readonly ScalarTypeName[] = Object.freeze([
   "void",
   "bool",
   "i8",
@@ -73,6 +86,11 @@ export interface Signature {
   readonly fallible: boolean;
   /** Whether the host calls it on Deno's blocking thread pool (host-side only). */
   readonly nonblocking: boolean;
+  /**
+   * The layouts of the structs it passes by value, by struct name, once
+   * known (host-side: from the interface's or the call's declarations).
+   */
+  readonly structs?: ReadonlyMap<string, StructType>;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -105,7 +123,9 @@ export function parseSignature(text: string): Signature {
       rest = rest.slice(12);
     } else break;
   }
-  const m = /^([A-Za-z_][A-Za-z0-9_]*) ?\*? ?([A-Za-z_][A-Za-z0-9_]*) ?\((.*)\)$/.exec(rest);
+  const m = /^((?:struct )?[A-Za-z_][A-Za-z0-9_]*) ?\*? ?([A-Za-z_][A-Za-z0-9_]*) ?\((.*)\)$/.exec(
+    rest,
+  );
   if (!m) throw bad(text, "expected the form `TYPE NAME(TYPE [NAME], ...)`");
   const result = typeName(m[1], text);
   const inner = m[3].trim();
@@ -114,6 +134,8 @@ export function parseSignature(text: string): Signature {
   if (inner !== "" && inner !== "void") {
     for (const part of inner.split(",")) {
       const words = part.trim().split(" ");
+      // `struct NAME` is one type of two words.
+      if (words[0] === "struct" && words.length > 1) words.splice(0, 2, `struct ${words[1]}`);
       if (words.length > 2 || (words.length === 2 && !IDENT.test(words[1]))) {
         throw bad(text, `parameter ${JSON.stringify(part.trim())} is not \`TYPE [NAME]\``);
       }
@@ -184,14 +206,39 @@ export function declaredSignature(sig: Signature): string {
 }
 
 function typeName(word: string, text: string): TypeName {
+  if (word.startsWith("struct ")) {
+    if (IDENT.test(word.slice(7))) return word as StructTypeName;
+    throw bad(text, `${JSON.stringify(word)} is not \`struct NAME\` with NAME a C identifier`);
+  }
   const t = word.startsWith("pb_") ? word.slice(3) : word;
   if ((TYPE_NAMES as readonly string[]).includes(t)) return t as TypeName;
   throw bad(
     text,
     `unknown type ${JSON.stringify(word)}; use one of ${
       TYPE_NAMES.map((n) => `pb_${n}`).join(", ")
-    }`,
+    }, or struct NAME`,
   );
+}
+
+/**
+ * The struct names a signature passes by value, in order of first use.
+ *
+ * @example
+ * ```ts
+ * import { parseSignature, structsUsed } from "./signature.ts";
+ *
+ * console.log(structsUsed(parseSignature("struct point move(struct point p, i32 dx)"))); // ["point"]
+ * ```
+ *
+ * @param sig the signature
+ * @returns the struct names
+ */
+export function structsUsed(sig: Signature): string[] {
+  const out: string[] = [];
+  for (const t of [sig.result, ...sig.parameters]) {
+    if (t.startsWith("struct ") && !out.includes(t.slice(7))) out.push(t.slice(7));
+  }
+  return out;
 }
 
 function bad(text: string, detail: string): PluginError {
@@ -207,10 +254,12 @@ function bad(text: string, detail: string): PluginError {
 
 /**
  * The type name of one parameter text: `"pb_i32 a"` and `" i32 "` are
- * `"i32"` (spaces around it and a `pb_` prefix dropped, the name ignored).
+ * `"i32"` (spaces around it and a `pb_` prefix dropped, the name ignored);
+ * `"struct point p"` is `"struct point"`.
  */
 export type TypeOf<P extends string> = P extends ` ${infer R}` ? TypeOf<R>
   : P extends `${infer R} ` ? TypeOf<R>
+  : P extends `struct ${infer R}` ? `struct ${TypeOf<R>}`
   : P extends `${infer T} ${string}` ? TypeOf<T>
   : P extends `pb_${infer R}` ? R
   : P;
@@ -232,53 +281,83 @@ export type SignatureParts<S extends string, NB extends boolean = false> = S ext
   : S extends `fallible ${infer R}` ? SignatureParts<R, NB>
   : S extends `nonblocking ${infer R}` ? SignatureParts<R, true>
   : S extends `${infer Pre}(${infer Params})${string}`
-    ? Pre extends `${infer Ret} ${string}` ? [ParamTypes<Params>, TypeOf<Ret>, NB] : never
+    ? [ParamTypes<Params>, Pre extends `${string} ${string}` ? TypeOf<Pre> : never, NB]
   : never;
 
-/** The TypeScript type accepted for an argument of a signature type. */
-export type ArgumentOf<T> = T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
-  : T extends "bool" ? boolean
-  : T extends "cstring" ? string
-  : T extends "buffer" ? Uint8Array
-  : T extends "pointer" ? Deno.PointerValue
-  : T extends TypeName ? number
-  : never;
+/**
+ * The TypeScript type accepted for an argument of a signature type; `S`
+ * holds the struct declarations by name, as an interface's `structs` (a
+ * struct is an object of its fields, or its bytes as a Uint8Array; without
+ * its declaration, an untyped object).
+ */
+export type ArgumentOf<T, S extends Readonly<Record<string, StructType>> = Record<never, never>> =
+  T extends `struct ${infer N}` ?
+      | (N extends keyof S ? StructInput<S[N]["declaration"]> : Readonly<Record<string, unknown>>)
+      | Uint8Array
+    : T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
+    : T extends "bool" ? boolean
+    : T extends "cstring" ? string
+    : T extends "buffer" ? Uint8Array
+    : T extends "pointer" ? Deno.PointerValue
+    : T extends TypeName ? number
+    : never;
 
-/** The TypeScript type returned for a result of a signature type. */
-export type ResultOf<T> = T extends "void" ? void
-  : T extends "i64" | "u64" | "isize" | "usize" ? bigint
-  : T extends "bool" ? boolean
-  : T extends "cstring" ? string | null
-  : T extends "pointer" ? Deno.PointerValue
-  : T extends TypeName ? number
-  : never;
+/**
+ * The TypeScript type returned for a result of a signature type; a struct
+ * comes back as its decoded fields.
+ */
+export type ResultOf<T, S extends Readonly<Record<string, StructType>> = Record<never, never>> =
+  T extends "void" ? void
+    : T extends `struct ${infer N}`
+      ? (N extends keyof S ? StructValue<S[N]["declaration"]> : Record<string, unknown>)
+    : T extends "i64" | "u64" | "isize" | "usize" ? bigint
+    : T extends "bool" ? boolean
+    : T extends "cstring" ? string | null
+    : T extends "pointer" ? Deno.PointerValue
+    : T extends TypeName ? number
+    : never;
 
 /**
  * The function type of a signature text: `FunctionOf<"i32 add(i32 a, i32 b)">`
  * is `(a: number, b: number) => number`; a `nonblocking` signature returns a
- * Promise.
+ * Promise. `S` holds the struct declarations the signature's struct types
+ * refer to, by name.
  */
-export type FunctionOf<S extends string> = SignatureParts<S> extends [infer P, infer R, infer NB]
-  ? (
-    ...args: { [K in keyof P]: ArgumentOf<P[K]> } extends infer A extends unknown[] ? A : never
-  ) => NB extends true ? Promise<ResultOf<R>> : ResultOf<R>
+export type FunctionOf<
+  S extends string,
+  Structs extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = SignatureParts<S> extends [infer P, infer R, infer NB] ? (
+    ...args: { [K in keyof P]: ArgumentOf<P[K], Structs> } extends infer A extends unknown[] ? A
+      : never
+  ) => NB extends true ? Promise<ResultOf<R, Structs>> : ResultOf<R, Structs>
   : never;
 
 /** A record of function names to signature texts. */
 export type SignatureRecord = Readonly<Record<string, string>>;
 
 /** The typed functions of a signature record. */
-export type FunctionsOf<F extends SignatureRecord> = { readonly [K in keyof F]: FunctionOf<F[K]> };
+export type FunctionsOf<
+  F extends SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = {
+  readonly [K in keyof F]: FunctionOf<F[K], S>;
+};
 
 /**
  * The function type of a signature text called across a process boundary:
  * as {@linkcode FunctionOf}, but the result always comes in a Promise.
  */
-export type AsyncFunctionOf<S extends string> = FunctionOf<S> extends (...args: infer A) => infer R
+export type AsyncFunctionOf<
+  S extends string,
+  Structs extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = FunctionOf<S, Structs> extends (...args: infer A) => infer R
   ? (...args: A) => Promise<Awaited<R>>
   : never;
 
 /** The typed functions of a signature record for an isolated plugin: each returns a Promise. */
-export type AsyncFunctionsOf<F extends SignatureRecord> = {
-  readonly [K in keyof F]: AsyncFunctionOf<F[K]>;
+export type AsyncFunctionsOf<
+  F extends SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = {
+  readonly [K in keyof F]: AsyncFunctionOf<F[K], S>;
 };

@@ -15,9 +15,10 @@
  *    `UNTRUSTED`, `INTERFACE_MISMATCH`, `TOOLCHAIN_MISMATCH`,
  *    `BUILD_ID_MISMATCH`, `CHECKSUM_MISMATCH`);
  * 5. the caller's `verify` hook;
- * 6. the interfaces asked for, version, then function by function, and the
- *    exported functions they need (`INTERFACE_MISSING`,
- *    `INTERFACE_MISMATCH`, `SIGNATURE_MISMATCH`, `SYMBOL_MISSING`).
+ * 6. the interfaces asked for, version, then function by function, then
+ *    the layout of each struct they share, and the exported functions they
+ *    need (`INTERFACE_MISSING`, `INTERFACE_MISMATCH`, `SIGNATURE_MISMATCH`,
+ *    `STRUCT_MISMATCH`, `SYMBOL_MISSING`).
  *
  * Parsed files are kept by SHA-256, so checking the same bytes again (a
  * reload, an open per call, a host's lazy load) skips the parsers.
@@ -70,7 +71,8 @@ export interface PluginCandidate {
 export interface CheckOptions {
   /**
    * Interfaces the host needs; each is checked (version, then function by
-   * function, then the exported functions) before anything is loaded.
+   * function, then struct layouts, then the exported functions) before
+   * anything is loaded.
    * @default []
    */
   interfaces?: readonly InterfaceSpec[];

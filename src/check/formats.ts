@@ -27,6 +27,8 @@ export interface ParsedFormat {
   readonly metadata?: PluginMetadata;
   /** The plugboard records (and any others). */
   readonly notes: readonly MetadataNote[];
+  /** The strings of an ELF file's `.comment` section (`[]` for other kinds). */
+  readonly comment: readonly string[];
   /** Where the metadata of this kind of file is, for `NOT_A_PLUGIN`. */
   readonly metadataPlace: string;
   /** What the file is when it has no plugboard records, for `NOT_A_PLUGIN`. */
@@ -82,6 +84,7 @@ export function elfFormat(elf: ElfInfo, path: string): ParsedFormat {
     elf,
     sidecar: undefined,
     notes: elf.notes,
+    comment: elf.comment,
     metadataPlace: 'a ".note.plugboard" note written by PLUGBOARD_PLUGIN(...)',
     withoutMetadata: `an ordinary shared library (${exported} exported symbol${
       exported === 1 ? "" : "s"
@@ -165,6 +168,7 @@ export function sidecarFormat(
     sidecar: { path: sidecar.path, sha256: sidecar.sha256, rpc },
     metadata,
     notes: [],
+    comment: [],
     metadataPlace: `a metadata sidecar ${JSON.stringify(sidecar.path)}`,
     withoutMetadata: "an executable without a metadata sidecar",
     runtime: [],

@@ -9,6 +9,7 @@
 import { formatVersionPair } from "../abi/abi_version.ts";
 import type { PluginIdentity, PluginKind } from "../abi/identity.ts";
 import { canonicalSignature, declaredSignature } from "../abi/signature.ts";
+import { describeLayout, type StructLayout } from "../abi/struct_type.ts";
 import type { PluginError } from "../errors/plugin_error.ts";
 import { type CheckOptions, examinePlugin, formatOf } from "./check_plugin.ts";
 
@@ -36,6 +37,24 @@ export interface PluginReport extends PluginIdentity {
   }[];
   /** Declared lifecycle hooks. */
   readonly hooks: { readonly init: boolean; readonly shutdown: boolean };
+  /** Who wrote it, as declared, if declared. */
+  readonly author: string | undefined;
+  /** Where `compiler` comes from: the file's `.comment` section, or the plugin note. */
+  readonly compilerSource: "comment" | "declared";
+  /** The compiler the plugin note declares, if any. */
+  readonly declaredCompiler: string | undefined;
+  /** The compilers the `.comment` section names, in file order. */
+  readonly commentCompilers: readonly string[];
+  /**
+   * Why the compiler is in doubt, when the plugin note declares another
+   * compiler than `.comment` names (e.g. `declared gcc 11.4.0, .comment
+   * names gcc 12.2.0`); `undefined` when they agree or one is absent.
+   */
+  readonly compilerDisagreement: string | undefined;
+  /** The struct layouts it records, sorted by name, each as `struct point { i32 x; i32 y; } (8 bytes, align 4)`. */
+  readonly structs: readonly string[];
+  /** The same layouts as data. */
+  readonly structLayouts: readonly StructLayout[];
   /** Exported (defined, global, default visibility) function and data names, sorted. */
   readonly exports: readonly string[];
   /** Libraries it needs (`DT_NEEDED`). */
@@ -73,6 +92,7 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
   if (!c) throw result.errors[0];
   const meta = c.metadata;
   const elf = formatOf(c).elf;
+  const layouts = [...meta.structs.values()].sort((a, b) => a.name < b.name ? -1 : 1);
   return {
     ...c.identity,
     path,
@@ -89,6 +109,13 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
       declared: i.functions.map(declaredSignature),
     })),
     hooks: { ...meta.hooks },
+    author: meta.author,
+    compilerSource: meta.compilerSource,
+    declaredCompiler: meta.declaredCompiler,
+    commentCompilers: meta.commentCompilers,
+    compilerDisagreement: disagreement(meta),
+    structs: layouts.map(describeLayout),
+    structLayouts: layouts,
     exports: elf
       ? elf.symbols
         .filter((s) => s.defined && s.binding !== "local" && s.visibility === "default")
@@ -98,4 +125,23 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
     needed: elf?.needed ?? [],
     problems: result.errors,
   };
+}
+
+/** The declared compiler against the one `.comment` names, when they differ. */
+function disagreement(meta: {
+  compiler: string;
+  compilerSource: "comment" | "declared";
+  declaredCompiler: string | undefined;
+  commentCompilers: readonly string[];
+}): string | undefined {
+  const declared = meta.declaredCompiler?.trim().replace(/\s+/g, " ");
+  if (!declared || meta.commentCompilers.length === 0) return undefined;
+  if (meta.compilerSource === "comment") {
+    return declared === meta.compiler
+      ? undefined
+      : `declared ${declared}, .comment names ${meta.commentCompilers.join(", ")}`;
+  }
+  return `declared ${declared}, which writes no .comment; .comment names ${
+    meta.commentCompilers.join(", ")
+  } (other parts of the build)`;
 }

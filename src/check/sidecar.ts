@@ -18,7 +18,12 @@ import {
 } from "../abi/abi_version.ts";
 import type { InterfaceInfo, PluginMetadata } from "../abi/read_metadata.ts";
 import { interfaceHash } from "../abi/read_metadata.ts";
-import { canonicalSignature, parseSignature, type Signature } from "../abi/signature.ts";
+import {
+  canonicalSignature,
+  parseSignature,
+  type Signature,
+  structsUsed,
+} from "../abi/signature.ts";
 import { type ErrorCode, LoadError, type PluginError, quote } from "../errors/plugin_error.ts";
 
 /** The protocol's name: the handshake's first key. */
@@ -222,6 +227,13 @@ export function parseRpcMetadata(
           "pass data as buffer parameters (copied both ways) instead",
         );
       }
+      if (structsUsed(sig).length > 0) {
+        throw bad(
+          `${at}: no struct types (structs by value are for native plugins in process)`,
+          quote(text),
+          "pass the struct's bytes as a buffer parameter instead",
+        );
+      }
       if (mode === "oneshot" && sig.parameters.includes("buffer")) {
         throw bad(
           `${at}: no buffer parameters in one-shot mode (a one-shot call cannot return them)`,
@@ -343,10 +355,15 @@ export function toPluginMetadata(meta: RpcMetadata): PluginMetadata {
     name: meta.name,
     version: meta.version,
     buildId: "",
+    author: undefined,
     compiler: `${RPC_PROTOCOL}/${meta.protocol}`,
+    compilerSource: "declared",
+    declaredCompiler: undefined,
+    commentCompilers: Object.freeze([]),
     interfaces: Object.freeze(interfaces),
     functions: meta.functions,
     hooks: Object.freeze({ init: false, shutdown: false }),
+    structs: new Map(),
   });
 }
 

@@ -48,8 +48,13 @@ export function inspectCommand(args: readonly string[], io: Io): number {
   const row = (k: string, v: string) => io.out(`  ${k.padEnd(13)}${v}`);
   io.out(`${r.name} ${r.version}  (${r.path})`);
   row("ABI", `${r.abi} (this host: ${formatVersionPair(HOST_ABI)})`);
+  row("author", r.author ?? "(none)");
   row("build id", r.buildId || "(none)");
-  row("compiler", r.compiler);
+  row(
+    "compiler",
+    `${r.compiler} (${r.compilerSource === "comment" ? "from .comment" : "as declared"})`,
+  );
+  if (r.compilerDisagreement) row("", `disagrees: ${r.compilerDisagreement}`);
   row("SHA-256", r.sha256);
   row("GNU build-id", r.gnuBuildId ?? "(none)");
   row("machine", `${r.machine}, ${r.size} bytes`);
@@ -59,6 +64,10 @@ export function inspectCommand(args: readonly string[], io: Io): number {
   for (const i of r.interfaces) {
     io.out(`    ${i.id}/${i.version}  (shape ${i.hash.slice(0, 12)})`);
     for (const f of i.declared) io.out(`      ${f}`);
+  }
+  if (r.structs.length) {
+    io.out("  structs");
+    for (const s of r.structs) io.out(`    ${s}`);
   }
   row("exports", r.exports.join(", "));
   row("needs", r.needed.join(", ") || "(nothing)");

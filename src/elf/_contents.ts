@@ -316,3 +316,41 @@ function badNote(r: Reader, region: Range, p: number, found: string): never {
 function alignUp(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
+
+const SHT_PROGBITS = 1;
+/** The most bytes of `.comment` read, and the most strings kept. */
+const MAX_COMMENT_BYTES = 64 << 10;
+const MAX_COMMENT_STRINGS = 64;
+
+/**
+ * The strings of the `.comment` section (compilers and linkers write their
+ * names and versions there): read only inside the section, which the header
+ * checks found inside the file, at most {@linkcode MAX_COMMENT_BYTES} of it
+ * and {@linkcode MAX_COMMENT_STRINGS} strings, each at most
+ * {@linkcode MAX_NAME} bytes; empty strings are skipped.
+ *
+ * @param r the reader
+ * @param sections the section headers
+ * @param shstrndx the index of the section name table
+ * @returns the strings, in file order (`[]` when there is no such section)
+ */
+export function readComment(r: Reader, sections: Section[], shstrndx: number): string[] {
+  if (shstrndx === 0 || shstrndx >= sections.length) return [];
+  const names = sections[shstrndx];
+  const table = { start: names.offset, end: names.offset + names.size };
+  const s = sections.find((s, i) =>
+    i !== 0 && s.type === SHT_PROGBITS && s.size > 0 &&
+    readName(r, table, s.name, `section ${i}`) === ".comment"
+  );
+  if (!s) return [];
+  const end = s.offset + Math.min(s.size, MAX_COMMENT_BYTES);
+  const out: string[] = [];
+  for (let p = s.offset; p < end && out.length < MAX_COMMENT_STRINGS;) {
+    const text = decodeName(r, p, Math.min(end, p + MAX_NAME));
+    if (text !== "") out.push(text);
+    let q = p;
+    while (q < end && r.bytes[q] !== 0) q++;
+    p = q + 1;
+  }
+  return out;
+}

@@ -26,7 +26,13 @@
  */
 
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
-import { readDynamic, readDynamicSymbols, readNotes, readSymbolSection } from "./_contents.ts";
+import {
+  readComment,
+  readDynamic,
+  readDynamicSymbols,
+  readNotes,
+  readSymbolSection,
+} from "./_contents.ts";
 import { describeNonElf } from "./_describe.ts";
 import { AddressMap, checkSectionNames, PT_LOAD, readHeaders } from "./_headers.ts";
 import { knownMachines, machineCode, machineName } from "./_machines.ts";
@@ -183,6 +189,13 @@ export interface ElfInfo {
   buildId: string | undefined;
   /** Every note of the PT_NOTE segments, or of the SHT_NOTE sections if there are no program headers. */
   notes: ElfNote[];
+  /**
+   * The strings of the `.comment` section, where compilers and linkers
+   * record themselves (`GCC: (Debian 12.2.0-14) 12.2.0`, `Linker: LLD 14.0.6`);
+   * `[]` when the file has none (stripped with `-R .comment`, or no section
+   * headers). At most 64 strings from the first 64 KiB.
+   */
+  comment: string[];
   /** `DT_FLAGS_1` of the dynamic section (0 when absent); `DF_1_NODELETE` (0x8) means dlclose never unloads it. */
   flags1: number;
   /** The loadable segments (`PT_LOAD`), in file order: the only memory of the object there is. */
@@ -449,6 +462,7 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
     readNotes(r, addresses, region, align, notes);
   }
   const buildId = notes.find((n) => n.type === NT_GNU_BUILD_ID && n.owner === "GNU");
+  const comment = readComment(r, sections, shstrndx);
 
   return {
     elfClass: 64,
@@ -470,6 +484,7 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
     soname: dyn.soname,
     buildId: buildId ? toHex(buildId.desc) : undefined,
     notes,
+    comment,
     flags1: dyn.flags1,
     loads: segments.filter((s) => s.type === PT_LOAD).map((s) => ({
       vaddr: s.vaddr,

@@ -14,7 +14,13 @@
  * @module
  */
 
-import { checkInterface, type InterfaceSpec, parseDeclarations } from "../abi/define_interface.ts";
+import {
+  checkInterface,
+  checkStructs,
+  type InterfaceSpec,
+  parseDeclarations,
+  structRecord,
+} from "../abi/define_interface.ts";
 import type { PluginKind } from "../abi/identity.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import {
@@ -23,7 +29,9 @@ import {
   type FunctionsOf,
   type Signature,
   type SignatureRecord,
+  structsUsed,
 } from "../abi/signature.ts";
+import { structFromLayout, type StructType } from "../abi/struct_type.ts";
 import type { PluginCandidate } from "../check/check_plugin.ts";
 import { nearestNames } from "../check/symbols.ts";
 import type { ChildExit } from "../errors/crash_error.ts";
@@ -106,10 +114,24 @@ export interface ProcessesState {
   readonly pending: number;
 }
 
-/** The typed functions of an interface, in a call mode. */
-export type FunctionsIn<M extends CallMode, F extends SignatureRecord> = M extends "async"
-  ? AsyncFunctionsOf<F>
-  : FunctionsOf<F>;
+/** The typed functions of an interface, in a call mode; `S` holds its structs by name. */
+export type FunctionsIn<
+  M extends CallMode,
+  F extends SignatureRecord,
+  S extends Readonly<Record<string, StructType>> = Record<never, never>,
+> = M extends "async" ? AsyncFunctionsOf<F, S> : FunctionsOf<F, S>;
+
+/** Options of {@linkcode Plugin.functions}. */
+export interface FunctionsOptions<S extends readonly StructType[] = readonly StructType[]> {
+  /**
+   * The structs the declarations pass by value, made by `struct(...)`; each
+   * is compared with the layout the plugin records (`STRUCT_MISMATCH`).
+   * Without it, a struct type is bound with the plugin's own recorded
+   * layout, and its values are untyped objects.
+   * @default []
+   */
+  structs?: S;
+}
 
 /** A function looked up by name, in a call mode. */
 export type FunctionByName<M extends CallMode> = M extends "async"
@@ -272,17 +294,22 @@ export class Plugin<M extends CallMode = "sync"> implements Disposable, AsyncDis
    *
    * @param spec the interface
    * @returns its functions
-   * @throws {LoadError} `INTERFACE_MISSING`, `INTERFACE_MISMATCH`, `SIGNATURE_MISMATCH`, `SYMBOL_MISSING`
+   * @throws {LoadError} `INTERFACE_MISSING`, `INTERFACE_MISMATCH`, `SIGNATURE_MISMATCH`,
+   *   `STRUCT_MISMATCH`, `SYMBOL_MISSING`
    * @throws {CallError} `CLOSED`
+   * @throws {PluginError} `USAGE` for a function that cannot be called in this mode
+   *   (a struct by value across a process boundary)
    */
-  use<const F extends SignatureRecord>(spec: InterfaceSpec<F>): FunctionsIn<M, F> {
+  use<const F extends SignatureRecord, S extends Readonly<Record<string, StructType>>>(
+    spec: InterfaceSpec<F, S>,
+  ): FunctionsIn<M, F, S> {
     this.#assertOpen("use");
     const cached = this.#uses.get(spec);
-    if (cached) return cached as FunctionsIn<M, F>;
+    if (cached) return cached as FunctionsIn<M, F, S>;
     checkInterface(this.metadata, spec, this.path);
     const sigs = [...spec.signatures.values()];
     for (const sig of sigs) this.#candidate.requireFunction(sig.name);
-    const fns = this.#bind(sigs) as FunctionsIn<M, F>;
+    const fns = this.#bind(sigs) as FunctionsIn<M, F, S>;
     this.#uses.set(spec, fns);
     return fns;
   }
@@ -297,16 +324,33 @@ export class Plugin<M extends CallMode = "sync"> implements Disposable, AsyncDis
    * console.log(greet("World"));
    * ```
    *
+   * @example A struct by value
+   * ```ts ignore
+   * const Point = struct("point", { x: "i32", y: "i32" });
+   * const { move } = plugin.functions(
+   *   { move: "struct point move(struct point p, i32 dx)" },
+   *   { structs: [Point] },
+   * );
+   * console.log(move({ x: 1, y: 2 }, 3)); // { x: 4, y: 2 }
+   * ```
+   *
    * @param declarations function name to signature text
+   * @param options the structs the declarations pass by value
    * @returns the functions
-   * @throws {LoadError} `SYMBOL_MISSING` or `SIGNATURE_MISMATCH`
+   * @throws {LoadError} `SYMBOL_MISSING`, `SIGNATURE_MISMATCH` or `STRUCT_MISMATCH`
    * @throws {CallError} `CLOSED`
+   * @throws {PluginError} `USAGE` for a struct by value that cannot be bound
    */
-  functions<const F extends SignatureRecord>(declarations: F): FunctionsIn<M, F> {
+  functions<const F extends SignatureRecord, const S extends readonly StructType[] = []>(
+    declarations: F,
+    options: FunctionsOptions<S> = {},
+  ): FunctionsIn<M, F, { readonly [T in S[number] as T["name"]]: T }> {
     this.#assertOpen("functions");
-    const sigs = [...parseDeclarations(declarations).values()];
+    const structs = options.structs ? structRecord(options.structs) : undefined;
+    const sigs = [...parseDeclarations(declarations, structs).values()];
     for (const sig of sigs) this.#checkDeclared(sig);
-    return this.#bind(sigs) as FunctionsIn<M, F>;
+    if (structs) checkStructs(this.metadata, structs, this.path);
+    return this.#bind(sigs) as FunctionsIn<M, F, { readonly [T in S[number] as T["name"]]: T }>;
   }
 
   /**
@@ -444,6 +488,51 @@ export class Plugin<M extends CallMode = "sync"> implements Disposable, AsyncDis
 
   #bind(sigs: readonly Signature[]): Record<string, unknown> {
     this.#backend.checkBindable(sigs, this.path);
-    return this.#backend.bind(sigs, this.#state);
+    return this.#backend.bind(sigs.map((sig) => this.#withStructs(sig)), this.#state);
+  }
+
+  /**
+   * A signature with the layout of every struct it passes by value: the
+   * host's declarations where given (checked against the plugin's), else
+   * the plugin's own recorded layouts.
+   */
+  #withStructs(sig: Signature): Signature {
+    const used = structsUsed(sig).filter((name) => !sig.structs?.has(name));
+    if (used.length === 0) return sig;
+    const structs = new Map(sig.structs);
+    for (const name of used) {
+      const layout = this.metadata.structs.get(name);
+      if (!layout) {
+        throw new PluginError(
+          "USAGE",
+          `Cannot bind ${JSON.stringify(sig.name)} of plugin ${
+            JSON.stringify(this.path)
+          }: struct ${name} has no layout`,
+          {
+            path: this.path,
+            hint:
+              `declare it on the host: functions({...}, { structs: [struct("${name}", { ... })] })`,
+          },
+        );
+      }
+      try {
+        structs.set(name, structFromLayout(layout));
+      } catch (e) {
+        const detail = e instanceof PluginError ? e.summary : String(e);
+        throw new PluginError(
+          "USAGE",
+          `Cannot bind ${JSON.stringify(sig.name)} of plugin ${
+            JSON.stringify(this.path)
+          }: ${detail}`,
+          {
+            path: this.path,
+            hint:
+              `declare the struct on the host: functions({...}, { structs: [struct("${name}", { ... })] })`,
+            cause: e,
+          },
+        );
+      }
+    }
+    return Object.freeze({ ...sig, structs });
   }
 }

@@ -439,13 +439,29 @@ export { fits, invalidArgument } from "../handle/arguments.ts";
  * @param sig the signature
  * @param path the plugin file
  * @param subject what the file is, for messages
- * @throws {PluginError} `USAGE` for pointer parameters or results
+ * @throws {PluginError} `USAGE` for pointer parameters or results, and for
+ *   structs passed by value (refused at bind time: the framing carries no
+ *   struct values)
  */
 export function assertIsolatable(
   sig: Signature,
   path: string,
   subject: "plugin" | "library" = "plugin",
 ): void {
+  const struct = [sig.result, ...sig.parameters].find((t) => t.startsWith("struct "));
+  if (struct) {
+    throw new PluginError(
+      "USAGE",
+      `Cannot call ${quote(sig.name)} of ${subject} ${
+        quote(path)
+      } in a child process: ${struct} is passed by value, which plugboard's process protocol does not carry`,
+      {
+        path,
+        hint:
+          `load the ${subject} in-process to pass structs by value, or pass the struct's bytes (Type.encode(value)) as a buffer parameter`,
+      },
+    );
+  }
   if (sig.result === "pointer" || sig.parameters.includes("pointer")) {
     const at = sig.result === "pointer"
       ? "its result"

@@ -12,11 +12,20 @@
  * is returned, so a function that keeps answering the same text costs no
  * decoding and no new string.
  *
+ * A struct passed by value (`struct point`) is Deno FFI's `{ struct: [...] }`
+ * type, whose values are bytes: an argument is encoded from an object of its
+ * fields (into a buffer reused per parameter for synchronous calls) or
+ * passed as a Uint8Array of exactly its size (Deno does not check the size:
+ * a shorter one would be read past its end); a result is decoded into an
+ * object.
+ *
  * @module
  */
 
 import { ERROR_RECORD } from "../abi/layout.ts";
 import type { Signature, TypeName } from "../abi/signature.ts";
+import { codecOf, type StructType, structValueProblem } from "../abi/struct_type.ts";
+import { showValue } from "../abi/values.ts";
 import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import { invalidArgument } from "../handle/arguments.ts";
@@ -64,14 +73,69 @@ export interface BoundRaw {
  */
 export function ffiDeclaration(sig: Signature): Deno.ForeignFunction {
   return {
-    parameters: sig.parameters.map(ffiType),
-    result: sig.result === "cstring" ? "pointer" : (sig.result as Deno.NativeResultType),
+    parameters: sig.parameters.map((t) => ffiType(sig, t)),
+    result: sig.result === "cstring"
+      ? "pointer"
+      : sig.result.startsWith("struct ")
+      ? structOf(sig, sig.result).ffi
+      : (sig.result as Deno.NativeResultType),
     ...(sig.nonblocking ? { nonblocking: true } : {}),
   };
 }
 
-function ffiType(t: TypeName): Deno.NativeType {
+function ffiType(sig: Signature, t: TypeName): Deno.NativeType {
+  if (t.startsWith("struct ")) return structOf(sig, t).ffi;
   return t === "cstring" ? "buffer" : (t as Deno.NativeType);
+}
+
+/** The layout of a struct type the signature passes, resolved before binding. */
+function structOf(sig: Signature, t: TypeName): StructType {
+  const found = sig.structs?.get(t.slice(7));
+  if (!found) throw new Error(`unreachable: ${t} of ${sig.name} bound without its layout`);
+  return found;
+}
+
+/**
+ * The encoder of one struct parameter: an object of its fields, encoded
+ * into a buffer reused for every call (a fresh one for nonblocking calls,
+ * which outlive the call site), or a Uint8Array of exactly its size.
+ */
+function structEncoder(
+  ctx: BindContext,
+  fn: string,
+  index: number,
+  type: StructType,
+  fresh: boolean,
+): (v: unknown) => Uint8Array {
+  const codec = codecOf(type);
+  const reused = fresh ? undefined : new Uint8Array(type.size);
+  const reusedView = reused ? new DataView(reused.buffer) : undefined;
+  const fail = (detail: string): never => {
+    throw new CallError(
+      "INVALID_ARGUMENT",
+      ctx.path,
+      fn,
+      `argument ${index + 1} does not fit struct ${type.name}: ${detail}`,
+      { hint: `pass an object with every field of struct ${type.name}, or its ${type.size} bytes` },
+    );
+  };
+  return function encode(v: unknown): Uint8Array {
+    if (v instanceof Uint8Array) {
+      if (v.byteLength === type.size) return v;
+      return fail(`expected ${type.size} bytes, found a Uint8Array of ${v.byteLength}`);
+    }
+    const out = reused ?? new Uint8Array(type.size);
+    if (!codec.write(v, reusedView ?? new DataView(out.buffer), 0)) {
+      fail(structValueProblem(type, v) ?? `found ${showValue(v)}`);
+    }
+    return out;
+  };
+}
+
+/** The decoder of a struct result: Deno FFI returns a fresh Uint8Array of its bytes. */
+function structDecoder(type: StructType): (r: Uint8Array) => unknown {
+  const codec = codecOf(type);
+  return (r) => codec.read(new DataView(r.buffer, r.byteOffset, r.byteLength), 0);
 }
 
 const encoder = new TextEncoder();
@@ -405,8 +469,13 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
         body.push(`${a} = ${enc}(${a});`);
         break;
       }
-      default:
-        throw new Error(`unreachable: parameter type ${t}`);
+      default: {
+        if (!t.startsWith("struct ")) throw new Error(`unreachable: parameter type ${t}`);
+        const enc = `st${i}`;
+        env[enc] = structEncoder(ctx, fn, i, structOf(sig, t), sig.nonblocking);
+        body.push(`${a} = ${enc}(${a});`);
+        break;
+      }
     }
     passed.push(a);
   });
@@ -426,8 +495,15 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     ) as (...a: unknown[]) => unknown)(raw, pointerRefused, ctx, fn);
   }
   if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
+  if (sig.result.startsWith("struct ")) env.decodeResult = structDecoder(structOf(sig, sig.result));
   const convert = (r: string) =>
-    sig.result !== "cstring" ? r : sig.nonblocking ? `readCString(${r})` : `readResult(${r})`;
+    sig.result.startsWith("struct ")
+      ? `decodeResult(${r})`
+      : sig.result !== "cstring"
+      ? r
+      : sig.nonblocking
+      ? `readCString(${r})`
+      : `readResult(${r})`;
   if (sig.nonblocking) {
     body.push(
       "lib.inflight++;",

@@ -10,8 +10,9 @@
  * @module
  */
 
-import { parseDeclarations } from "../abi/define_interface.ts";
+import { parseDeclarations, structRecord } from "../abi/define_interface.ts";
 import type { Signature, SignatureRecord } from "../abi/signature.ts";
+import type { StructType } from "../abi/struct_type.ts";
 import { type CheckedLibrary, checkLibrary } from "../check/check_plugin.ts";
 import { dlopenError } from "../check/symbols.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
@@ -53,12 +54,15 @@ export interface LibraryInit<M extends CallMode> {
  * child processes (`isolation: "process"`), whose every function returns a
  * Promise.
  */
-export class Library<F extends SignatureRecord, M extends CallMode = "sync">
-  implements Disposable, AsyncDisposable {
+export class Library<
+  F extends SignatureRecord,
+  M extends CallMode = "sync",
+  S extends readonly StructType[] = [],
+> implements Disposable, AsyncDisposable {
   /** The path or soname as given. */
   readonly path: string;
   /** The typed functions. */
-  readonly symbols: FunctionsIn<M, F>;
+  readonly symbols: FunctionsIn<M, F, { readonly [T in S[number] as T["name"]]: T }>;
   /** Where it runs: `"none"` (this process) or `"process"` (child processes). */
   readonly isolation: Isolation;
   /** How its functions are called. */
@@ -80,7 +84,11 @@ export class Library<F extends SignatureRecord, M extends CallMode = "sync">
     this.#backend = init.backend;
     const sigs = [...init.signatures.values()];
     init.backend.checkBindable(sigs, init.path);
-    this.symbols = init.backend.bind(sigs, this.#state) as FunctionsIn<M, F>;
+    this.symbols = init.backend.bind(sigs, this.#state) as FunctionsIn<
+      M,
+      F,
+      { readonly [T in S[number] as T["name"]]: T }
+    >;
   }
 
   /** Whether {@linkcode Library.close} was called. */
@@ -262,7 +270,7 @@ export class LibraryBackend implements PluginBackend {
 }
 
 /** Options of an ordinary library opened in this process. */
-export interface OpenLibraryOptions {
+export interface OpenLibraryOptions<S extends readonly StructType[] = readonly StructType[]> {
   /**
    * Open a library file even when it, or a directory above it, is writable by
    * group or others (otherwise `INSECURE_PERMISSIONS`). Sonames are not checked.
@@ -275,6 +283,13 @@ export interface OpenLibraryOptions {
    * @default "none"
    */
   isolation?: "none";
+  /**
+   * The structs the declarations pass by value (`struct point f(struct point p)`),
+   * made by `struct(...)`. An ordinary library records no layouts: these
+   * are trusted as declared.
+   * @default []
+   */
+  structs?: S;
 }
 
 /**
@@ -293,22 +308,32 @@ export interface OpenLibraryOptions {
  *
  * @param path a file path or a soname
  * @param declarations function name to signature text
- * @param options the permission check
+ * @param options the permission check, the structs passed by value
  * @returns the library
  * @throws {LoadError} `NOT_FOUND`, `NOT_ELF`, `WRONG_ARCH`, `SYMBOL_MISSING`, `LOAD_FAILED`...
- * @throws {PluginError} `USAGE` for a declaration that cannot be parsed or is `fallible`
+ * @throws {PluginError} `USAGE` for a declaration that cannot be parsed or is `fallible`, or
+ *   passes a struct not in `structs`
  */
-export function loadLibrary<const F extends SignatureRecord>(
+export function loadLibrary<
+  const F extends SignatureRecord,
+  const S extends readonly StructType[] = [],
+>(
   path: string,
   declarations: F,
-  options: OpenLibraryOptions = {},
-): Library<F> {
-  const signatures = parseDeclarations(declarations);
+  options: OpenLibraryOptions<S> = {},
+): Library<F, "sync", S> {
+  const signatures = parseDeclarations(declarations, structRecord(options.structs ?? []));
   assertPlainSignatures(signatures.values(), path);
   const checked = path.includes("/") ? checkLibrary(path, signatures.keys(), options) : undefined;
   const backend = LibraryBackend.load(path, checked, "path");
   try {
-    return new Library<F>({ path, signatures, backend, calls: "sync", isolation: "none" });
+    return new Library<F, "sync", S>({
+      path,
+      signatures,
+      backend,
+      calls: "sync",
+      isolation: "none",
+    });
   } catch (e) {
     void backend.close();
     throw e;

@@ -12,11 +12,12 @@
 
 import type { SignatureRecord } from "../abi/signature.ts";
 import type { IsolationOptions } from "../isolate/isolate_native.ts";
+import type { StructType } from "../abi/struct_type.ts";
 import { type Library, loadLibrary, type OpenLibraryOptions } from "../loader/open_library.ts";
 
 /** Options of {@linkcode openLibrary} for a library in child processes. */
 export interface OpenIsolatedLibraryOptions
-  extends IsolationOptions, Omit<OpenLibraryOptions, "isolation"> {
+  extends IsolationOptions, Omit<OpenLibraryOptions, "isolation" | "structs"> {
   /**
    * `"process"`: in child processes, so that a crash or a hang in the
    * library (its constructors included) cannot take the host down. Every
@@ -41,16 +42,20 @@ export interface OpenIsolatedLibraryOptions
  *
  * @param path a file path or a soname
  * @param declarations function name to signature text
- * @param options the permission check
+ * @param options the permission check, the structs passed by value
  * @returns the library
  * @throws {LoadError} `NOT_FOUND`, `NOT_ELF`, `WRONG_ARCH`, `SYMBOL_MISSING`, `LOAD_FAILED`...
- * @throws {PluginError} `USAGE` for a declaration that cannot be parsed or is `fallible`
+ * @throws {PluginError} `USAGE` for a declaration that cannot be parsed or is `fallible`, or
+ *   passes a struct not in `structs`
  */
-export function openLibrary<const F extends SignatureRecord>(
+export function openLibrary<
+  const F extends SignatureRecord,
+  const S extends readonly StructType[] = [],
+>(
   path: string,
   declarations: F,
-  options?: OpenLibraryOptions,
-): Library<F>;
+  options?: OpenLibraryOptions<S>,
+): Library<F, "sync", S>;
 /**
  * Open an ordinary shared library in child processes, so that a crash or a
  * hang in it (its constructors included) cannot take the host down: a crash
@@ -89,7 +94,7 @@ export function openLibrary<const F extends SignatureRecord>(
   path: string,
   declarations: F,
   options: OpenLibraryOptions | OpenIsolatedLibraryOptions = {},
-): Library<F> | Promise<Library<F, "async">> {
+): Library<F, "sync", readonly StructType[]> | Promise<Library<F, "async">> {
   if (options.isolation === "process") return isolated(path, declarations, options);
   return loadLibrary(path, declarations, options);
 }

@@ -379,11 +379,20 @@ async function cached(
   } catch {
     // not built yet
   }
-  const tmp = `${out}.tmp-${Deno.pid}`;
-  await run(tool, [...flags, "-o", tmp, source]);
-  await Deno.rename(tmp, out);
+  // One build per output in this process; other processes build their own
+  // temporary file and rename it over (the same bytes).
+  let building = inFlight.get(out);
+  if (!building) {
+    const tmp = `${out}.tmp-${Deno.pid}-${++tmpCounter}`;
+    building = run(tool, [...flags, "-o", tmp, source]).then(() => Deno.rename(tmp, out));
+    inFlight.set(out, building);
+  }
+  await building;
   return out;
 }
+
+const inFlight = new Map<string, Promise<void>>();
+let tmpCounter = 0;
 
 function cxxPlugin(dir: string, source: string, name: string): Promise<string> {
   return cached(dir, "g++", source, name, ".so", [

@@ -1,13 +1,21 @@
 /**
  * Scenario "abi-toolchain": a plugin built against another ABI version of
- * `plugboard.h`, and one built by another compiler while the host pins the
- * toolchain, are refused with the fix in the message; applying the fix makes
- * each load.
+ * `plugboard.h`, and the same plugin built by a real second compiler (clang)
+ * while the host pins the toolchain, are refused with the fix in the
+ * message; applying the fix makes each load. The compiler is the one the
+ * file's `.comment` section names, not a string the plugin declares.
  *
  * @module
  */
 
-import { defineInterface, inspectPlugin, LoadError, openPlugin } from "../../mod.ts";
+import {
+  defineInterface,
+  inspectPlugin,
+  LoadError,
+  openPlugin,
+  type PluginReport,
+} from "../../mod.ts";
+import { readElf } from "../../src/elf/read_elf.ts";
 import { Registry } from "../../src/registry/mod.ts";
 import { buildPlugin } from "../build.ts";
 import {
@@ -17,6 +25,7 @@ import {
   expectError,
   heading,
   say,
+  shell,
   showError,
   tempDir,
   writeFile,
@@ -44,9 +53,12 @@ export const scenario = defineScenario(import.meta.url, {
     "expected, found and a hint. Then it applies the fix the hint gives: the same source rebuilt " +
     "against the project's `native/plugboard.h` (the lines that forced the other version removed) " +
     "loads and runs. Then the toolchain: a registry trusts `build/greeter.so` (built by this " +
-    "machine's `cc`), and the host pins the toolchain (`policy: { pinToolchain: true }`). The " +
-    "greeter rebuilt as if by gcc 11.4.0 (`-DPLUGBOARD_COMPILER='\"gcc 11.4.0\"'`) is refused " +
-    "with `TOOLCHAIN_MISMATCH`; rebuilt by the trusted compiler, it loads.",
+    "machine's gcc), and the host pins the toolchain (`policy: { pinToolchain: true }`). The same " +
+    "`plugins/greeter.c` built by Debian's clang is refused with `TOOLCHAIN_MISMATCH`; the " +
+    "scenario shows the file's `.comment` section, which names the compiler, beside what the plugin " +
+    "note declares. A greeter built by gcc that declares another compiler " +
+    "(`-DPLUGBOARD_COMPILER='\"gcc 11.4.0\"'`) is still identified as gcc by its `.comment`, and " +
+    "`inspect` reports the disagreement. Rebuilt by the trusted compiler, the greeter loads.",
   why:
     "The ABI version is the contract for everything the host reads from the plugin itself: the " +
     "layout of `plugboard_descriptor`, of `plugboard_error`, and the calling conventions of the " +
@@ -57,14 +69,19 @@ export const scenario = defineScenario(import.meta.url, {
     "line of the plugin note (`abi=2.0`), and it is checked before anything else in the notes is " +
     "interpreted, the order PostgreSQL uses for its magic block. The check reads the file, so a " +
     "refused plugin's code, including its ELF constructors, never runs. The compiler is a " +
-    "different kind of risk: the C ABI is stable across gcc versions, but code generation, " +
-    "runtime-library assumptions and the build id all change with it, and a host that was " +
-    "validated with one toolchain may want to refuse anything else (Go's `plugin` package " +
+    "different kind of risk: the C ABI is stable across gcc and clang, but code generation, " +
+    "runtime-library assumptions and the build id all change with the compiler, and a host that " +
+    "was validated with one toolchain may want to refuse anything else (Go's `plugin` package " +
     'demands the identical toolchain and reports it only as "plugin was built with a different ' +
-    'version of package"). `PLUGBOARD_PLUGIN` records the compiler in the plugin note, the ' +
-    "registry stores it in the lockfile entry, and `pinToolchain` compares the two before the " +
-    "build id and the checksum, so the error names the cause (another compiler) rather than its " +
-    "consequence (other bytes).",
+    'version of package"). Every compiler writes its own name and version into the ELF ' +
+    "`.comment` section (`GCC: (Debian 12.2.0-14) 12.2.0`, `Debian clang version 14.0.6`), " +
+    "without the plugin's say; plugboard reads it (bounded, like every section it reads) and " +
+    "takes the compiler from it, falling back to the string `PLUGBOARD_PLUGIN` declares only " +
+    "where `.comment` names none (or for Go, whose compiler writes no line). A clang build also " +
+    "carries gcc's line, from the C runtime's start files, so the declared compiler picks among " +
+    "the lines when it is one of them. The registry stores the compiler in the lockfile entry, " +
+    "and `pinToolchain` compares the two before the build id and the checksum, so the error names " +
+    "the cause (another compiler) rather than its consequence (other bytes).",
   expect: {
     lines: [
       '> await openPlugin("build/fixtures/abi2.so", { interfaces: [Greeter] })',
@@ -81,15 +98,27 @@ export const scenario = defineScenario(import.meta.url, {
       /^built \$TMP\/abi2-rebuilt\.so /,
       'fixture-abi2 abi=1.0: greet("ABI") = "Hello, ABI"',
       "ok: the rebuilt plugin loads and answers",
+      "$ clang --version",
+      /^(Debian )?clang version \d+\.\d+\.\d+/,
+      "ok: clang is installed (Debian package clang: apt-get install clang)",
       '> const registry = new Registry(); registry.trust(inspectPlugin("build/greeter.so"))',
       /^trusted greeter@0\.1\.0 built by gcc \d+\.\d+\.\d+$/,
-      `> buildPlugin({ source: "plugins/greeter.c", output: "$TMP/greeter-gcc11.so", defines: { PLUGBOARD_COMPILER: '"gcc 11.4.0"' } })`,
-      "its metadata says: compiler=gcc 11.4.0",
-      '> await openPlugin("$TMP/greeter-gcc11.so", { registry, policy: { pinToolchain: true } })',
+      `> buildPlugin({ source: "plugins/greeter.c", output: "$TMP/greeter-clang.so", compiler: "clang" })`,
+      /^built \$TMP\/greeter-clang\.so \(clang \d+\.\d+\.\d+, build id <hex>\)$/,
+      /^ {2}\.comment: "GCC: \(.*\) \d+\.\d+\.\d+", "(Debian )?clang version \d+\.\d+\.\d+"$/,
+      /^ {2}declared: clang \d+\.\d+\.\d+$/,
+      /^ {2}compiler: clang \d+\.\d+\.\d+ \(from \.comment\)$/,
+      '> await openPlugin("$TMP/greeter-clang.so", { registry, policy: { pinToolchain: true } })',
       "throws LoadError TOOLCHAIN_MISMATCH:",
-      /^Cannot load plugin "\$TMP\/greeter-gcc11\.so": plugin greeter@0\.1\.0: built by another compiler: expected gcc \d+\.\d+\.\d+ \(trusted in the registry\), found gcc 11\.4\.0$/,
-      /^hint: rebuild the plugin with gcc \d+\.\d+\.\d+; if the new compiler is intended, trust the file: plugboard trust \$TMP\/greeter-gcc11\.so$/,
+      /^Cannot load plugin "\$TMP\/greeter-clang\.so": plugin greeter@0\.1\.0: built by another compiler: expected gcc \d+\.\d+\.\d+ \(trusted in the registry\), found clang \d+\.\d+\.\d+$/,
+      /^hint: rebuild the plugin with gcc \d+\.\d+\.\d+; if the new compiler is intended, trust the file: plugboard trust \$TMP\/greeter-clang\.so$/,
       "ok: threw LoadError TOOLCHAIN_MISMATCH",
+      `> buildPlugin({ source: "plugins/greeter.c", output: "$TMP/greeter-claims-gcc11.so", defines: { PLUGBOARD_COMPILER: '"gcc 11.4.0"' } })`,
+      /^ {2}\.comment: "GCC: \(.*\) \d+\.\d+\.\d+"$/,
+      "  declared: gcc 11.4.0",
+      /^ {2}compiler: gcc \d+\.\d+\.\d+ \(from \.comment\)$/,
+      /^ {2}inspect: disagrees: declared gcc 11\.4\.0, \.comment names gcc \d+\.\d+\.\d+$/,
+      "ok: the compiler is the one that wrote .comment, not the declared string",
       '> buildPlugin({ source: "plugins/greeter.c", output: "$TMP/greeter.so" })',
       '> await openPlugin("$TMP/greeter.so", { registry, policy: { pinToolchain: true } })',
       /^loaded greeter@0\.1\.0 built by gcc \d+\.\d+\.\d+: greet\("toolchain"\) = "Hello, toolchain"$/,
@@ -129,24 +158,48 @@ async function main(): Promise<void> {
   say(`${m.name} abi=${m.abi.major}.${m.abi.minor}: greet("ABI") = ${JSON.stringify(answer)}`);
   check("the rebuilt plugin loads and answers", answer === "Hello, ABI" && m.abi.major === 1);
 
-  heading("a plugin built by another compiler, while the host pins the toolchain");
+  heading("the same plugin built by another compiler, while the host pins the toolchain");
+  shell("clang --version");
+  const clang = await clangVersion();
+  say(clang || "(no clang)");
+  if (!check("clang is installed (Debian package clang: apt-get install clang)", clang !== "")) {
+    return;
+  }
   code('const registry = new Registry(); registry.trust(inspectPlugin("build/greeter.so"))');
   const registry = new Registry();
   const trusted = registry.trust(inspectPlugin("build/greeter.so")).entry;
   say(`trusted ${trusted.name}@${trusted.version} built by ${trusted.compiler}`);
-  const gcc11 = `${tmp}/greeter-gcc11.so`;
+  const byClang = `${tmp}/greeter-clang.so`;
   code(
-    `buildPlugin({ source: "plugins/greeter.c", output: "${gcc11}", defines: { PLUGBOARD_COMPILER: '"gcc 11.4.0"' } })`,
+    `buildPlugin({ source: "plugins/greeter.c", output: "${byClang}", compiler: "clang" })`,
+  );
+  await build({ source: "plugins/greeter.c", output: byClang, compiler: "clang" });
+  showCompiler(byClang);
+  const policy = { pinToolchain: true };
+  code(`await openPlugin("${byClang}", { registry, policy: { pinToolchain: true } })`);
+  await expectError(
+    () => openPlugin(byClang, { registry, policy }),
+    LoadError,
+    "TOOLCHAIN_MISMATCH",
+  );
+
+  heading("a plugin that declares another compiler than the one that built it");
+  const claims = `${tmp}/greeter-claims-gcc11.so`;
+  code(
+    `buildPlugin({ source: "plugins/greeter.c", output: "${claims}", defines: { PLUGBOARD_COMPILER: '"gcc 11.4.0"' } })`,
   );
   await buildPlugin({
     source: "plugins/greeter.c",
-    output: gcc11,
+    output: claims,
     defines: { PLUGBOARD_COMPILER: '"gcc 11.4.0"' },
   });
-  say(`its metadata says: compiler=${inspectPlugin(gcc11).compiler}`);
-  const policy = { pinToolchain: true };
-  code(`await openPlugin("${gcc11}", { registry, policy: { pinToolchain: true } })`);
-  await expectError(() => openPlugin(gcc11, { registry, policy }), LoadError, "TOOLCHAIN_MISMATCH");
+  const report = showCompiler(claims);
+  say(`  inspect: disagrees: ${report.compilerDisagreement ?? "(nothing)"}`);
+  check(
+    "the compiler is the one that wrote .comment, not the declared string",
+    report.compiler === trusted.compiler && report.declaredCompiler === "gcc 11.4.0",
+    `${report.compiler}, declared ${report.declaredCompiler}`,
+  );
 
   heading("the fix: rebuild with the trusted compiler");
   const rebuilt = `${tmp}/greeter.so`;
@@ -165,6 +218,30 @@ async function main(): Promise<void> {
   } catch (e) {
     showError(e);
     check("rebuilt by the trusted compiler, it loads", false);
+  }
+}
+
+/** Print what a file says about its compiler: `.comment`, the declaration, the verdict. */
+function showCompiler(path: string): PluginReport {
+  const r = inspectPlugin(path);
+  const elf = readElf(Deno.readFileSync(path), path);
+  say(`  .comment: ${elf.comment.map((c) => JSON.stringify(c)).join(", ")}`);
+  say(`  declared: ${r.declaredCompiler?.trim() ?? "(nothing)"}`);
+  say(
+    `  compiler: ${r.compiler} (${
+      r.compilerSource === "comment" ? "from .comment" : "as declared"
+    })`,
+  );
+  return r;
+}
+
+/** The first line of `clang --version`, or "" when clang cannot be run. */
+async function clangVersion(): Promise<string> {
+  try {
+    const out = await new Deno.Command("clang", { args: ["--version"], stdout: "piped" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).split("\n")[0].trim() : "";
+  } catch {
+    return "";
   }
 }
 

@@ -61,8 +61,9 @@ export const scenario = defineScenario(import.meta.url, {
     "read past its end. plugboard compares the signatures written into the plugin's ELF notes by " +
     "the same macro that declares the C function, so the scalar change is refused with expected " +
     "and found before dlopen. A layout change behind a `pointer` parameter leaves every signature " +
-    "the same, so no signature check can see it; that is what the interface version is for, and " +
-    "why a changed struct needs a new interface major (the per-interface version check then " +
+    "the same, so no signature check can see it; the layout check can, when the header records " +
+    "its structs with `PLUGBOARD_STRUCT` and the host declares them (scenario struct-layout), and " +
+    "a changed struct still deserves a new interface major (the per-interface version check then " +
     "refuses the pair with `INTERFACE_MISMATCH`).",
   expect: {
     lines: [

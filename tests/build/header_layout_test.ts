@@ -3,6 +3,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAbiCompatible } from "../../src/abi/abi_version.ts";
 import { DESCRIPTOR, ERROR_RECORD } from "../../src/abi/layout.ts";
+import {
+  NOTE_FUNCTION,
+  NOTE_HOOK,
+  NOTE_INTERFACE,
+  NOTE_PLUGIN,
+  NOTE_STRUCT,
+} from "../../src/abi/read_metadata.ts";
 
 const NATIVE = fileURLToPath(new URL("../../native/", import.meta.url));
 
@@ -26,8 +33,8 @@ int main(void) {
          FIELD(e, message) "},\\n",
          sizeof(plugboard_error), offsetof(plugboard_error, code),
          offsetof(plugboard_error, length), offsetof(plugboard_error, message));
-  printf("\\"notes\\": [%d, %d, %d, %d],\\n", PLUGBOARD_NOTE_PLUGIN, PLUGBOARD_NOTE_INTERFACE,
-         PLUGBOARD_NOTE_FUNCTION, PLUGBOARD_NOTE_HOOK);
+  printf("\\"notes\\": [%d, %d, %d, %d, %d],\\n", PLUGBOARD_NOTE_PLUGIN, PLUGBOARD_NOTE_INTERFACE,
+         PLUGBOARD_NOTE_FUNCTION, PLUGBOARD_NOTE_HOOK, PLUGBOARD_NOTE_STRUCT);
   printf("\\"compatible\\": [");
   for (int hm = 0; hm < 3; hm++)
     for (int hn = 0; hn < 3; hn++)
@@ -82,7 +89,7 @@ Deno.test("plugboard.h has the ABI version, sizes and offsets the host reads", a
         take_error: 24,
       },
       error: { sizeof: 520, code: 0, length: 4, message: 8 },
-      notes: [1, 2, 3, 4],
+      notes: [NOTE_PLUGIN, NOTE_INTERFACE, NOTE_FUNCTION, NOTE_HOOK, NOTE_STRUCT],
       compatible: layout.compatible,
     });
     // The host reads the descriptor and the error record through these constants.

@@ -15,6 +15,7 @@ import {
   inspectPlugin,
   LoadError,
   openPlugin,
+  struct,
 } from "../../mod.ts";
 import { PluginHost } from "../../src/host/mod.ts";
 import { Registry, verifyFiles } from "../../src/registry/mod.ts";
@@ -26,6 +27,9 @@ const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstrin
 const Greeter2 = defineInterface("greeter", "2.0", { greet: "cstring greet(cstring name)" });
 const GreeterSig = defineInterface("greeter", "1.0", { greet: "i32 greet(cstring name)" });
 const Other = defineInterface("calc.op", "1.0", { name: "cstring name()" });
+const Geometry = defineInterface("geometry", "1.0", { manhattan: "i32 manhattan(pointer p)" }, {
+  structs: [struct("point", { x: "i32", y: "i32" })],
+});
 
 const dir = tempDir();
 const greeter = copyInto(plugin("greeter"), dir, "greeter.so");
@@ -136,6 +140,18 @@ const CASES: Case[] = [
     file: greeter,
     options: { registry: empty, verify: refuse },
     verdict: "UNTRUSTED",
+  },
+  {
+    name: "a struct with one more field",
+    file: fixture("struct_point_extra"),
+    options: { interfaces: [Geometry] },
+    verdict: "STRUCT_MISMATCH",
+  },
+  {
+    name: "its struct layouts",
+    file: plugin("geometry"),
+    options: { interfaces: [Geometry] },
+    verdict: "ok",
   },
   {
     name: "not a plugin",

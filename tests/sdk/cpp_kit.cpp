@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-PLUGBOARD_PLUGIN("cpp-kit", "0.1.0");
+PLUGBOARD_PLUGIN("cpp-kit", "0.1.0", "C++ Kit <kit@example.org>");
 PLUGBOARD_INTERFACE(kit, "cpp.kit", 1, 0);
 
 // Not std::to_string(int): with gcc 12 it instantiates a template holding a
@@ -31,3 +31,26 @@ PLUGBOARD_FALLIBLE_FN(kit, pb_cstring, text, (pb_cstring s)) {
     return s;
   });
 }
+
+// Struct layouts recorded from C++ (decltype and templates in place of C's
+// _Generic): a nested struct, an enum class, const and pointer fields.
+enum class cpp_kind : uint16_t { small, large };
+struct cpp_point {
+  int32_t x;
+  int32_t y;
+};
+PLUGBOARD_STRUCT(cpp_point, x, y);
+struct cpp_shape {
+  cpp_kind kind;
+  const double scale;
+  cpp_point at;
+  const char *label;
+  bool on;
+};
+PLUGBOARD_STRUCT(cpp_shape, kind, scale, at, label, on);
+
+// A struct by value, both ways.
+PLUGBOARD_FN(kit, struct cpp_point, swap, (struct cpp_point p)) {
+  return cpp_point{p.y, p.x};
+}
+

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CallError, inspectPlugin, openPlugin } from "../../mod.ts";
+import { CallError, inspectPlugin, openPlugin, struct } from "../../mod.ts";
 import { assertEquals, assertStrictEquals, assertThrows } from "../_assert.ts";
 import { captureCli } from "../_cli.ts";
 import { ROOT } from "../_paths.ts";
@@ -153,4 +153,21 @@ Deno.test("plugboard::guard turns each kind of exception into pb_fail (cpp-kit)"
   });
   assertEquals(await plugin.close(), { unloaded: true });
   assertEquals(mapped("cpp-kit"), false);
+});
+
+Deno.test("PLUGBOARD_STRUCT and the author from C++ (cpp-kit)", async () => {
+  const { path } = await buildCpp(`${ROOT}/tests/sdk/cpp_kit.cpp`, "cpp_kit");
+  const report = inspectPlugin(path);
+  assertEquals(report.author, "C++ Kit <kit@example.org>");
+  assertEquals(report.structs, [
+    "struct cpp_point { i32 x; i32 y; } (8 bytes, align 4)",
+    "struct cpp_shape { u16 kind; f64 scale; struct at (8 bytes); pointer label; bool on; } (40 bytes, align 8)",
+  ]);
+  const Point = struct("cpp_point", { x: "i32", y: "i32" });
+  await using plugin = await openPlugin(path);
+  const { swap } = plugin.functions(
+    { swap: "struct cpp_point swap(struct cpp_point p)" },
+    { structs: [Point] },
+  );
+  assertEquals(swap({ x: 1, y: 2 }), { x: 2, y: 1 });
 });

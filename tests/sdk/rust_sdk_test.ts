@@ -6,7 +6,15 @@
  * @module
  */
 
-import { CallError, inspectPlugin, LoadError, openPlugin } from "../../mod.ts";
+import {
+  CallError,
+  defineInterface,
+  inspectPlugin,
+  LoadError,
+  openPlugin,
+  struct,
+} from "../../mod.ts";
+import { compareLayouts } from "../../src/abi/struct_type.ts";
 import {
   assert,
   assertEquals,
@@ -147,6 +155,7 @@ Deno.test("the Rust SDK: hooks, every type, cstring results, panics, long errors
             "cstring echo(cstring)",
             "fallible void long_error()",
             "void nothing()",
+            "f64 pair_sum(pointer)",
             "i32 started()",
             "u64 sum(i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, f32, bool, pointer, buffer)",
           ],
@@ -154,6 +163,24 @@ Deno.test("the Rust SDK: hooks, every type, cstring results, panics, long errors
       },
     );
   });
+
+  await t.step(
+    "structure!() records the layout struct() computes; plugin!() the author",
+    async () => {
+      assertEquals(report.author, "Rust Kit <kit@example.org>");
+      const Pair = struct("kit_pair", { flag: "bool", a: "i32", b: "f64", p: "pointer", c: "u16" });
+      assertEquals(report.structs, [
+        "struct kit_pair { bool flag; i32 a; f64 b; pointer p; u16 c; } (32 bytes, align 8)",
+      ]);
+      assertEquals(compareLayouts(Pair, report.structLayouts[0]), undefined);
+      const Kit = defineInterface("rust.kit", "2.3", { pair_sum: "f64 pair_sum(pointer p)" }, {
+        structs: [Pair],
+      });
+      await using p = await openPlugin(path, { interfaces: [Kit] });
+      const bytes = Pair.encode({ flag: true, a: 2, b: 0.5, p: null, c: 10 });
+      assertEquals(p.use(Kit).pair_sum(Deno.UnsafePointer.of(bytes)), 13.5);
+    },
+  );
 
   const log = await Deno.makeTempFile({ prefix: "plugboard-rust-kit-" });
   Deno.env.set("RUST_KIT_LOG", log);

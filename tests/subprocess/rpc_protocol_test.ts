@@ -447,7 +447,7 @@ Deno.test("parseRpcMetadata() checks a metadata object, version first", async (t
       iface(["int f()"]),
       "HANDSHAKE_FAILED",
       'interfaces[0]: signatures such as "fallible f64 apply(f64 a, f64 b)"',
-      'Invalid signature "int f()": unknown type "int"; use one of pb_void, pb_bool, pb_i8, pb_u8, pb_i16, pb_u16, pb_i32, pb_u32, pb_i64, pb_u64, pb_isize, pb_usize, pb_f32, pb_f64, pb_pointer, pb_buffer, pb_cstring',
+      'Invalid signature "int f()": unknown type "int"; use one of pb_void, pb_bool, pb_i8, pb_u8, pb_i16, pb_u16, pb_i32, pb_u32, pb_i64, pb_u64, pb_isize, pb_usize, pb_f32, pb_f64, pb_pointer, pb_buffer, pb_cstring, or struct NAME',
     ],
     [
       iface(["pointer f()"]),

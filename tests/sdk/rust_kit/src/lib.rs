@@ -8,7 +8,13 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 static STARTED: AtomicI32 = AtomicI32::new(0);
 
-plugboard::plugin!("rust-kit", "1.2.3-rc.1", init = start, shutdown = stop);
+plugboard::plugin!(
+    "rust-kit",
+    "1.2.3-rc.1",
+    author = "Rust Kit <kit@example.org>",
+    init = start,
+    shutdown = stop
+);
 
 /// Refuses to start when RUST_KIT_REFUSE is set.
 fn start() -> Result<(), plugboard::Failed> {
@@ -107,3 +113,15 @@ plugboard::fallible!(
         Err(plugboard::fail!(0, "{}", "é".repeat(600)))
     }
 );
+
+// A struct whose layout the note records, read behind a pointer.
+plugboard::structure!(kit_pair { flag: bool, a: i32, b: f64, p: pointer, c: pb_u16 });
+
+plugboard::function!(
+    kit,
+    fn pair_sum(p: pointer) -> f64 {
+        let q = unsafe { &*(p as *const kit_pair) };
+        q.a as f64 + q.b + q.c as f64 + q.flag as i32 as f64
+    }
+);
+
