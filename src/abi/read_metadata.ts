@@ -257,7 +257,9 @@ export function readMetadata(
       }
     }
     functions.set(sig.name, Object.freeze({ ...sig, interface: owner.id }));
-    bySymbol.set(iface, [...(bySymbol.get(iface) ?? []), sig]);
+    const list = bySymbol.get(iface);
+    if (list) list.push(sig);
+    else bySymbol.set(iface, [sig]);
   }
   const interfaces: InterfaceInfo[] = [];
   for (const [symbol, { id, version }] of ifaceBySymbol) {
@@ -328,7 +330,14 @@ export function interfaceHash(
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function fields(desc: Uint8Array, path: string): Map<string, string> {
-  return new Map(lines(desc, path));
+  const out = new Map<string, string>();
+  for (const [key, value] of lines(desc, path)) {
+    // A second `name=` would make the record mean two things: which one wins
+    // would depend on the reader.
+    if (out.has(key)) throw badMetadata(path, `each key once in a record`, `a second "${key}="`);
+    out.set(key, value);
+  }
+  return out;
 }
 
 /** A record's `key=value` lines, in order (duplicates kept). */
@@ -345,6 +354,10 @@ function lines(desc: Uint8Array, path: string): [string, string][] {
     if (line === "") continue;
     const eq = line.indexOf("=");
     if (eq <= 0) throw badMetadata(path, "key=value lines", JSON.stringify(line));
+    if (CONTROL.test(line)) {
+      // Metadata is shown to people (inspect, logs): no terminal escapes.
+      throw badMetadata(path, "text without control characters", JSON.stringify(line.slice(0, 80)));
+    }
     out.push([line.slice(0, eq), line.slice(eq + 1)]);
   }
   return out;

@@ -95,6 +95,9 @@ export interface Signature {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The longest signature text parsed: a real one is a few dozen characters. */
+export const MAX_SIGNATURE_LENGTH = 4096;
+
 /**
  * Parse a signature.
  *
@@ -111,6 +114,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @throws {PluginError} `BAD_METADATA` when the text is not a signature
  */
 export function parseSignature(text: string): Signature {
+  if (text.length > MAX_SIGNATURE_LENGTH) {
+    throw bad(
+      text.slice(0, 60) + "…",
+      `expected at most ${MAX_SIGNATURE_LENGTH} characters, found ${text.length}`,
+    );
+  }
   let rest = text.trim().replace(/\s+/g, " ");
   let fallible = false;
   let nonblocking = false;
@@ -123,9 +132,10 @@ export function parseSignature(text: string): Signature {
       rest = rest.slice(12);
     } else break;
   }
-  const m = /^((?:struct )?[A-Za-z_][A-Za-z0-9_]*) ?\*? ?([A-Za-z_][A-Za-z0-9_]*) ?\((.*)\)$/.exec(
-    rest,
-  );
+  // The type and the name are separated by a space or a `*`: never two
+  // ways to split one run of letters (which would backtrack quadratically).
+  const m = /^((?:struct )?[A-Za-z_][A-Za-z0-9_]*)(?: ?\* ?| )([A-Za-z_][A-Za-z0-9_]*) ?\((.*)\)$/
+    .exec(rest);
   if (!m) throw bad(text, "expected the form `TYPE NAME(TYPE [NAME], ...)`");
   const result = typeName(m[1], text);
   const inner = m[3].trim();

@@ -444,7 +444,15 @@ function byFunctionName(a: string, b: string): number {
 }
 
 function functionName(sig: string): string {
-  return /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(sig)?.[1] ?? sig;
+  // The identifier just before the first "(", found by walking back from it:
+  // linear in the text, whatever it holds.
+  const paren = sig.indexOf("(");
+  if (paren === -1) return sig;
+  let end = paren;
+  while (end > 0 && /\s/.test(sig[end - 1])) end--;
+  let start = end;
+  while (start > 0 && /[A-Za-z0-9_]/.test(sig[start - 1])) start--;
+  return start < end && /[A-Za-z_]/.test(sig[start]) ? sig.slice(start, end) : sig;
 }
 
 function onlyKeys(

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../_assert.ts";
-import { LoadError } from "../../mod.ts";
+import { LoadError, PluginError } from "../../mod.ts";
 import { type MetadataNote, readMetadata } from "../../src/abi/read_metadata.ts";
 import { compilerOfComment, resolveCompiler } from "../../src/abi/_compiler.ts";
 
@@ -26,17 +26,17 @@ Deno.test("readMetadata() reads and checks the author", async (t) => {
     );
     assertEquals(meta.author, "Zoë Ødegård <z@example.org>");
   });
-  const cases: [string, string, string][] = [
-    [
-      "a control character",
-      "Ada\tLovelace",
-      '"Ada\\tLovelace" (12 bytes)',
-    ],
-    ["spaces around it", " Ada", '" Ada" (4 bytes)'],
-    ["more than 256 bytes", "é".repeat(129), `"${"é".repeat(60)}…" (258 bytes)`],
-    ["a C1 control character", "Ada\u0085", '"Ada\u0085" (5 bytes)'],
+  const AUTHOR =
+    "an author of at most 256 bytes of UTF-8, without control characters or spaces around it";
+  // Control characters are refused in every field, before the author's own rule.
+  const CONTROL = "text without control characters";
+  const cases: [string, string, string, string][] = [
+    ["a control character", "Ada\tLovelace", CONTROL, '"author=Ada\\tLovelace"'],
+    ["spaces around it", " Ada", AUTHOR, '" Ada" (4 bytes)'],
+    ["more than 256 bytes", "é".repeat(129), AUTHOR, `"${"é".repeat(60)}…" (258 bytes)`],
+    ["a C1 control character", "Ada\u0085", CONTROL, '"author=Ada\u0085"'],
   ];
-  for (const [label, author, found] of cases) {
+  for (const [label, author, expected, found] of cases) {
     await t.step(label, () => {
       const e = assertThrows(
         () => readMetadata({ notes: [note(1, `${PLUGIN}author=${author}\n`)] }, "x.so"),
@@ -45,7 +45,7 @@ Deno.test("readMetadata() reads and checks the author", async (t) => {
       assertEquals(e.code, "BAD_METADATA");
       assertEquals(
         e.summary,
-        `Cannot load plugin "x.so": malformed plugboard metadata: expected an author of at most 256 bytes of UTF-8, without control characters or spaces around it, found ${found}`,
+        `Cannot load plugin "x.so": malformed plugboard metadata: expected ${expected}, found ${found}`,
       );
     });
   }
@@ -189,4 +189,61 @@ Deno.test("resolveCompiler() prefers what the compiler wrote itself", async (t) 
       assertEquals([r.compiler, r.source], [compiler, source]);
     });
   }
+});
+
+Deno.test("readMetadata() refuses records that mean two things or carry terminal escapes", async (t) => {
+  const cases: [string, string, string][] = [
+    ["a second name", PLUGIN + "name=other\n", 'a second "name="'],
+    ["a second abi", PLUGIN + "abi=1.1\n", 'a second "abi="'],
+    ["an escape in the build id", PLUGIN + "build_id=\x1b[1Aid\n", '"build_id=\\u001b[1Aid"'],
+  ];
+  for (const [label, text, found] of cases) {
+    await t.step(label, () => {
+      const e = assertThrows(() => readMetadata({ notes: [note(1, text)] }, "x.so"), LoadError);
+      assertEquals([e.code, e.found], ["BAD_METADATA", found]);
+    });
+  }
+});
+
+Deno.test("readMetadata() reads 100,000 function records in linear time", () => {
+  // Each function note appended to its interface's list: a copy per note
+  // made this quadratic (200,000 notes took more than 10 s).
+  const n = 100_000;
+  const notes = [
+    note(1, PLUGIN),
+    note(2, "symbol=big\nid=big\nversion=1.0\n"),
+    ...Array.from(
+      { length: n },
+      (_, i) => note(3, `interface=big\nsignature=pb_i32 f${i}(pb_i32 x)\nfallible=0\n`),
+    ),
+  ];
+  const meta = readMetadata({ notes }, "x.so");
+  assertEquals(meta.functions.size, n);
+});
+
+Deno.test("parseSignature() bounds its work: a cap on length, one way to split the text", async (t) => {
+  const { parseSignature, MAX_SIGNATURE_LENGTH } = await import("../../src/abi/signature.ts");
+  await t.step("longer than the cap", () => {
+    const e = assertThrows(
+      () => parseSignature("pb_i32 " + "f".repeat(MAX_SIGNATURE_LENGTH)),
+      PluginError,
+    );
+    assertEquals(e.code, "BAD_METADATA");
+    assertEquals(
+      e.summary.split(": ").pop(),
+      `expected at most ${MAX_SIGNATURE_LENGTH} characters, found ${MAX_SIGNATURE_LENGTH + 7}`,
+    );
+  });
+  await t.step("a run of letters up to the cap is refused at once", () => {
+    // Two adjacent identifier groups once split such a run every possible way.
+    const e = assertThrows(
+      () => parseSignature("a".repeat(MAX_SIGNATURE_LENGTH - 2) + "(x"),
+      PluginError,
+    );
+    assertEquals(e.code, "BAD_METADATA");
+  });
+  await t.step("a pointer result still parses", () => {
+    assertEquals(parseSignature("pb_i32 *f(pb_i32 x)").name, "f");
+    assertEquals(parseSignature("pb_i32* f(pb_i32 x)").name, "f");
+  });
 });
