@@ -33,6 +33,7 @@ import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { type ReadFile, readFile } from "../file/read_file.ts";
+import { sha256HexAsync } from "../file/sha256.ts";
 import type { HashCache } from "../registry/hash_cache.ts";
 import { Registry } from "../registry/registry.ts";
 import type { TrustPolicy } from "../registry/trust_policy.ts";
@@ -118,6 +119,8 @@ export interface PipelineOptions extends CheckOptions {
   secureDirectories?: Set<string>;
   /** A registry read once for many files, instead of `registry`. */
   resolvedRegistry?: Registry;
+  /** The program's file, already read and hashed (by {@linkcode checkPluginAsync}). */
+  file?: ReadFile;
 }
 
 /** What {@linkcode examinePlugin} found. */
@@ -162,6 +165,39 @@ export function checkPlugin(path: string, options: CheckOptions = {}): PluginCan
 }
 
 /**
+ * {@linkcode checkPlugin}, with the file hashed by Web Crypto: the same
+ * checks on the same bytes, read once, and the same errors; only the hash
+ * is computed off the synchronous path (cheaper for the first plugin a
+ * process opens).
+ *
+ * @param path the plugin file
+ * @param options the checks
+ * @returns the checked plugin, ready for its loader
+ * @throws {LoadError} with a code saying which check failed
+ */
+export async function checkPluginAsync(
+  path: string,
+  options: CheckOptions = {},
+): Promise<PluginCandidate> {
+  let file: ReadFile | undefined;
+  try {
+    const read = readFile(programOf(path), {
+      allowInsecurePermissions: options.allowInsecurePermissions,
+      hash: false,
+    });
+    file = { ...read, sha256: await sha256HexAsync(read.bytes) };
+  } catch {
+    // The synchronous pipeline reads it again and says what is wrong.
+  }
+  return checkPlugin(path, { ...options, file } as PipelineOptions);
+}
+
+/** The program a path names: itself, or the program of a metadata sidecar's path. */
+function programOf(path: string): string {
+  return path.endsWith(SIDECAR_SUFFIX) ? path.slice(0, -SIDECAR_SUFFIX.length) : path;
+}
+
+/**
  * Run every check and collect every problem instead of throwing the first.
  *
  * @param path the plugin file
@@ -199,8 +235,8 @@ export function examinePlugin(path: string, options: PipelineOptions = {}): Chec
   let metadata: PluginMetadata;
   try {
     const hashedAtMs = Date.now();
-    const program = path.endsWith(SIDECAR_SUFFIX) ? path.slice(0, -SIDECAR_SUFFIX.length) : path;
-    file = readFile(program, {
+    const program = programOf(path);
+    file = options.file?.path === program ? options.file : readFile(program, {
       allowInsecurePermissions: options.allowInsecurePermissions,
       secureDirectories: options.secureDirectories,
     });

@@ -1,9 +1,12 @@
 /**
- * The C library calls plugboard makes through Deno's FFI, in small groups
- * bound on first use: each group is one `Deno.dlopen` of `libc.so.6`, paid
- * only by the code path that needs it (reading a file through a descriptor,
- * making a sealed memfd, comparing strings). A group is never closed, so
- * nothing bound here can be used after a dlclose.
+ * The C library calls plugboard makes through Deno's FFI, in two groups
+ * bound on first use: the calls of every open (reading a file through a
+ * descriptor, making a sealed memfd, asking the dynamic linker about a
+ * name) in one `Deno.dlopen` of `libc.so.6`, and the calls of rarer paths
+ * (error texts, unload checks, safe copies, signals) in another. Each
+ * symbol bound costs start-up time (about 0.1 ms), each `Deno.dlopen` more;
+ * see docs/performance.md. A group is never closed, so nothing bound here
+ * can be used after a dlclose.
  *
  * Every group is bound only when Deno grants FFI without a prompt; callers
  * fall back to Deno's own APIs when it is not.
@@ -14,13 +17,46 @@
 const FILE_CALLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  dlclose: { parameters: ["pointer"], result: "i32" },
+  strncmp: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
-/** The file calls: `open`, `read`, `close`, `statx` and errno. */
+/** The calls of every open: files, memfds, the dynamic linker's names, errno. */
 export type FileCalls = Deno.DynamicLibrary<typeof FILE_CALLS>["symbols"];
+
+const RARE_CALLS = {
+  strerror: { parameters: ["i32"], result: "pointer" },
+  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
+  process_vm_readv: {
+    parameters: ["i32", "buffer", "u64", "buffer", "u64", "u64"],
+    result: "isize",
+  },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+} as const;
+
+/** The calls of rarer paths: error texts, unload checks, safe copies, signals. */
+export type RareCalls = Deno.DynamicLibrary<typeof RARE_CALLS>["symbols"];
+
+let rareCalls: RareCalls | undefined;
+
+/**
+ * The rarer calls, bound on first use. Callers have FFI (they got here
+ * through a loaded library or {@linkcode getFileCalls}).
+ *
+ * @returns the bound calls
+ * @throws {Error} when libc cannot be opened
+ */
+export function getRareCalls(): RareCalls {
+  rareCalls ??= Deno.dlopen("libc.so.6", RARE_CALLS).symbols;
+  return rareCalls;
+}
 
 let fileCalls: FileCalls | null | undefined;
 

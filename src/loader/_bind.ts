@@ -30,6 +30,7 @@ import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import { invalidArgument } from "../handle/arguments.ts";
 import { safeRead } from "./_memfd.ts";
+import { getFileCalls } from "../file/libc.ts";
 
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
@@ -229,21 +230,9 @@ function readCString(p: Deno.PointerValue): string | null {
   return p === null ? null : Deno.UnsafePointerView.getCString(p);
 }
 
-const LIBC_STRNCMP = {
-  strncmp: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
-} as const;
-let strncmp: ((a: Deno.PointerValue, b: Uint8Array, n: bigint) => number) | null | undefined;
-
-/** libc's strncmp, opened on first use; null where libc cannot be opened. */
-function getStrncmp(): typeof strncmp {
-  if (strncmp === undefined) {
-    try {
-      strncmp = Deno.dlopen("libc.so.6", LIBC_STRNCMP).symbols.strncmp;
-    } catch {
-      strncmp = null;
-    }
-  }
-  return strncmp;
+/** libc's strncmp (with the calls of every open); null where libc cannot be opened. */
+function getStrncmp(): ((a: Deno.PointerValue, b: Uint8Array, n: bigint) => number) | null {
+  return getFileCalls()?.strncmp ?? null;
 }
 
 /** Results up to this many bytes are remembered for the in-place comparison. */

@@ -1,37 +1,40 @@
 /**
- * The few libc calls the loader needs, through Deno's FFI. The library is
- * opened once, on first use, and never closed (so nothing bound here can be
- * used after a dlclose).
+ * The libc calls the loader makes, through Deno's FFI (bound once, in
+ * `src/file/libc.ts`, and never closed, so nothing bound here can be used
+ * after a dlclose): sealed memfds, the dynamic linker's names and
+ * addresses, safe copies of memory a plugin points at.
  *
  * @module
  */
 
-const SYMBOLS = {
-  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
-  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-  dlclose: { parameters: ["pointer"], result: "i32" },
-  process_vm_readv: {
-    parameters: ["i32", "buffer", "u64", "buffer", "u64", "u64"],
-    result: "isize",
-  },
-} as const;
-
-let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+import { ffiGranted, type FileCalls, getFileCalls, getRareCalls } from "../file/libc.ts";
+import { LoadError } from "../errors/plugin_error.ts";
 
 /**
- * The libc symbols, opened on first use.
+ * Refuse a load in this process when Deno does not grant FFI: say so
+ * before anything is tried, with the two ways out.
  *
- * @returns the bound functions
+ * @param path the file, as the caller gave it
+ * @throws {LoadError} `PERMISSION_DENIED`
  */
-export function getLibc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  libc ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return libc.symbols;
+export function assertFfi(path: string): void {
+  if (ffiGranted()) return;
+  throw new LoadError("PERMISSION_DENIED", {
+    path,
+    what: "Deno's permissions do not allow loading native code",
+    expected:
+      "--allow-ffi (without a path list: a list disables the pointer views plugboard needs)",
+    found: "no FFI permission",
+    hint:
+      'run Deno with --allow-ffi, or open it with { isolation: "process" }: the host then needs no FFI',
+  });
+}
+
+/** The calls of every open; loading a plugin needs FFI, so they are there. */
+function core(): FileCalls {
+  const calls = getFileCalls();
+  if (!calls) throw new Error("libc cannot be called: FFI is not granted");
+  return calls;
 }
 
 /**
@@ -40,10 +43,9 @@ export function getLibc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
  * @returns the error text
  */
 export function lastOsError(): string {
-  const c = getLibc();
-  const p = c.__errno_location();
+  const p = core().__errno_location();
   const errno = p ? new Deno.UnsafePointerView(p).getInt32() : 0;
-  const s = c.strerror(errno);
+  const s = getRareCalls().strerror(errno);
   return `${s ? Deno.UnsafePointerView.getCString(s) : "unknown error"} (errno ${errno})`;
 }
 
@@ -73,7 +75,7 @@ export interface SealedCopy {
  * @throws {Error} with the OS error when a step fails
  */
 export function sealedCopy(name: string, bytes: Uint8Array): SealedCopy {
-  const c = getLibc();
+  const c = core();
   const nameBytes = new TextEncoder().encode(`plugboard:${name}\0`);
   const fd = c.memfd_create(nameBytes, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) throw new Error(`memfd_create failed: ${lastOsError()}`);
@@ -118,7 +120,7 @@ export function sealedCopy(name: string, bytes: Uint8Array): SealedCopy {
  * @returns whether it is loaded
  */
 export function isNameLoaded(name: string): boolean {
-  const c = getLibc();
+  const c = core();
   const handle = c.dlopen(new TextEncoder().encode(name + "\0"), RTLD_LAZY | RTLD_NOLOAD);
   if (handle === null) return false;
   c.dlclose(handle);
@@ -131,7 +133,7 @@ export function isNameLoaded(name: string): boolean {
  * @param fd the descriptor
  */
 export function closeFd(fd: number): void {
-  getLibc().close(fd);
+  core().close(fd);
 }
 
 /**
@@ -144,7 +146,7 @@ export function closeFd(fd: number): void {
  */
 export function objectBase(addr: Deno.PointerObject): bigint | undefined {
   const info = new BigUint64Array(4);
-  if (getLibc().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
+  if (getRareCalls().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
   return info[1];
 }
 
@@ -166,7 +168,7 @@ export function safeRead(address: bigint, length: number): Uint8Array | undefine
   local[1] = BigInt(length);
   const remote = new BigUint64Array([address, BigInt(length)]);
   const n = Number(
-    getLibc().process_vm_readv(
+    getRareCalls().process_vm_readv(
       Deno.pid,
       new Uint8Array(local.buffer),
       1n,

@@ -29,7 +29,7 @@ import {
 } from "../handle/plugin.ts";
 import { ffiDeclaration, type LibraryState, makeWrapper } from "./_bind.ts";
 import type { LoadMode } from "./_loaded_library.ts";
-import { closeFd, sealedCopy } from "./_memfd.ts";
+import { assertFfi, closeFd, sealedCopy } from "./_memfd.ts";
 
 /** What a {@linkcode Library} is made of; made by the openers. */
 export interface LibraryInit<M extends CallMode> {
@@ -323,6 +323,7 @@ export function loadLibrary<
   options: OpenLibraryOptions<S> = {},
 ): Library<F, "sync", S> {
   const signatures = parseDeclarations(declarations, structRecord(options.structs ?? []));
+  assertFfi(path);
   assertPlainSignatures(signatures.values(), path);
   const checked = path.includes("/") ? checkLibrary(path, signatures.keys(), options) : undefined;
   const backend = LibraryBackend.load(path, checked, "path");

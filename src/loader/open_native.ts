@@ -15,6 +15,7 @@
  */
 
 import type { Signature } from "../abi/signature.ts";
+import { assertFfi } from "./_memfd.ts";
 import { formatOf, type PluginCandidate } from "../check/check_plugin.ts";
 import { findExported } from "../check/symbols.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
@@ -64,6 +65,7 @@ export function loadNative(
   options: NativeLoadOptions = {},
   path: string = candidate.file.path,
 ): Plugin<"sync"> {
+  assertFfi(path);
   const mode = options.load ?? "memfd";
   const file = candidate.file;
   const elf = formatOf(candidate).elf!;

@@ -9,7 +9,7 @@
  */
 
 import type { CheckOptions, PluginCandidate } from "../check/check_plugin.ts";
-import { checkPlugin } from "../check/check_plugin.ts";
+import { checkPlugin, checkPluginAsync } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import type { ExecutableOptions } from "../isolate/isolate_executable.ts";
@@ -81,7 +81,7 @@ export async function openPlugin(
   path: string,
   options: OpenPluginOptions | OpenIsolatedOptions = {},
 ): Promise<Plugin<"sync"> | Plugin<"async">> {
-  return await openCandidate(checkPlugin(path, options), options, path);
+  return await openCandidate(await checkPluginAsync(path, options), options, path);
 }
 
 /**

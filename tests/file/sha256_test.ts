@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { SOURCE_SHA256 } from "../../src/file/_sha256_wasm.ts";
-import { NATIVE_FROM, sha256Hex, sha256Text } from "../../src/file/sha256.ts";
+import {
+  NATIVE_FROM,
+  sha256Hex,
+  sha256HexAsync,
+  sha256Text,
+  WASM_FROM,
+} from "../../src/file/sha256.ts";
 
 const reference = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -34,6 +40,20 @@ Deno.test("sha256Hex() agrees with node:crypto at every length that matters", as
       sha256Text("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
     );
+  });
+  await t.step("plain JavaScript, before the module is set up: every length below WASM_FROM", () => {
+    // Run first in this process: small inputs go to the JavaScript hasher
+    // until the WebAssembly one exists.
+    for (let n = 0; n < WASM_FROM; n += n < 300 ? 1 : 97) {
+      const b = bytes(n, n + 1);
+      assert.equal(sha256Hex(b), reference(b), `${n} bytes`);
+    }
+  });
+  await t.step("Web Crypto, for the asynchronous path", async () => {
+    for (const n of [0, 55, 56, 64, 1000, 70_000]) {
+      const b = bytes(n, n + 2);
+      assert.equal(await sha256HexAsync(b), reference(b), `${n} bytes`);
+    }
   });
   await t.step("0 to 300 bytes (every padding case), then chunk edges", () => {
     const lengths = [
