@@ -81,18 +81,12 @@ export {
   type StructType,
   type StructValue,
 } from "./src/abi/struct_type.ts";
-export {
-  type ArgumentOf,
-  type AsyncFunctionOf,
-  type AsyncFunctionsOf,
-  type FunctionOf,
-  type FunctionsOf,
-  type ParamTypes,
-  type ResultOf,
-  type Signature,
-  type SignatureRecord,
-  type TypeName,
-  type TypeOf,
+export type {
+  AsyncFunctionsOf,
+  FunctionsOf,
+  Signature,
+  SignatureRecord,
+  TypeName,
 } from "./src/abi/signature.ts";
 export type { InterfaceInfo, PluginMetadata } from "./src/abi/read_metadata.ts";
 export type { InterfaceIdentity, PluginIdentity, PluginKind } from "./src/abi/identity.ts";

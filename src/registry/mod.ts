@@ -26,8 +26,10 @@
  */
 
 export {
+  type DifferencesOptions,
   type FieldChange,
   type FromLockfileOptions,
+  type PublisherEntry,
   Registry,
   type RegistryOptions,
   type TrustChange,
@@ -41,11 +43,24 @@ export {
   LOCKFILE_VERSION,
   parseLockfile,
   type ParseLockfileOptions,
+  type Publisher,
   readLockfile,
   type ReadLockfileOptions,
   writeLockfile,
 } from "./lockfile.ts";
 export { EXACT_POLICY, type PinLevel, type TrustPolicy } from "./trust_policy.ts";
+export {
+  formatSignature,
+  generateSigningKey,
+  parseSignatureFile,
+  type PluginSignature,
+  type PublicKey,
+  publicKeyOf,
+  SIGNATURE_SUFFIX,
+  type SignedIdentity,
+  type SigningKey,
+  signPlugin,
+} from "./signature.ts";
 export { type CachedPlugin, HashCache, type StoreOptions } from "./hash_cache.ts";
 export {
   type FileVerdict,

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../_assert.ts";
-import { defineInterface, type FunctionOf, HOST_ABI, PluginError } from "../../mod.ts";
+import { defineInterface, HOST_ABI, PluginError } from "../../mod.ts";
+import type { FunctionOf } from "../../src/abi/mod.ts";
 import { canonicalSignature, parseSignature } from "../../src/abi/signature.ts";
 import { isAbiCompatible } from "../../src/abi/abi_version.ts";
 import { ROOT } from "../_paths.ts";

@@ -1,12 +1,12 @@
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_assert.ts";
 import {
   defineInterface,
-  type FunctionOf,
   type FunctionsOf,
   PluginError,
   struct,
   type StructType,
 } from "../../mod.ts";
+import type { FunctionOf } from "../../src/abi/mod.ts";
 import { readMetadata } from "../../src/abi/read_metadata.ts";
 import { canonicalSignature, parseSignature } from "../../src/abi/signature.ts";
 import {

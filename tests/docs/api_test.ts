@@ -12,3 +12,24 @@ Deno.test("the core entry point stays small: at most 70 symbols", async () => {
   const core = /## `@plugboard\/plugboard` \(mod\.ts\): (\d+) symbols/.exec(text);
   assertEquals(core !== null && Number(core[1]) <= 70, true, core?.[0]);
 });
+
+Deno.test("deno doc --lint is clean on every entry point (no private types, every export documented)", async () => {
+  const exports = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).exports as Record<
+    string,
+    string
+  >;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--lint", ...Object.values(exports)],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+  assertEquals(
+    text.split("\n").filter((l) => l.startsWith("error[")),
+    [],
+    "deno doc --lint found problems",
+  );
+  assertEquals(out.code, 0, text);
+});
