@@ -1216,14 +1216,17 @@ export class ChildConnection implements PoolConnection {
     const fn = p.fn ?? whatOf(p);
     switch (cause.kind) {
       case "timeout":
-        if (p.kind === Kind.LOAD) {
+        if (p.kind === Kind.LOAD || p.kind === Kind.ATTACH) {
           return new LoadError("PLUGIN_TIMEOUT", {
             path,
-            what: "the plugin did not finish loading in time",
+            what: p.kind === Kind.ATTACH
+              ? "the isolation child did not map the shared memory in time"
+              : "the plugin did not finish loading in time",
             expected: `it to load within ${this.#opts.startTimeoutMs} ms`,
             found: `no reply; the child (pid ${exit.pid}) was killed`,
-            hint:
-              "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
+            hint: p.kind === Kind.ATTACH
+              ? 'the machine may be overloaded: raise startTimeoutMs, or open with transport: "pipe"'
+              : "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
           });
         }
         return isFirst
@@ -1273,6 +1276,8 @@ export class ChildConnection implements PoolConnection {
             : `${describeChildExit(exit)} during ${this.#firstWhat}; this call had not started`,
           expected: p.kind === Kind.LOAD
             ? "the plugin to load"
+            : p.kind === Kind.ATTACH
+            ? "the child to map the shared memory"
             : p.kind === Kind.SHUTDOWN
             ? "the plugin to shut down"
             : p.kind === Kind.BIND
