@@ -571,9 +571,10 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
       detail:
         `${measured === undefined ? "figure is deno bench's p75; " : ""}${
           met ? "" : `${pct(value / 10)} over the target; `
-        }both sides spin a few µs before sleeping on a futex, so back-to-back calls wake no ` +
-        "sleeping vCPU; the raw row is a 16-byte echo through a Deno child's pipes with no " +
-        "plugboard code, dominated on an idle VM by waking a vCPU at each hop",
+        }shared memory: on two CPUs both sides spin and no call wakes a sleeping vCPU (3-4 µs); ` +
+        "when the kernel keeps host and child on one CPU they hand over through a futex " +
+        "(6-8 µs); the raw row is a 16-byte echo through a Deno child's pipes with no " +
+        "plugboard code",
     });
     const pipes = metric("isolated round trip over pipes, median: add (i32)");
     if (pipes !== undefined) {

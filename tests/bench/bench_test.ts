@@ -231,7 +231,7 @@ Deno.test("summarize() reads the isolated round trip and lists other files' benc
     assertEquals(r.plugboard, { value: 18, unit: "µs" });
     assertStrictEquals(r.status, "missed");
     assert(
-      r.detail!.startsWith("figure is deno bench's p75; 80% over the target; both sides spin"),
+      r.detail!.startsWith("figure is deno bench's p75; 80% over the target; shared memory: "),
       r.detail,
     );
   });
