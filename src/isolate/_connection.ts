@@ -76,7 +76,7 @@ export type Transport = "shared-memory" | "pipe";
  * Which transport to use: `auto` tries shared memory and falls back to pipes;
  * `shared-memory` fails the start when the child cannot map it.
  */
-export type TransportChoice = "auto" | Transport;
+export type TransportChoice = "auto" | "shared-memory" | "pipe";
 
 /** How long a synchronous call sleeps at a time before it checks its deadline and the child (ms). */
 const SYNC_SLICE_MS = 2;
