@@ -34,11 +34,13 @@
  * to change. The writer publishes its head, then wakes the reader only if
  * it said it sleeps (a compare-and-swap of the sleeping word back to 0, so
  * a burst of frames costs one wake). A writer short of room sleeps the same
- * way, and the reader wakes it when it gives bytes back. Both stores are sequentially
- * consistent (`Atomics.store` compiles to `xchg` on x86-64) and the kernel
- * compares the bell before sleeping, so a wake cannot be lost. The host's
- * futex wait is a `nonblocking` FFI call (Deno's blocking thread pool, which
- * has 32 threads shared with file I/O): at most
+ * way, and the reader wakes it when it gives bytes back. Both sides' stores
+ * of position and sleeping word are `Atomics.store`s, sequentially
+ * consistent, and a waker changes the bell before it wakes (the kernel
+ * compares the bell before sleeping), so a wake cannot be lost; every
+ * futex wait also has a timeout, after which the sleeper looks again. The
+ * host's futex wait is a `nonblocking` FFI call (Deno's blocking thread
+ * pool, which has 32 threads shared with file I/O): at most
  * {@linkcode MAX_ASYNC_WAITERS} in a process; beyond that a connection
  * asks the child to ring a pipe bell (a `BELL` frame on its stdout) instead.
  *
@@ -122,7 +124,7 @@ export const RING_BYTES = 64 * 1024;
 const CONTROL_BYTES = 4096;
 /** Bytes of the whole mapping. */
 export const SHM_BYTES = CONTROL_BYTES + 2 * RING_BYTES;
-/** The largest frame, header included, that travels in a ring; a larger one goes through the pipe. */
+/** The largest frame, header included, that travels in a ring whole; a larger one goes in PART frames. */
 export const RING_MAX_FRAME = RING_BYTES / 4;
 /** Identifies a plugboard mapping ("plbs"), written by the host before the child attaches. */
 const MAGIC = 0x73626c70;
@@ -629,8 +631,9 @@ export class ShmChannel {
 
   /**
    * The host, without blocking its event loop: a futex wait on Deno's
-   * blocking pool that settles when the child makes progress or
-   * {@linkcode ShmChannel.interrupt} is called. One at a time per channel;
+   * blocking pool that settles when the child makes progress,
+   * {@linkcode ShmChannel.interrupt} is called, or a second has passed (the
+   * caller looks again, and waits again). One at a time per channel;
    * when {@linkcode MAX_ASYNC_WAITERS} are in flight in this process, the
    * child is asked for a pipe bell instead.
    *
@@ -651,7 +654,15 @@ export class ShmChannel {
     this.#waiting = true;
     asyncWaiters++;
     const nr = FUTEX_NR[Deno.build.arch]!;
-    return lib().futex_wait_async(nr, this.#word(HOST_BELL), FUTEX_WAIT, BigInt(bell), 0n, 0n, 0n)
+    return lib().futex_wait_async(
+      nr,
+      this.#word(HOST_BELL),
+      FUTEX_WAIT,
+      BigInt(bell),
+      oneSecondAddress(),
+      0n,
+      0n,
+    )
       .then(() => {
         this.#waiting = false;
         asyncWaiters--;
@@ -845,6 +856,16 @@ export function asyncWaitersInFlight(): number {
 const timespecBytes = new Uint8Array(16);
 const timespec = new DataView(timespecBytes.buffer);
 let timespecAddr: bigint | undefined;
+
+// One second, for the host's waits on Deno's blocking pool (read on another
+// thread while the wait lasts: never written after this).
+const oneSecond = new BigInt64Array([1n, 0n]);
+let oneSecondAddr: bigint | undefined;
+
+function oneSecondAddress(): bigint {
+  oneSecondAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(oneSecond)));
+  return oneSecondAddr;
+}
 
 function timespecAddress(): bigint {
   timespecAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(timespecBytes)));

@@ -376,6 +376,16 @@ Deno.test("a hanging call over shared memory times out with PLUGIN_TIMEOUT, asyn
   );
 });
 
+Deno.test("a call longer than the host's one-second futex waits still returns its value", async () => {
+  await using p = await openPlugin(plugin("hang_call"), {
+    isolation: "process",
+    interfaces: [Hang],
+    ...quiet,
+  });
+  const { sleep_ms, ok } = p.use(Hang);
+  assert.deepEqual(await Promise.all([sleep_ms(1300), ok(1)]), [1300, 2]);
+});
+
 Deno.test("a child killed from outside while the host waits on the futex: PLUGIN_CRASHED, never a hang", async (t) => {
   const path = plugin("hang_call");
   await t.step("async: the exit watcher wakes the waiting host", async () => {
