@@ -42,6 +42,7 @@
 
 export {
   type OpenIsolatedOptions,
+  type OpenIsolatedSyncOptions,
   openPlugin,
   type OpenPluginOptions,
   openPluginSync,
@@ -61,7 +62,13 @@ export {
   type VariableType,
   type VariableValue,
 } from "./src/handle/plugin.ts";
-export type { IsolationOptions, RestartOptions, Sandbox } from "./src/isolate/isolate_native.ts";
+export type {
+  IsolationOptions,
+  NativeIsolationOptions,
+  RestartOptions,
+  Sandbox,
+  TransportChoice,
+} from "./src/isolate/isolate_native.ts";
 export type { ExecutableOptions } from "./src/isolate/isolate_executable.ts";
 export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";

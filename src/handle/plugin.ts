@@ -112,6 +112,11 @@ export interface ProcessesState {
   readonly pids: readonly number[];
   /** Calls sent and not answered yet, over all processes. */
   readonly pending: number;
+  /**
+   * How each process in `pids` exchanges calls with the host (native plugins):
+   * `shared-memory` or `pipe`.
+   */
+  readonly transports?: readonly ("shared-memory" | "pipe")[];
 }
 
 /** The typed functions of an interface, in a call mode; `S` holds its structs by name. */

@@ -27,10 +27,19 @@ import { newHandleState } from "../handle/plugin.ts";
 import { LibraryBackend } from "../loader/open_library.ts";
 import { loadNative } from "../loader/open_native.ts";
 import { applySandbox } from "./_sandbox.ts";
+import {
+  PART_BYTES,
+  PartAssembler,
+  RING_MAX_FRAME,
+  RingKind,
+  ShmChannel,
+  type Wake,
+} from "./_shm.ts";
 import { parseSignature, type TypeName } from "../abi/signature.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 import type { ReadFile } from "../file/read_file.ts";
 import {
+  type AttachRequest,
   Cursor,
   errorToData,
   EXIT_NO_COOKIE,
@@ -88,6 +97,8 @@ let served: Served | undefined;
 let outFd = -1;
 const out = new FrameWriter();
 const bound: (Bound | Error)[] = [];
+/** The shared-memory channel, once the host's ATTACH succeeded: requests and replies go through it. */
+let ring: ShmChannel | undefined;
 
 function errno(): number {
   const p = libc.__errno_location();
@@ -115,8 +126,60 @@ function writeAll(bytes: Uint8Array, length: number): void {
 
 function flush(): void {
   if (out.length === 0) return;
-  writeAll(out.bytes, out.length);
+  if (ring) flushToRing(ring);
+  else writeAll(out.bytes, out.length);
   out.length = 0;
+}
+
+/**
+ * The replies in `out`, into the reply ring, waiting for room while the host
+ * is behind; a frame larger than a ring slot goes in pieces.
+ */
+function flushToRing(r: ShmChannel): void {
+  const bytes = out.bytes;
+  for (let pos = 0; pos < out.length;) {
+    const size = HEADER_SIZE + out.view.getUint32(pos, true);
+    if (size <= RING_MAX_FRAME) {
+      const at = r.childWaitRoom(size);
+      r.bytes.set(bytes.subarray(pos, pos + size), at);
+      r.commit(size);
+    } else {
+      const id = out.view.getUint32(pos + 4, true);
+      for (let sent = 0; sent < size;) {
+        const n = Math.min(PART_BYTES, size - sent);
+        r.childWaitRoom(HEADER_SIZE + n);
+        r.putPart(id, bytes, pos + sent, n);
+        sent += n;
+        // Visible at once: the host makes room while the rest is written.
+        bell(r.publish());
+      }
+    }
+    pos += size;
+  }
+  bell(r.publish());
+}
+
+/** Ring the host's pipe bell when it sleeps waiting for one. */
+function bell(wake: Wake): void {
+  if (wake !== "pipe-bell") return;
+  const frame = new Uint8Array(HEADER_SIZE);
+  frame[8] = RingKind.BELL;
+  writeAll(frame, HEADER_SIZE);
+}
+
+function handleAttach(id: number, payload: Uint8Array): void {
+  const req = parseJson(payload) as AttachRequest;
+  try {
+    const r = ShmChannel.attach(req.path);
+    // The reply to ATTACH is the last one on the pipe: everything after it
+    // travels in the rings.
+    const start = out.begin(id, Kind.OK);
+    out.end(start);
+    flush();
+    ring = r;
+  } catch (e) {
+    out.json(id, Kind.ERROR, errorToData(e));
+  }
 }
 
 function closePlugin(): void {
@@ -268,6 +331,8 @@ function handleFrame(
       return handleBind(id, new Cursor(bytes, view, at));
     case Kind.LOAD:
       return handleLoad(id, bytes.subarray(at, at + len));
+    case Kind.ATTACH:
+      return handleAttach(id, bytes.subarray(at, at + len));
     case Kind.SHUTDOWN: {
       try {
         closePlugin();
@@ -285,50 +350,104 @@ function handleFrame(
   }
 }
 
-function serve(): void {
-  let buf = new Uint8Array(64 * 1024);
-  let view = new DataView(buf.buffer);
-  let filled = 0;
+// Bytes read from stdin: `inFilled` of them, frames start at `inPos`.
+let inBuf = new Uint8Array(64 * 1024);
+let inView = new DataView(inBuf.buffer);
+let inPos = 0;
+let inFilled = 0;
+
+/** Whether a whole frame is buffered at `inPos` (checking its length). */
+function pipeFrameReady(): boolean {
+  if (inFilled - inPos < HEADER_SIZE) return false;
+  const len = inView.getUint32(inPos, true);
+  if (len > MAX_FRAME) fail(EXIT_PROTOCOL, `frame of ${len} bytes exceeds the limit`);
+  return inFilled - inPos >= HEADER_SIZE + len;
+}
+
+/** Read more of stdin (blocking), making room first; on end of file, shut down. */
+function readMore(): void {
+  if (inPos > 0) {
+    inBuf.copyWithin(0, inPos, inFilled);
+    inFilled -= inPos;
+    inPos = 0;
+  }
+  let need = inBuf.length;
+  if (inFilled >= HEADER_SIZE) need = Math.max(need, HEADER_SIZE + inView.getUint32(0, true));
+  if (inFilled === inBuf.length || need > inBuf.length) {
+    let size = inBuf.length * 2;
+    while (size < need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(inBuf.subarray(0, inFilled));
+    inBuf = bigger;
+    inView = new DataView(inBuf.buffer);
+  }
   for (;;) {
-    if (filled === buf.length) {
-      const bigger = new Uint8Array(buf.length * 2);
-      bigger.set(buf);
-      buf = bigger;
-      view = new DataView(buf.buffer);
-    }
-    const n = Number(libc.read(0, buf.subarray(filled), BigInt(buf.length - filled)));
+    const n = Number(libc.read(0, inBuf.subarray(inFilled), BigInt(inBuf.length - inFilled)));
     if (n < 0 && errno() === EINTR) continue;
     if (n <= 0) {
       // The host closed our stdin (or died): shut down like SHUTDOWN would.
       closePlugin();
       Deno.exit(0);
     }
-    filled += n;
-    let pos = 0;
-    while (filled - pos >= HEADER_SIZE) {
-      const len = view.getUint32(pos, true);
-      if (len > MAX_FRAME) fail(EXIT_PROTOCOL, `frame of ${len} bytes exceeds the limit`);
-      if (filled - pos < HEADER_SIZE + len) {
-        if (HEADER_SIZE + len > buf.length) {
-          let size = buf.length * 2;
-          while (size < HEADER_SIZE + len) size *= 2;
-          const bigger = new Uint8Array(size);
-          bigger.set(buf.subarray(pos, filled));
-          filled -= pos;
-          pos = 0;
-          buf = bigger;
-          view = new DataView(buf.buffer);
-        }
-        break;
-      }
-      handleFrame(view.getUint32(pos + 4, true), buf[pos + 8], buf, view, pos + HEADER_SIZE, len);
-      pos += HEADER_SIZE + len;
+    inFilled += n;
+    return;
+  }
+}
+
+/** Handle the frame at `inPos` and step over it. */
+function handlePipeFrame(): void {
+  const len = inView.getUint32(inPos, true);
+  const at = inPos;
+  inPos += HEADER_SIZE + len;
+  handleFrame(inView.getUint32(at + 4, true), inBuf[at + 8], inBuf, inView, at + HEADER_SIZE, len);
+}
+
+function serve(): void {
+  for (;;) {
+    readMore();
+    while (pipeFrameReady()) {
+      handlePipeFrame();
+      if (ring) return serveRing(ring);
     }
     // Everything complete is handled: answer before blocking again.
     flush();
-    if (pos > 0) {
-      buf.copyWithin(0, pos, filled);
-      filled -= pos;
+  }
+}
+
+/**
+ * Serve from the request ring: each frame is handled where it lies (a buffer
+ * argument is a view into the ring, which the host does not reuse before the
+ * request is consumed); a large one is put together from its pieces first.
+ * Each reply is published as soon as it is ready.
+ */
+function serveRing(r: ShmChannel): never {
+  const parts = new PartAssembler();
+  for (;;) {
+    let f;
+    let whole: Uint8Array | undefined;
+    try {
+      f = r.peek();
+      if (f?.kind === RingKind.PART) {
+        whole = parts.add(f.id, r.bytes, f.at, f.len, MAX_FRAME);
+        // Each piece is given back at once: the host writes the next one there.
+        r.advance();
+        bell(r.consumed());
+      }
+    } catch (e) {
+      fail(EXIT_PROTOCOL, (e as Error).message);
+    }
+    if (f === undefined) {
+      r.childWaitInput();
+    } else if (f.kind !== RingKind.PART) {
+      r.beat();
+      handleFrame(f.id, f.kind, r.bytes, r.view, f.at, f.len);
+      flush();
+      r.advance();
+      bell(r.consumed());
+    } else if (whole) {
+      const view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
+      handleFrame(f.id, whole[8], whole, view, HEADER_SIZE, whole.length - HEADER_SIZE);
+      flush();
     }
   }
 }

@@ -9,6 +9,12 @@
  * its head. A single timer watches the head's deadline and is re-armed
  * lazily, so a call costs no timer operation of its own.
  *
+ * After the handshake the host offers shared memory (`_shm.ts`, frame
+ * ATTACH on the pipe); once the child has mapped it, requests and replies
+ * travel in its rings, and the pipes carry only the child's stderr, pipe
+ * bells and the end of the process. Otherwise (or with `transport: "pipe"`)
+ * everything stays on the pipes.
+ *
  * @module
  */
 
@@ -18,6 +24,19 @@ import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_e
 import { resolve } from "../file/paths.ts";
 import { signalProcess } from "../file/libc.ts";
 import type { PoolConnection, PoolFunction } from "./_pool.ts";
+import {
+  CHILD_STALL_MS,
+  HOST_SPIN_US,
+  PART_BYTES,
+  PartAssembler,
+  peekChildExit,
+  RING_MAX_FRAME,
+  RingError,
+  RingKind,
+  ShmChannel,
+  shmSupported,
+  SpinBudget,
+} from "./_shm.ts";
 import {
   Cursor,
   type ErrorData,
@@ -47,6 +66,21 @@ const DRAIN_MS = 500;
 
 /** A function bound in the child, as the host calls it. */
 export type BoundFunction = PoolFunction;
+
+/**
+ * How requests and replies travel: `shared-memory` rings, or the child's
+ * stdin and stdout.
+ */
+export type Transport = "shared-memory" | "pipe";
+
+/**
+ * Which transport to use: `auto` tries shared memory and falls back to pipes;
+ * `shared-memory` fails the start when the child cannot map it.
+ */
+export type TransportChoice = "auto" | "shared-memory" | "pipe";
+
+/** How long a synchronous call sleeps at a time before it checks its deadline and the child (ms). */
+const SYNC_SLICE_MS = 2;
 
 /** Why the host stopped a child, when it did. */
 type Cause =
@@ -198,6 +232,17 @@ export interface ConnectionOptions extends ChildCommand {
   onStderr: (line: string, pid: number) => void;
   /** Called once when the child is gone, after every pending request was settled. */
   onEnd: (conn: PoolConnection, end: ConnectionEnd) => void;
+  /**
+   * How requests and replies travel once the child has shaken hands.
+   * @default "auto"
+   */
+  transport?: TransportChoice;
+}
+
+/** A request frame waiting for room in the request ring: its bytes, and how many were written. */
+interface Backlogged {
+  bytes: Uint8Array;
+  sent: number;
 }
 
 const decoder = new TextDecoder();
@@ -223,6 +268,8 @@ export class ChildConnection implements PoolConnection {
   #phase: Phase = "handshake";
   #cause: Cause = { kind: "none" };
   #dead = false;
+  /** Set by a synchronous call that saw the child end before Deno reaped it. */
+  #exited = false;
   #shutdownAsked = false;
   #firstWhat: string | undefined;
   #refd = true;
@@ -231,6 +278,22 @@ export class ChildConnection implements PoolConnection {
   #handshakeBytes: number[] = [];
   #startTimer: Timer | undefined;
   #resolveEnded!: (end: ConnectionEnd) => void;
+  /** The shared-memory channel, once the child has mapped it; undefined again once released. */
+  #shm: ShmChannel | undefined;
+  #transport: Transport = "pipe";
+  /** Request frames that did not fit in the request ring yet, in order. */
+  #backlog: Backlogged[] = [];
+  #parts = new PartAssembler();
+  /** The futex wait in flight on Deno's blocking pool, if any. */
+  #waiter: Promise<void> | undefined;
+  /** Whether the host waits for a BELL frame on the pipe instead. */
+  #bellWait = false;
+  /** How long the host spins for replies; learnt from its sleeps. */
+  #spin = new SpinBudget(HOST_SPIN_US);
+  /** When the host last went to sleep (performance.now()). */
+  #sleptAt = 0;
+  /** Whether sending the last requests had to wake the child from its futex. */
+  #wokeChild = false;
 
   /**
    * Spawn the child; await {@linkcode ChildConnection.start} before use.
@@ -264,7 +327,12 @@ export class ChildConnection implements PoolConnection {
 
   /** Whether the child is alive and not being stopped. */
   get alive(): boolean {
-    return !this.#dead && this.#cause.kind === "none";
+    return !this.#dead && !this.#exited && this.#cause.kind === "none";
+  }
+
+  /** How requests and replies travel: `pipe` until the child has mapped the shared memory. */
+  get transport(): Transport {
+    return this.#transport;
   }
 
   /**
@@ -291,8 +359,9 @@ export class ChildConnection implements PoolConnection {
       this.#startTimer = undefined;
     }
     this.#phase = "load";
-    const left = Math.max(1, ms - (performance.now() - startedAt));
-    await this.#request(Kind.LOAD, "load", undefined, left, (w, id) => {
+    const left = () => Math.max(1, ms - (performance.now() - startedAt));
+    if ((this.#opts.transport ?? "auto") !== "pipe") await this.#attach(left());
+    await this.#request(Kind.LOAD, "load", undefined, left(), (w, id) => {
       w.json(id, Kind.LOAD, load);
     });
     this.#phase = "serving";
@@ -328,25 +397,82 @@ export class ChildConnection implements PoolConnection {
    * @returns its result
    */
   call(f: BoundFunction, args: unknown[], timeoutMs: number): Promise<unknown> {
+    const refused = this.#refuse(f, args);
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => this.#sendCall(f, args, timeoutMs, resolve, reject));
+  }
+
+  /**
+   * Call a bound function and wait for its reply without returning to the
+   * event loop: the caller spins, then sleeps on the futex in short slices,
+   * checking the deadline and the child between them. Needs the
+   * shared-memory transport. A hang past `timeoutMs` kills the child and
+   * throws `PLUGIN_TIMEOUT`; a child that dies throws `PLUGIN_CRASHED`.
+   *
+   * @param f the function
+   * @param args its arguments
+   * @param timeoutMs the deadline, from now
+   * @returns its result
+   */
+  callSync(f: BoundFunction, args: unknown[], timeoutMs: number): unknown {
+    const refused = this.#refuse(f, args);
+    if (refused) throw refused;
+    if (!this.#shm) {
+      throw new PluginError(
+        "USAGE",
+        `Cannot call ${JSON.stringify(f.sig.name)} of plugin ${
+          JSON.stringify(this.#opts.path)
+        } synchronously: expected the shared-memory transport, found pipes`,
+        { path: this.#opts.path, hint: 'open the plugin with calls: "sync"' },
+      );
+    }
+    const r: { state: "waiting" | "ok" | "failed"; value: unknown } = {
+      state: "waiting",
+      value: undefined,
+    };
+    const p = this.#sendCall(f, args, timeoutMs, (v) => {
+      r.state = "ok";
+      r.value = v;
+    }, (e) => {
+      r.state = "failed";
+      r.value = e;
+    });
+    this.#flushNow();
+    this.#waitSync(p, () => r.state !== "waiting");
+    if (r.state === "failed") throw r.value;
+    return r.value;
+  }
+
+  /** Arguments checked by the in-process rules, and the child alive; the error otherwise. */
+  #refuse(f: BoundFunction, args: unknown[]): PluginError | undefined {
     const sig = f.sig;
     const params = sig.parameters;
     if (args.length !== params.length) {
-      return Promise.reject(
-        new CallError(
-          "INVALID_ARGUMENT",
-          this.#opts.path,
-          sig.name,
-          `expected ${params.length} argument(s), found ${args.length}`,
-          { hint: `call it as ${sig.name}(${params.join(", ")})` },
-        ),
+      return new CallError(
+        "INVALID_ARGUMENT",
+        this.#opts.path,
+        sig.name,
+        `expected ${params.length} argument(s), found ${args.length}`,
+        { hint: `call it as ${sig.name}(${params.join(", ")})` },
       );
     }
     for (let i = 0; i < params.length; i++) {
       if (!fits(params[i], args[i])) {
-        return Promise.reject(invalidArgument(this.#opts.path, sig.name, i, params[i], args[i]));
+        return invalidArgument(this.#opts.path, sig.name, i, params[i], args[i]);
       }
     }
-    if (!this.alive) return Promise.reject(this.#deadError(sig.name));
+    if (!this.alive) return this.#deadError(sig.name);
+    return undefined;
+  }
+
+  #sendCall(
+    f: BoundFunction,
+    args: unknown[],
+    timeoutMs: number,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Pending {
+    const params = f.sig.parameters;
     const w = this.#out;
     const id = this.#id();
     const start = w.begin(id, Kind.CALL);
@@ -354,20 +480,20 @@ export class ChildConnection implements PoolConnection {
     for (let i = 0; i < params.length; i++) writeValue(w, params[i], args[i]);
     w.end(start);
     this.#scheduleFlush();
-    return new Promise((resolve, reject) => {
-      this.#push({
-        id,
-        kind: Kind.CALL,
-        what: "", // named on demand from `bound`, off the hot path
-        fn: sig.name,
-        deadline: timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs,
-        timeoutMs,
-        resolve,
-        reject,
-        bound: f,
-        args,
-      });
-    });
+    const p: Pending = {
+      id,
+      kind: Kind.CALL,
+      what: "", // named on demand from `bound`, off the hot path
+      fn: f.sig.name,
+      deadline: timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs,
+      timeoutMs,
+      resolve,
+      reject,
+      bound: f,
+      args,
+    };
+    this.#push(p);
+    return p;
   }
 
   /**
@@ -515,10 +641,312 @@ export class ChildConnection implements PoolConnection {
     queueMicrotask(() => {
       this.#flushQueued = false;
       if (this.#out.length === 0 || this.#dead) return;
+      if (this.#shm) {
+        this.#flushNow();
+        this.#collect();
+        return;
+      }
       this.#writer.write(this.#out.take()).catch(() => {
         // The child is gone; the stdout reader notices and settles everything.
       });
     });
+  }
+
+  // -------------------------------------------------------------------------
+  // Shared memory
+
+  /**
+   * Offer shared memory to the child and wait for its answer. Falls back to
+   * pipes when it cannot be had, unless `transport` is `shared-memory`.
+   */
+  async #attach(timeoutMs: number): Promise<void> {
+    const required = this.#opts.transport === "shared-memory";
+    let ch: ShmChannel;
+    try {
+      if (!shmSupported()) {
+        throw new Error(
+          "this host cannot map it (it needs Linux on x86-64 or arm64 and an unrestricted --allow-ffi)",
+        );
+      }
+      ch = ShmChannel.create();
+    } catch (e) {
+      if (required) throw this.#noSharedMemory((e as Error).message);
+      return;
+    }
+    try {
+      await this.#request(Kind.ATTACH, "attach", undefined, timeoutMs, (w, id) => {
+        w.json(id, Kind.ATTACH, { path: ch.path });
+      });
+    } catch (e) {
+      ch.release();
+      // A child that died or hung is not a question of transport.
+      if (!this.alive) throw e;
+      if (required) throw this.#noSharedMemory((e as PluginError).summary ?? String(e));
+      return;
+    }
+    ch.attached();
+    this.#shm = ch;
+    this.#transport = "shared-memory";
+  }
+
+  #noSharedMemory(found: string): LoadError {
+    return new LoadError("HANDSHAKE_FAILED", {
+      path: this.#opts.path,
+      what: "the host and the isolation child could not share memory",
+      expected: "the child to map the host's shared memory",
+      found: found.replace(/^Unexpected error in the isolation child: /, ""),
+      hint:
+        'calls: "sync" and transport: "shared-memory" need Linux and access to /proc/PID/fd; leave them out to use pipes',
+    });
+  }
+
+  /** Move the requests written so far into the request ring (or its backlog) and publish them. */
+  #flushNow(): void {
+    const ch = this.#shm;
+    const out = this.#out;
+    if (!ch || out.length === 0) return;
+    const bytes = out.bytes;
+    const view = out.view;
+    try {
+      for (let pos = 0; pos < out.length;) {
+        const size = HEADER_SIZE + view.getUint32(pos, true);
+        if (this.#backlog.length > 0 || size > RING_MAX_FRAME || !ch.put(bytes, pos, size)) {
+          this.#backlog.push({ bytes: bytes.slice(pos, pos + size), sent: 0 });
+        }
+        pos += size;
+      }
+      out.take();
+      this.#moveBacklog(ch);
+      this.#wokeChild = ch.publish() === "woke";
+    } catch (e) {
+      this.#ringFailed(e);
+    }
+  }
+
+  /** Write what fits of the backlog; true when something was written. */
+  #moveBacklog(ch: ShmChannel): boolean {
+    let moved = false;
+    while (this.#backlog.length > 0) {
+      const b = this.#backlog[0];
+      const size = b.bytes.length;
+      if (size <= RING_MAX_FRAME) {
+        if (!ch.put(b.bytes, 0, size)) return moved;
+      } else {
+        const id = new DataView(b.bytes.buffer).getUint32(4, true);
+        while (b.sent < size) {
+          const n = Math.min(PART_BYTES, size - b.sent);
+          if (!ch.putPart(id, b.bytes, b.sent, n)) return moved;
+          b.sent += n;
+          moved = true;
+        }
+      }
+      moved = true;
+      this.#backlog.shift();
+    }
+    return moved;
+  }
+
+  /** Whether the child has published replies, or made room for the backlog. */
+  #ready = (): boolean => {
+    const ch = this.#shm;
+    if (!ch || ch.released) return true;
+    if (ch.hasInput()) return true;
+    const b = this.#backlog[0];
+    if (b === undefined) return false;
+    const size = b.bytes.length;
+    try {
+      return ch.room(
+        size <= RING_MAX_FRAME ? size : HEADER_SIZE + Math.min(PART_BYTES, size - b.sent),
+      ) >= 0;
+    } catch (e) {
+      this.#ringFailed(e);
+      return true;
+    }
+  };
+
+  /** Handle the replies in the ring and write more of the backlog; false when the connection cannot go on. */
+  #pump(): boolean {
+    const ch = this.#shm;
+    if (!ch || ch.released) return false;
+    ch.beat();
+    try {
+      let consumed = false;
+      for (let f = ch.peek(); f !== undefined; f = ch.peek()) {
+        let ok = true;
+        if (f.kind === RingKind.PART) {
+          const frame = this.#parts.add(f.id, ch.bytes, f.at, f.len, MAX_FRAME);
+          ch.advance();
+          consumed = true;
+          if (frame) {
+            const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+            ok = this.#onFrame(frame, view, 0, frame.length - HEADER_SIZE);
+          }
+        } else {
+          ok = this.#onFrame(ch.bytes, ch.view, f.at - HEADER_SIZE, f.len);
+          ch.advance();
+          consumed = true;
+        }
+        if (!ok) return false;
+        // A reply that parts of the ring were given back for: let the child go on.
+        if (f.kind === RingKind.PART) ch.consumed();
+      }
+      if (consumed) ch.consumed();
+      if (this.#backlog.length > 0 && this.#moveBacklog(ch)) ch.publish();
+      return true;
+    } catch (e) {
+      this.#ringFailed(e);
+      return false;
+    }
+  }
+
+  /**
+   * The child wrote something into the rings that cannot be read: positions
+   * or lengths that cannot be (RingError), or a reply whose values run past
+   * the mapping (RangeError from a DataView). Stop trusting it.
+   */
+  #ringFailed(e: unknown): void {
+    this.#stop({
+      kind: "protocol",
+      found: e instanceof RingError ? e.message : `a malformed reply in the shared ring (${e})`,
+    });
+  }
+
+  /**
+   * After sending: spin a few microseconds for the replies (a fast call
+   * answers within them, and nobody sleeps), then sleep without blocking the
+   * event loop.
+   */
+  #collect(): void {
+    // A child just woken runs wherever the kernel finds a CPU, often this
+    // one when all are busy: spinning here would keep it off. Sleep at once;
+    // the child spins after its reply, so the next call finds it awake.
+    const ch = this.#shm!;
+    while (
+      !this.#wokeChild && this.pending > 0 && ch.spin(this.#spin, this.#ready, CHILD_STALL_MS)
+    ) {
+      if (!this.#pump()) return;
+    }
+    if (this.pending === 0) return;
+    this.#sleptAt = performance.now();
+    this.#sleep();
+  }
+
+  /**
+   * Wait for the child's progress while requests are pending: one futex wait
+   * on Deno's blocking pool per connection (or a pipe bell when many are in
+   * flight in this process).
+   */
+  #sleep(): void {
+    for (;;) {
+      const ch = this.#shm;
+      if (
+        !ch || ch.released || this.#dead || this.#waiter || this.#bellWait || this.pending === 0
+      ) return;
+      const wait = ch.hostWaitAsync(this.#ready);
+      if (wait === "ready") {
+        if (!this.#pump()) return;
+        continue;
+      }
+      if (wait === "pipe") {
+        this.#bellWait = true;
+        return;
+      }
+      this.#waiter = wait.then(() => {
+        this.#waiter = undefined;
+        this.#woke();
+      });
+      return;
+    }
+  }
+
+  /** A frame on the pipe while the rings carry the protocol: only a bell is expected. */
+  #onPipeFrame(kind: number): boolean {
+    if (kind !== RingKind.BELL) {
+      this.#stop({
+        kind: "protocol",
+        found: `a frame of kind ${kind} on the pipe while shared memory carries the replies`,
+      });
+      return false;
+    }
+    if (this.#bellWait) {
+      this.#bellWait = false;
+      this.#shm?.hostAwake();
+      this.#woke();
+    }
+    return true;
+  }
+
+  /** The child made progress while the host slept: learn from the wait, read, sleep again if needed. */
+  #woke(): void {
+    if (this.#sleptAt !== 0) {
+      this.#spin.missed((performance.now() - this.#sleptAt) * 1000);
+      this.#sleptAt = 0;
+    }
+    if (this.#pump()) this.#sleep();
+  }
+
+  /** The rest of a synchronous call: see {@linkcode ChildConnection.callSync}. */
+  #waitSync(p: Pending, done: () => boolean): void {
+    const ch = this.#shm!;
+    let spun = false;
+    let sleptAt = 0;
+    for (;;) {
+      if (this.#ready()) {
+        if (sleptAt !== 0) {
+          this.#spin.missed((performance.now() - sleptAt) * 1000);
+          sleptAt = 0;
+        }
+        this.#pump();
+        if (done()) return;
+        if (!this.alive) break;
+        continue;
+      }
+      const now = performance.now();
+      const head = this.#queue[this.#head] ?? p;
+      const deadline = Math.min(head.deadline, p.deadline);
+      if (now >= deadline) {
+        // The first request past its deadline is to blame (a request before
+        // this call, or this call).
+        const late = head.deadline <= now ? head : p;
+        const cause: Cause = {
+          kind: "timeout",
+          what: whatOf(late),
+          fn: late.fn,
+          ms: late.timeoutMs,
+          phase: this.#phase,
+        };
+        this.#stop(cause);
+        throw this.#errorFor(p, p === late, cause, this.#exitNow(null));
+      }
+      if (!spun) {
+        spun = true;
+        // As in #collect: do not keep a child just woken off this CPU.
+        if (!this.#wokeChild && ch.spin(this.#spin, this.#ready, CHILD_STALL_MS)) continue;
+      }
+      // Whether the child ended, asked once a slice has passed without a
+      // reply (a waitid(2) costs about a microsecond: not on every call).
+      const exit = sleptAt === 0 ? null : peekChildExit(this.pid);
+      if (exit !== null) {
+        // Replies published before the end still count.
+        this.#pump();
+        if (done()) return;
+        this.#exited = true;
+        throw this.#errorFor(p, p === head, { kind: "none" }, this.#exitNow(exit));
+      }
+      if (sleptAt === 0) sleptAt = now;
+      ch.hostWaitSync(Math.min(SYNC_SLICE_MS, deadline - now), this.#ready);
+    }
+    if (!done()) {
+      throw this.#errorFor(p, true, this.#cause, this.#exitNow(null));
+    }
+  }
+
+  /** How the child ended, as far as a synchronous caller can know before Deno reaps it. */
+  #exitNow(exit: ReturnType<typeof peekChildExit>): ChildExit {
+    const how = exit === null || exit === "gone"
+      ? { exitCode: null, signal: "SIGKILL", signalNumber: 9 }
+      : exit;
+    return { pid: this.pid, ...how, stderrTail: [...this.#tail] };
   }
 
   /** Kill the child for a reason of the host's; settles happen in #watch. */
@@ -574,7 +1002,10 @@ export class ChildConnection implements PoolConnection {
             need = HEADER_SIZE + len;
             break;
           }
-          if (!this.#onFrame(bytes, view, pos, len)) return;
+          const ok = this.#shm
+            ? this.#onPipeFrame(bytes[pos + 8])
+            : this.#onFrame(bytes, view, pos, len);
+          if (!ok) return;
           pos += HEADER_SIZE + len;
         }
         const left = bytes.length - pos;
@@ -717,6 +1148,8 @@ export class ChildConnection implements PoolConnection {
     this.#dead = true;
     // Processes the plugin started (its group) go with the child.
     signalProcess(-this.pid, "SIGKILL");
+    // A futex wait for the child's replies ends now.
+    this.#shm?.interrupt();
     // Replies and stderr lines written just before the end are still in the
     // pipes: read them first (unless a grandchild holds the pipes open).
     const drain = new Promise<void>((r) => {
@@ -727,6 +1160,11 @@ export class ChildConnection implements PoolConnection {
       });
     });
     await drain;
+    // Replies published in the ring before the end are answers too.
+    if (this.#shm && this.#cause.kind !== "protocol") this.#pump();
+    await this.#waiter;
+    this.#shm?.release();
+    this.#shm = undefined;
     clearTimeout(this.#timer);
     clearTimeout(this.#startTimer);
     this.#writer.close().catch(() => {});
@@ -788,14 +1226,17 @@ export class ChildConnection implements PoolConnection {
     const fn = p.fn ?? whatOf(p);
     switch (cause.kind) {
       case "timeout":
-        if (p.kind === Kind.LOAD) {
+        if (p.kind === Kind.LOAD || p.kind === Kind.ATTACH) {
           return new LoadError("PLUGIN_TIMEOUT", {
             path,
-            what: "the plugin did not finish loading in time",
+            what: p.kind === Kind.ATTACH
+              ? "the isolation child did not map the shared memory in time"
+              : "the plugin did not finish loading in time",
             expected: `it to load within ${this.#opts.startTimeoutMs} ms`,
             found: `no reply; the child (pid ${exit.pid}) was killed`,
-            hint:
-              "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
+            hint: p.kind === Kind.ATTACH
+              ? 'the machine may be overloaded: raise startTimeoutMs, or open with transport: "pipe"'
+              : "a constructor or the init hook hangs; fix the plugin, or raise startTimeoutMs if it is only slow",
           });
         }
         return isFirst
@@ -845,6 +1286,8 @@ export class ChildConnection implements PoolConnection {
             : `${describeChildExit(exit)} during ${this.#firstWhat}; this call had not started`,
           expected: p.kind === Kind.LOAD
             ? "the plugin to load"
+            : p.kind === Kind.ATTACH
+            ? "the child to map the shared memory"
             : p.kind === Kind.SHUTDOWN
             ? "the plugin to shut down"
             : p.kind === Kind.BIND

@@ -12,7 +12,7 @@ import { type ChildExit, CrashError, describeChildExit } from "../errors/crash_e
 import { CallError, type PluginError } from "../errors/plugin_error.ts";
 import type { CrashInfo, IsolationStatus, ProcessesState } from "../handle/plugin.ts";
 import { type LogLevel, type LogRecord, logRecord, type LogSink } from "../log/log_record.ts";
-import type { ConnectionEnd } from "./_connection.ts";
+import type { ConnectionEnd, Transport } from "./_connection.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -60,6 +60,10 @@ export interface PoolConnection {
   bind(fns: readonly PoolFunction[]): Promise<unknown>;
   /** Call a bound function. */
   call(f: PoolFunction, args: unknown[], timeoutMs: number): Promise<unknown>;
+  /** Call a bound function and wait for the reply here (kinds that can: native plugins on shared memory). */
+  callSync?(f: PoolFunction, args: unknown[], timeoutMs: number): unknown;
+  /** How requests and replies travel, for kinds that have a choice. */
+  readonly transport?: Transport;
   /** Ask it to stop, killing it after `graceMs`. */
   shutdown(graceMs: number): Promise<ConnectionEnd>;
   /** Kill it now. */
@@ -148,13 +152,17 @@ export class ProcessPool {
       : ready.length === 0
       ? "crashed"
       : "ready";
-    return {
+    const state: ProcessesState = {
       status,
       restarts: this.#restarts,
       lastCrash: this.#lastCrash,
       pids: ready.map((s) => s.conn!.pid),
       pending: this.#slots.reduce((n, s) => n + (s.conn?.pending ?? 0), 0) + this.#waiting.length,
     };
+    if (ready.some((s) => s.conn!.transport !== undefined)) {
+      return { ...state, transports: ready.map((s) => s.conn!.transport ?? "pipe") };
+    }
+    return state;
   }
 
   /** Start every process; on a failure, kill the others and throw it. */
@@ -186,6 +194,44 @@ export class ProcessPool {
       return new Promise((resolve, reject) => this.#waiting.push({ f, args, resolve, reject }));
     }
     return Promise.reject(this.#crashedError(f.sig.name));
+  }
+
+  /**
+   * Call a function on the least busy process and wait for its reply without
+   * returning to the event loop. A call cannot wait for a restart: while no
+   * process is ready it throws `PLUGIN_CRASHED`.
+   */
+  callSync(f: PoolFunction, args: unknown[]): unknown {
+    if (this.#closed) throw this.#closedError(f.sig.name);
+    const conn = this.#pick();
+    if (conn) return conn.callSync!(f, args, this.#init.timeoutMs);
+    // A child that ended during a synchronous call is not reported yet (the
+    // event loop has not run): say so, rather than blame an older crash.
+    const ending = this.#slots.find((s) => s.status === "ready" && s.conn && !s.conn.alive)?.conn;
+    const starting = this.#slots.some((s) => s.status === "restarting" || s.status === "starting");
+    if (!ending && !starting) throw this.#crashedError(f.sig.name);
+    const r = this.#init.restart;
+    const left = r !== undefined && this.#restarts < r.maxRestarts;
+    const exit = ending ? { ...noExit(), pid: ending.pid } : this.#lastCrash?.exit ?? noExit();
+    const found = ending
+      ? `none: the child (pid ${ending.pid}) has just ended${
+        left
+          ? `, and a new one will start (restart ${this.#restarts + 1} of ${r!.maxRestarts})`
+          : r
+          ? `, and all ${r.maxRestarts} restart(s) are used`
+          : ", and restarts are off"
+      }`
+      : `none: a new child is starting (restart ${this.#restarts} of ${r?.maxRestarts ?? 0})`;
+    throw new CrashError({
+      ...exit,
+      path: this.#init.path,
+      expected: `a running child to call ${f.sig.name}()`,
+      function: f.sig.name,
+      found,
+      hint: ending && !left
+        ? "open the plugin again, or open it with { restart: true } to replace crashed children"
+        : 'a synchronous call cannot wait for a restart: call again once plugin.processes.status is "ready"',
+    });
   }
 
   /** Stop every process: finish their calls and shutdown hooks, or kill them after the grace period. */

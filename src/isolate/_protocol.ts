@@ -51,12 +51,16 @@ export const EXIT_NO_VERSION = 72;
 /** Exit code of a child that received a malformed frame. */
 export const EXIT_PROTOCOL = 73;
 
-/** Frame kinds. Host to child: LOAD, BIND, CALL, SHUTDOWN; child to host: OK, ERROR. */
+/**
+ * Frame kinds. Host to child: LOAD, BIND, CALL, SHUTDOWN, ATTACH; child to
+ * host: OK, ERROR. (The shared-memory rings add PAD, SPILL and BELL: `_shm.ts`.)
+ */
 export const Kind = {
   LOAD: 1,
   BIND: 2,
   CALL: 3,
   SHUTDOWN: 4,
+  ATTACH: 5,
   OK: 16,
   ERROR: 17,
 } as const;
@@ -85,6 +89,15 @@ export interface LoadRequest {
   allowInsecurePermissions: boolean;
   /** The OS sandbox the child applies to itself before it reads or loads the plugin. */
   sandbox?: ResolvedSandbox;
+}
+
+/**
+ * What the ATTACH frame carries (as JSON): the host's shared memory, which
+ * the child maps; after its OK, requests and replies travel there.
+ */
+export interface AttachRequest {
+  /** `/proc/HOSTPID/fd/N`: the host's descriptor of the memfd. */
+  path: string;
 }
 
 const encoder = new TextEncoder();

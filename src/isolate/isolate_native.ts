@@ -7,10 +7,12 @@
  * Each child is a Deno process with `--allow-ffi`, read access to the plugin
  * and one environment variable; it checks the file again with the same
  * pipeline, refuses bytes whose SHA-256 differs from what the host checked,
- * loads them with the in-process loader and serves calls over its stdin and
- * stdout in a compact binary protocol (docs/isolation.md). The handle's
- * functions have the same types as in-process ones, except that each
- * returns a Promise.
+ * loads them with the in-process loader and serves calls in a compact
+ * binary protocol (docs/isolation.md), over shared memory the host offers
+ * after the handshake (or its stdin and stdout when that cannot be had). The
+ * handle's functions have the same types as in-process ones, except that
+ * each returns a Promise; with `calls: "sync"` they return their values,
+ * the caller waiting for the reply without returning to the event loop.
  *
  * @module
  */
@@ -27,12 +29,18 @@ import {
 } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import type { LogRecord, LogSink } from "../log/log_record.ts";
-import { childCommand, ChildConnection, ensureChildCached } from "./_connection.ts";
+import {
+  childCommand,
+  ChildConnection,
+  ensureChildCached,
+  type TransportChoice,
+} from "./_connection.ts";
 import { type PoolFunction, ProcessPool, type RestartOptions } from "./_pool.ts";
 import { assertIsolatable, type LoadRequest } from "./_protocol.ts";
+import { shmSupported } from "./_shm.ts";
 import { resolveSandbox, type Sandbox } from "./sandbox.ts";
 
-export type { RestartOptions, Sandbox };
+export type { RestartOptions, Sandbox, TransportChoice };
 
 /** Options of a plugin isolated in child processes. */
 export interface IsolationOptions {
@@ -84,6 +92,32 @@ export interface IsolationOptions {
    * @default false
    */
   sandbox?: boolean | Sandbox;
+}
+
+/** Options of a native plugin isolated in child processes, besides {@linkcode IsolationOptions}. */
+export interface NativeIsolationOptions extends IsolationOptions {
+  /**
+   * How calls travel between the host and each child: `"shared-memory"`, a
+   * memfd both map, holding rings of requests and replies (a round trip of
+   * a few microseconds while calls keep coming); `"pipe"`, the child's stdin
+   * and stdout; `"auto"`, shared memory when the host has an unrestricted
+   * `--allow-ffi` on Linux and the child can map it, else pipes. With
+   * `"shared-memory"` a child that cannot map it fails the open
+   * (`HANDSHAKE_FAILED`).
+   * @default "auto"
+   */
+  transport?: TransportChoice;
+  /**
+   * `"async"`: every function returns a Promise. `"sync"`: every function
+   * returns its value; the caller spins, then sleeps on a futex, until the
+   * reply comes, without returning to the event loop (nothing else in this
+   * thread runs meanwhile). A crash still throws `PLUGIN_CRASHED`, and a call
+   * that outlives `timeoutMs` (which must be finite) kills the child and
+   * throws `PLUGIN_TIMEOUT`. Needs shared memory: Linux and an unrestricted
+   * `--allow-ffi`. For small, fast functions.
+   * @default "async"
+   */
+  calls?: "async" | "sync";
 }
 
 /** The resolved options of an isolated plugin, shared by every kind that runs in processes. */
@@ -142,13 +176,28 @@ export function resolveIsolation(o: IsolationOptions): ResolvedIsolation {
  */
 export async function isolateNative(
   candidate: PluginCandidate,
-  options: IsolationOptions & {
+  options: NativeIsolationOptions & {
     load?: "memfd" | "path";
     init?: boolean;
     allowInsecurePermissions?: boolean;
   },
   path: string = candidate.file.path,
-): Promise<Plugin<"async">> {
+): Promise<Plugin<"async"> | Plugin<"sync">> {
+  const calls = options.calls ?? "async";
+  const transport = resolveTransport(options, path);
+  const withDeadline = calls === "sync"
+    ? { ...options, timeoutMs: options.timeoutMs ?? SYNC_TIMEOUT_MS }
+    : options;
+  if (calls === "sync" && withDeadline.timeoutMs === Infinity) {
+    throw new PluginError(
+      "USAGE",
+      `Invalid option timeoutMs: expected a finite number with calls: "sync", found Infinity`,
+      {
+        path,
+        hint: "a synchronous call that never returns would freeze this thread: give it a deadline",
+      },
+    );
+  }
   const pool = await startPool({
     path,
     file: candidate.file,
@@ -159,15 +208,68 @@ export async function isolateNative(
       init: options.init ?? true,
       allowInsecurePermissions: options.allowInsecurePermissions ?? false,
     },
-    options,
+    options: withDeadline,
+    transport,
   });
-  return new Plugin({
-    candidate,
-    backend: new PooledBackend(pool, path),
-    calls: "async",
-    isolation: "process",
-    path,
-  });
+  const backend = new PooledBackend(pool, path, "plugin", calls);
+  return calls === "sync"
+    ? new Plugin({ candidate, backend, calls: "sync", isolation: "process", path })
+    : new Plugin({ candidate, backend, calls: "async", isolation: "process", path });
+}
+
+/** The default deadline of a synchronous isolated call (ms). */
+const SYNC_TIMEOUT_MS = 1000;
+
+/** The transport asked for, checked against what the options need and the host can do. */
+function resolveTransport(options: NativeIsolationOptions, path: string): TransportChoice {
+  const t = options.transport ?? "auto";
+  if (t !== "auto" && t !== "shared-memory" && t !== "pipe") {
+    throw new PluginError(
+      "USAGE",
+      `Invalid option transport: expected "auto", "shared-memory" or "pipe", found ${String(t)}`,
+      { path, hint: "leave it out for the default" },
+    );
+  }
+  const calls = options.calls ?? "async";
+  if (calls !== "async" && calls !== "sync") {
+    throw new PluginError(
+      "USAGE",
+      `Invalid option calls: expected "async" or "sync", found ${String(calls)}`,
+      { path, hint: "leave it out for the default" },
+    );
+  }
+  const needs = calls === "sync"
+    ? 'calls: "sync"'
+    : t === "shared-memory"
+    ? `transport: "shared-memory"`
+    : undefined;
+  if (needs === undefined) return t;
+  if (t === "pipe") {
+    throw new PluginError(
+      "USAGE",
+      `Cannot open plugin ${
+        JSON.stringify(path)
+      } with calls: "sync" over pipes: expected transport "auto" or "shared-memory", found "pipe"`,
+      { path, hint: "a synchronous call waits on shared memory: leave transport out" },
+    );
+  }
+  if (!shmSupported()) {
+    throw new PluginError(
+      "USAGE",
+      `Cannot open plugin ${
+        JSON.stringify(path)
+      } with ${needs}: expected shared memory between the host and its children, found ${
+        Deno.build.os !== "linux" ? `${Deno.build.os}, not Linux` : "no unrestricted --allow-ffi"
+      }`,
+      {
+        path,
+        hint: Deno.build.os !== "linux"
+          ? "leave the option out: calls then return Promises over pipes"
+          : "run the host with --allow-ffi (without a path list), or leave the option out",
+      },
+    );
+  }
+  return "shared-memory";
 }
 
 /** What {@linkcode startPool} starts. */
@@ -184,6 +286,8 @@ export interface PoolStart {
   load: Omit<LoadRequest, "path" | "sha256" | "sandbox">;
   /** Timeouts, restarts, pool size, log, sandbox. */
   options: IsolationOptions;
+  /** How calls travel to each child. @default "auto" */
+  transport?: TransportChoice;
 }
 
 /**
@@ -224,6 +328,7 @@ export async function startPool(start: PoolStart): Promise<ProcessPool> {
         startTimeoutMs: o.startTimeoutMs,
         onStderr,
         onEnd,
+        transport: start.transport ?? "auto",
       }),
   });
   await ensureChildCached();
@@ -240,17 +345,25 @@ export class PooledBackend implements PluginBackend {
   #pool: ProcessPool;
   #path: string;
   #subject: "plugin" | "library";
+  #calls: "async" | "sync";
   #binds = new Map<string, PoolFunction>();
 
   /**
    * @param pool the processes
    * @param path the plugin, for messages
    * @param subject what the file is, for messages
+   * @param calls whether functions return Promises or wait for their replies
    */
-  constructor(pool: ProcessPool, path: string, subject: "plugin" | "library" = "plugin") {
+  constructor(
+    pool: ProcessPool,
+    path: string,
+    subject: "plugin" | "library" = "plugin",
+    calls: "async" | "sync" = "async",
+  ) {
     this.#pool = pool;
     this.#path = path;
     this.#subject = subject;
+    this.#calls = calls;
   }
 
   /** Values that cannot cross a process boundary are refused before anything is bound. */
@@ -274,18 +387,17 @@ export class PooledBackend implements PluginBackend {
         fresh.push(f);
       }
       const bound = f;
-      out[sig.name] = Object.defineProperty(
-        (...args: unknown[]) =>
-          state.closed
-            ? Promise.reject(
-              new CallError("CLOSED", path, sig.name, "the plugin handle is closed", {
-                hint: "open the plugin again; functions of a closed handle cannot be called",
-              }),
-            )
-            : pool.call(bound, args),
-        "name",
-        { value: sig.name },
-      );
+      const closed = () =>
+        new CallError("CLOSED", path, sig.name, "the plugin handle is closed", {
+          hint: "open the plugin again; functions of a closed handle cannot be called",
+        });
+      const fn = this.#calls === "sync"
+        ? (...args: unknown[]) => {
+          if (state.closed) throw closed();
+          return pool.callSync(bound, args);
+        }
+        : (...args: unknown[]) => state.closed ? Promise.reject(closed()) : pool.call(bound, args);
+      out[sig.name] = Object.defineProperty(fn, "name", { value: sig.name });
     }
     if (fresh.length > 0) pool.bind(fresh);
     return Object.freeze(out);

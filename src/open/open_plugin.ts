@@ -13,6 +13,7 @@ import { checkPlugin, checkPluginAsync } from "../check/check_plugin.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import type { ExecutableOptions } from "../isolate/isolate_executable.ts";
+import type { NativeIsolationOptions } from "../isolate/isolate_native.ts";
 import { loadNative, type NativeLoadOptions } from "../loader/open_native.ts";
 
 /** Options of {@linkcode openPlugin} for a plugin in this process. */
@@ -26,12 +27,19 @@ export interface OpenPluginOptions extends CheckOptions, NativeLoadOptions {
 }
 
 /** Options of {@linkcode openPlugin} for a plugin in child processes. */
-export interface OpenIsolatedOptions extends CheckOptions, NativeLoadOptions, ExecutableOptions {
+export interface OpenIsolatedOptions
+  extends CheckOptions, NativeLoadOptions, ExecutableOptions, NativeIsolationOptions {
   /**
    * `"process"`: in child processes, so that a crash or a hang cannot take
-   * the host down. Every function returns a Promise.
+   * the host down. Every function returns a Promise (unless `calls: "sync"`).
    */
   isolation: "process";
+}
+
+/** Options of {@linkcode openPlugin} for a native plugin in child processes, called synchronously. */
+export interface OpenIsolatedSyncOptions extends OpenIsolatedOptions {
+  /** `"sync"`: every function returns its value, waiting for the child's reply (see {@linkcode NativeIsolationOptions.calls}). */
+  calls: "sync";
 }
 
 /**
@@ -52,6 +60,36 @@ export interface OpenIsolatedOptions extends CheckOptions, NativeLoadOptions, Ex
  * @throws {LoadError} with a code saying which check failed
  */
 export function openPlugin(path: string, options?: OpenPluginOptions): Promise<Plugin<"sync">>;
+/**
+ * Open a native plugin in child processes, with synchronous calls: each
+ * function returns its value, the caller waiting for the child's reply over
+ * shared memory without returning to the event loop. A crash throws
+ * `PLUGIN_CRASHED` and a hang `PLUGIN_TIMEOUT` after `timeoutMs` (default
+ * 1000), as isolated calls reject with them.
+ *
+ * @example Crash-isolated, synchronous calls
+ * ```ts ignore
+ * import { defineInterface, openPlugin } from "@plugboard/plugboard";
+ *
+ * const Bench = defineInterface("bench", "1.0", { add: "i32 add(i32 a, i32 b)" });
+ * await using plugin = await openPlugin("build/noop.so", {
+ *   isolation: "process",
+ *   calls: "sync",
+ *   interfaces: [Bench],
+ * });
+ * console.log(plugin.use(Bench).add(2, 3)); // 5, not a Promise
+ * ```
+ *
+ * @param path the plugin file
+ * @param options `isolation: "process"`, `calls: "sync"`, the checks, timeouts, restarts, pool, log
+ * @returns the isolated plugin
+ * @throws {PluginError} `USAGE` when the host cannot share memory with its children (no unrestricted `--allow-ffi`, not Linux)
+ * @throws {LoadError} with a code saying which check failed (before any child starts)
+ */
+export function openPlugin(
+  path: string,
+  options: OpenIsolatedSyncOptions,
+): Promise<Plugin<"sync">>;
 /**
  * Open a plugin in child processes, so that a crash or a hang in it cannot
  * take the host down. Its functions have the same types as in-process ones,
@@ -131,6 +169,7 @@ export function openCandidate(
   try {
     if (candidate.kind === "executable") {
       if (options.isolation !== "process") throw needsProcess(path);
+      if ((options as { calls?: string }).calls === "sync") throw syncNeedsLibrary(path);
       return isolated(candidate, options, path);
     }
     if (options.isolation === "process") return isolated(candidate, options, path);
@@ -147,15 +186,26 @@ export function openCandidate(
  */
 async function isolated(
   candidate: PluginCandidate,
-  options: OpenIsolatedOptions,
+  options: OpenIsolatedOptions | OpenIsolatedSyncOptions,
   path: string,
-): Promise<Plugin<"async">> {
+): Promise<Plugin<"async"> | Plugin<"sync">> {
   if (candidate.kind === "executable") {
     const { isolateExecutable } = await import("../isolate/isolate_executable.ts");
-    return await isolateExecutable(candidate, options, path);
+    return await isolateExecutable(candidate, options as OpenIsolatedOptions, path);
   }
   const { isolateNative } = await import("../isolate/isolate_native.ts");
   return await isolateNative(candidate, options, path);
+}
+
+/** Synchronous isolated calls wait on shared memory, which only the isolation child speaks. */
+function syncNeedsLibrary(path: string): PluginError {
+  return new PluginError(
+    "USAGE",
+    `Cannot open plugin ${
+      JSON.stringify(path)
+    } with calls: "sync": expected a native library (.so), found an executable (a subprocess plugin)`,
+    { path, hint: "leave calls out: a subprocess plugin's functions return Promises" },
+  );
 }
 
 /** An executable runs in its own process: its calls cross a process boundary. */

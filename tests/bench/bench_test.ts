@@ -234,9 +234,9 @@ Deno.test("summarize() reads the isolated round trip and lists other files' benc
   await t.step("without its own median, the round trip row uses p75 as a bound", () => {
     const r = row(s.rows, "isolated call");
     assertEquals(r.plugboard, { value: 18, unit: "µs" });
-    assertStrictEquals(r.status, "met");
+    assertStrictEquals(r.status, "missed");
     assert(
-      r.detail!.startsWith("figure is deno bench's p75; the raw row is a 16-byte echo"),
+      r.detail!.startsWith("figure is deno bench's p75; 80% over the target; shared memory: "),
       r.detail,
     );
   });
@@ -255,6 +255,50 @@ Deno.test("summarize() reads the isolated round trip and lists other files' benc
       error: "Uncaught Error: boom",
     }]);
   });
+});
+
+Deno.test("summarize() reads the isolated medians of each transport, side by side", () => {
+  const iso = "file:///repo/tests/bench/isolate_bench.ts";
+  const m = (name: string, value: number) => ({ name, value, unit: "µs" });
+  const s = summarize(results([[
+    bench("isolated round trip: add (i32)", 15_000, { origin: iso }),
+  ]], [
+    m("raw Deno pipe echo, median", 90),
+    m("isolated round trip, median: add (i32)", 4),
+    m("isolated round trip over pipes, median: add (i32)", 85),
+    m("isolated sync call, median: add (i32)", 3),
+    m("isolated round trip, median: upper (1 KiB)", 5),
+    m("isolated round trip over pipes, median: upper (1 KiB)", 88),
+    m("isolated sync call, median: upper (1 KiB)", 4.5),
+  ]));
+  const got = s.rows.filter((r) => r.operation.startsWith("isolated")).map((r) => [
+    r.operation,
+    r.plugboard?.value,
+    r.raw?.value,
+    r.status,
+  ]);
+  assertEquals(got, [
+    [
+      "isolated call, median round trip, add (i32), shared memory (raw: Deno pipe echo to a child)",
+      4,
+      90,
+      "met",
+    ],
+    [
+      "isolated call over pipes (transport: pipe), median round trip, add (i32) (raw: Deno pipe echo)",
+      85,
+      90,
+      "info",
+    ],
+    ['isolated sync call (calls: "sync"), median, add (i32) (raw: the async call)', 3, 4, "info"],
+    [
+      "isolated call, median round trip, upper on 1 KiB, shared memory (raw: over pipes)",
+      5,
+      88,
+      "info",
+    ],
+  ]);
+  assertEquals(row(s.rows, "isolated call, median round trip, upper").detail, "sync: 4.50 µs");
 });
 
 Deno.test("every benchmark the summary reads exists in loader_bench.ts", async () => {

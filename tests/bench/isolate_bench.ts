@@ -1,6 +1,8 @@
 /**
  * Isolation benchmarks: a call into a plugin isolated in a child process
- * against the same call in-process, in the same run (plugins/noop.c).
+ * against the same call in-process, in the same run (plugins/noop.c), over
+ * each transport: shared memory (the default), pipes (`transport: "pipe"`),
+ * and synchronous calls over shared memory (`calls: "sync"`).
  *
  * - round trip, one call per iteration: `add` (two i32), `upper` on a 1 KiB
  *   buffer (sent, uppercased, copied back), `greet` (a string each way);
@@ -11,8 +13,9 @@
  * `deno task bench` picks the first benchmark named "... round trip ..." for
  * its isolated-call row. Deno's bench statistics give the mean and
  * percentiles, not the median, so the file also times 20000 round trips of
- * each kind itself (after 20000 to warm up) and prints each median on stderr as
- * `plugboard-metric {"name", "value", "unit"}`.
+ * each kind itself (after 20000 to warm up), prints each median on stderr as
+ * `plugboard-metric {"name", "value", "unit"}`, and then a table of them side
+ * by side.
  *
  *   deno task build && deno bench -A tests/bench/isolate_bench.ts
  *
@@ -42,8 +45,27 @@ const pooled = await openPlugin(NOOP, {
   pool: 2,
   log: () => {},
 });
+const overPipes = await openPlugin(NOOP, {
+  isolation: "process",
+  interfaces: [Bench],
+  transport: "pipe",
+  log: () => {},
+});
+const synced = await openPlugin(NOOP, {
+  isolation: "process",
+  interfaces: [Bench],
+  calls: "sync",
+  log: () => {},
+});
+if (one.processes!.transports![0] !== "shared-memory") {
+  throw new Error(
+    `expected the shared-memory transport, found ${one.processes!.transports}: run with -A`,
+  );
+}
 const remote = one.use(Bench);
 const remotePool = pooled.use(Bench);
+const piped = overPipes.use(Bench);
+const sync = synced.use(Bench);
 
 const KIB = new TextEncoder().encode("abcdefghijklmnop".repeat(64));
 const KIB_LEN = BigInt(KIB.length);
@@ -54,6 +76,12 @@ let sink = 0;
 
 Deno.bench("isolated round trip: add (i32)", { group: "add" }, async () => {
   sink += await remote.add(1, 2);
+});
+Deno.bench("isolated round trip over pipes: add (i32)", { group: "add" }, async () => {
+  sink += await piped.add(1, 2);
+});
+Deno.bench("isolated sync call: add (i32)", { group: "add" }, () => {
+  sink += sync.add(1, 2);
 });
 Deno.bench("in-process: add (i32)", { group: "add", baseline: true }, () => {
   sink += local.add(1, 2);
@@ -66,6 +94,18 @@ Deno.bench(
     sink += Number(await remote.upper(KIB, KIB_LEN));
   },
 );
+Deno.bench(
+  "isolated round trip over pipes: upper (1 KiB buffer, copied back)",
+  { group: "upper 1 KiB" },
+  async () => {
+    sink += Number(await piped.upper(KIB, KIB_LEN));
+  },
+);
+Deno.bench("isolated sync call: upper (1 KiB buffer, copied back)", {
+  group: "upper 1 KiB",
+}, () => {
+  sink += Number(sync.upper(KIB, KIB_LEN));
+});
 Deno.bench("in-process: upper (1 KiB buffer)", { group: "upper 1 KiB", baseline: true }, () => {
   sink += Number(local.upper(KIB, KIB_LEN));
 });
@@ -126,7 +166,9 @@ for (const n of [1, 8, 64]) {
 
 // ---- medians, measured directly --------------------------------------------
 
-async function median(name: string, fn: () => Promise<unknown>): Promise<void> {
+const medians = new Map<string, number>();
+
+async function median(name: string, fn: () => unknown): Promise<void> {
   const times = new Float64Array(20_000);
   // Warm up until V8 has optimized both ends' hot paths (steady state).
   for (let i = 0; i < 20_000; i++) await fn();
@@ -137,6 +179,7 @@ async function median(name: string, fn: () => Promise<unknown>): Promise<void> {
   }
   times.sort();
   const value = Math.round(times[times.length >> 1] * 10_000) / 10;
+  medians.set(name, value);
   console.error(`plugboard-metric ${JSON.stringify({ name, value, unit: "µs" })}`);
 }
 
@@ -144,9 +187,30 @@ await median("raw Deno pipe echo, median", async () => {
   await echoIn.write(MESSAGE);
   await echoOut.read();
 });
+await median("isolated round trip over pipes, median: add (i32)", () => piped.add(1, 2));
 await median("isolated round trip, median: add (i32)", () => remote.add(1, 2));
+await median("isolated sync call, median: add (i32)", () => sync.add(1, 2));
+await median(
+  "isolated round trip over pipes, median: upper (1 KiB)",
+  () => piped.upper(KIB, KIB_LEN),
+);
 await median("isolated round trip, median: upper (1 KiB)", () => remote.upper(KIB, KIB_LEN));
+await median("isolated sync call, median: upper (1 KiB)", () => sync.upper(KIB, KIB_LEN));
 await median("isolated round trip, median: greet (string)", () => remote.greet("World"));
+
+// Side by side, for reading the run (the metric lines above are for tasks/bench.ts).
+const cell = (name: string) => `${medians.get(name)?.toFixed(1) ?? "-"} µs`.padStart(10);
+console.error(
+  [
+    "isolated round trip, median of 20000 | pipes      | shared mem | sync (shm)",
+    ...[["add (i32)", "add (i32)"], ["upper (1 KiB)", "upper (1 KiB)"]].map(([label, key]) =>
+      `${label.padEnd(37)}| ${cell(`isolated round trip over pipes, median: ${key}`)} | ${
+        cell(`isolated round trip, median: ${key}`)
+      } | ${cell(`isolated sync call, median: ${key}`)}`
+    ),
+    `raw Deno pipe echo (no plugboard)    | ${cell("raw Deno pipe echo, median")} |`,
+  ].join("\n"),
+);
 
 globalThis.addEventListener("unload", () => {
   if (sink === -1) console.log(sink);
