@@ -476,8 +476,14 @@ export class ChildConnection implements PoolConnection {
     const w = this.#out;
     const id = this.#id();
     const start = w.begin(id, Kind.CALL);
-    w.u16(f.index);
-    for (let i = 0; i < params.length; i++) writeValue(w, params[i], args[i]);
+    try {
+      w.u16(f.index);
+      for (let i = 0; i < params.length; i++) writeValue(w, params[i], args[i]);
+    } catch (e) {
+      // Nothing of a frame that could not be written is sent: the next call's frame follows the last whole one.
+      w.length = start;
+      throw e;
+    }
     w.end(start);
     this.#scheduleFlush();
     const p: Pending = {
@@ -1104,7 +1110,8 @@ export class ChildConnection implements PoolConnection {
     const args = head.args!;
     for (const i of b.buffers) {
       const target = args[i] as Uint8Array;
-      target.set(bytes.subarray(c.pos, c.pos + target.length));
+      // An empty view may be of a detached buffer, which set() refuses.
+      if (target.length > 0) target.set(bytes.subarray(c.pos, c.pos + target.length));
       c.pos += target.length;
     }
     head.resolve(result);

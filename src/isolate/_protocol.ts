@@ -183,7 +183,8 @@ export class FrameWriter {
   blob(b: Uint8Array): void {
     this.reserve(4 + b.length);
     this.view.setUint32(this.length, b.length, true);
-    this.bytes.set(b, this.length + 4);
+    // An empty view may be of a detached buffer, which set() refuses.
+    if (b.length > 0) this.bytes.set(b, this.length + 4);
     this.length += 4 + b.length;
   }
 

@@ -593,7 +593,8 @@ export class RpcConnection implements RpcTarget, AsyncDisposable {
       this.#settled(reply.id);
       for (let k = 0; k < buffers.length; k++) {
         const b = buffers[k];
-        if (b) (p.args[p.fn.buffers[k]] as Uint8Array).set(b);
+        const target = p.args[p.fn.buffers[k]] as Uint8Array;
+        if (b && target.length > 0) target.set(b);
       }
       p.resolve(result);
       return true;

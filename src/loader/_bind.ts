@@ -443,8 +443,10 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
         );
         break;
       case "buffer":
+        // An empty buffer (a detached one included) reaches the plugin as
+        // NULL, whatever array it is a view of, in every mode.
         body.push(
-          `if (!(${a} instanceof Uint8Array)) invalid(ctx, FN, ${i}, "buffer", ${a});`,
+          `if (!(${a} instanceof Uint8Array)) invalid(ctx, FN, ${i}, "buffer", ${a}); else if (${a}.length === 0) ${a} = null;`,
         );
         break;
       case "pointer":
