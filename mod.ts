@@ -45,6 +45,7 @@ export {
   openPlugin,
   type OpenPluginOptions,
   openPluginSync,
+  type OpenWorkerOptions,
 } from "./src/open/open_plugin.ts";
 export {
   type CallMode,
@@ -62,6 +63,13 @@ export {
 } from "./src/handle/plugin.ts";
 export type { IsolationOptions, RestartOptions } from "./src/isolate/isolate_native.ts";
 export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
+export type {
+  WasiOptions,
+  WasiPreopen,
+  WasmLoadOptions,
+  WasmOptions,
+} from "./src/loader/open_wasm.ts";
+export type { WasmWorkerOptions } from "./src/isolate/isolate_wasm.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
 export { Library, openLibrary, type OpenLibraryOptions } from "./src/loader/open_library.ts";

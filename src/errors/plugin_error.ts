@@ -51,6 +51,10 @@ export type ErrorCode =
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
   | "SANDBOX_UNAVAILABLE"
+  // WebAssembly
+  | "PLUGIN_TRAPPED"
+  | "MEMORY_LIMIT"
+  | "IMPORT_DENIED"
   // usage
   | "USAGE";
 

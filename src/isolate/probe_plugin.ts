@@ -12,7 +12,10 @@
 
 import { resolve } from "node:path";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
-import { type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
+import { type CheckOptions, checkPlugin, type PluginCandidate } from "../check/check_plugin.ts";
+import { compileWasm, type WasmOptions } from "../loader/open_wasm.ts";
+import { WorkerConnection } from "./_wasm_connection.ts";
+import { wasmStart } from "./isolate_wasm.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import { logRecord, type LogSink } from "../log/log_record.ts";
 import { childCommand, ChildConnection, type ConnectionEnd } from "./_connection.ts";
@@ -44,6 +47,12 @@ export interface ProbePluginOptions extends CheckOptions {
    * @default false
    */
   force?: boolean;
+  /**
+   * The sandbox of a WebAssembly plugin (its memory limit and WASI grants),
+   * which loads in a Worker rather than a child process.
+   * @default {}
+   */
+  wasm?: WasmOptions;
   /**
    * Where the child's stderr lines go (event `stderr`).
    * @default nowhere (they are kept in the result's `stderrTail`)
@@ -126,8 +135,9 @@ export async function probePlugin(
   let sha256: string;
   let realPath: string;
   let metadata: PluginMetadata;
+  let candidate: PluginCandidate;
   try {
-    const candidate = checkPlugin(path, options);
+    candidate = checkPlugin(path, options);
     sha256 = candidate.file.sha256;
     realPath = candidate.file.realPath;
     metadata = candidate.metadata;
@@ -153,27 +163,46 @@ export async function probePlugin(
   }
 
   const log = options.log;
-  const conn = new ChildConnection({
-    ...childCommand(path, realPath),
-    path,
-    load: {
-      path,
-      sha256,
-      load: "memfd",
-      init: true,
-      allowInsecurePermissions: options.allowInsecurePermissions ?? false,
-    },
-    startTimeoutMs: timeoutMs,
-    onStderr: (line, pid) =>
-      log?.(logRecord("info", "stderr", line, {
-        plugin: metadata.name,
-        version: metadata.version,
+  let conn: ChildConnection | WorkerConnection;
+  if (candidate.kind === "wasm") {
+    // A WebAssembly plugin cannot crash this process; a Worker can stop one that hangs.
+    try {
+      const compiled = compileWasm(candidate, options.wasm, true, path);
+      conn = new WorkerConnection({
         path,
-        sha256: sha256.slice(0, 12),
-        pid,
-      })),
-    onEnd: () => {},
-  });
+        start: wasmStart(candidate, compiled, path),
+        startTimeoutMs: timeoutMs,
+        interruptGraceMs: 1000,
+        onOutput: undefined,
+        onEnd: () => {},
+      });
+    } catch (e) {
+      if (e instanceof PluginError) return result("refused", { sha256, plugin, error: e });
+      throw e;
+    }
+  } else {
+    conn = new ChildConnection({
+      ...childCommand(path, realPath),
+      path,
+      load: {
+        path,
+        sha256,
+        load: "memfd",
+        init: true,
+        allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+      },
+      startTimeoutMs: timeoutMs,
+      onStderr: (line, pid) =>
+        log?.(logRecord("info", "stderr", line, {
+          plugin: metadata.name,
+          version: metadata.version,
+          path,
+          sha256: sha256.slice(0, 12),
+          pid,
+        })),
+      onEnd: () => {},
+    });
+  }
   let phase: "load" | "shutdown" = "load";
   let error: PluginError | undefined;
   let end: ConnectionEnd;
@@ -190,7 +219,7 @@ export async function probePlugin(
   }
   const stderrTail = end.exit.stderrTail;
   const hung = error?.code === "PLUGIN_TIMEOUT" || (phase === "shutdown" && end.killed);
-  const crashed = !hung && error?.code === "PLUGIN_CRASHED" ||
+  const crashed = !hung && (error?.code === "PLUGIN_CRASHED" || error?.code === "PLUGIN_TRAPPED") ||
     (phase === "shutdown" && !end.killed && end.reason === "crash");
   if (!hung && !crashed) {
     return error

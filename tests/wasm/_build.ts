@@ -55,8 +55,8 @@ function once(output: string, spec: WasmBuildSpec): Promise<string> {
 
 /**
  * Build a sample plugin (`plugins/NAME.c`) to `build/wasm/NAME.wasm`;
- * without libc to `NAME.nolibc.wasm`, with a given build id to
- * `NAME.ID.wasm`.
+ * without libc to `NAME.nolibc.wasm`, with WASI imports to
+ * `NAME.wasi.wasm`, with a given build id to `NAME.ID.wasm`.
  *
  * @param name the sample, e.g. "calc_add"
  * @param options libc and a build id
@@ -64,9 +64,10 @@ function once(output: string, spec: WasmBuildSpec): Promise<string> {
  */
 export function sample(
   name: string,
-  options: Pick<WasmBuildSpec, "libc" | "buildId"> = {},
+  options: Pick<WasmBuildSpec, "libc" | "buildId" | "wasi"> = {},
 ): Promise<string> {
   const suffix = (options.libc === false ? ".nolibc" : "") +
+    (options.wasi ? ".wasi" : "") +
     (options.buildId ? `.${options.buildId}` : "");
   const output = `${BUILD}/wasm/${name}${suffix}.wasm`;
   return once(output, { source: `${ROOT}/plugins/${name}.c`, output, ...options });
@@ -81,9 +82,9 @@ export function sample(
  */
 export function wasmFixture(
   name: string,
-  options: Pick<WasmBuildSpec, "libc" | "flags" | "defines"> = {},
+  options: Pick<WasmBuildSpec, "libc" | "flags" | "defines" | "wasi"> = {},
 ): Promise<string> {
-  const suffix = options.libc === false ? ".nolibc" : "";
+  const suffix = (options.libc === false ? ".nolibc" : "") + (options.wasi ? ".wasi" : "");
   const output = `${BUILD}/wasm/fixtures/${name}${suffix}.wasm`;
   return once(output, { source: `${ROOT}/tests/wasm/fixtures/${name}.c`, output, ...options });
 }
