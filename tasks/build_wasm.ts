@@ -80,7 +80,7 @@ function samples(dir: string, names: string[], out = "", wasi = false): WasmSamp
  * What {@linkcode buildAllWasm} builds into `build/wasm/`: the samples of
  * `plugins/` that make sense in WebAssembly, the WebAssembly-only samples of
  * `plugins/wasm/` (traps, a loop, a memory hog, WASI, failures at start),
- * and two test fixtures (`build/wasm/fixtures/`), so that the tests of the
+ * and three test fixtures (`build/wasm/fixtures/`), so that the tests of the
  * WebAssembly runtime run from the prebuilt modules on a machine without
  * the toolchain.
  */
@@ -99,7 +99,7 @@ export const WASM_SAMPLES: readonly WasmSample[] = Object.freeze([
   ]),
   ...samples("plugins/wasm", ["trap", "loop", "hog", "start_trap", "start_loop"]),
   ...samples("plugins/wasm", ["wasi"], "", true),
-  ...samples("tests/fixtures", ["iso_types", "init_fail"], "fixtures/"),
+  ...samples("tests/fixtures", ["iso_types", "init_fail", "greeter_0_2_0"], "fixtures/"),
 ]);
 
 /** Where the committed builds of the samples are, relative to the project root. */
@@ -262,7 +262,7 @@ export async function buildWasmPlugin(spec: WasmBuildSpec): Promise<BuildResult>
   const [source, header, version] = await Promise.all([
     read(spec.source, spec.source),
     read(join(sdkDir, "plugboard.h"), spec.source),
-    run(compiler, ["--version"], spec.source),
+    compilerVersion(compiler, spec.source),
   ]);
   const versionLine = version.stdout.split("\n")[0].trim();
   const hash = createHash("sha256");
@@ -345,6 +345,19 @@ export async function buildWasmPlugin(spec: WasmBuildSpec): Promise<BuildResult>
 
 let tmpCounter = 0;
 
+const versions = new Map<string, Promise<{ stdout: string }>>();
+
+/** `COMPILER --version`, asked once per process. */
+function compilerVersion(compiler: string, source: string): Promise<{ stdout: string }> {
+  let v = versions.get(compiler);
+  if (!v) {
+    v = run(compiler, ["--version"], source);
+    versions.set(compiler, v);
+    v.catch(() => versions.delete(compiler));
+  }
+  return v;
+}
+
 /** Whether the toolchain is here, and if not, what is missing. */
 export type WasmToolchain = { available: true } | { available: false; missing: string };
 
@@ -395,6 +408,8 @@ export interface BuildAllWasmOptions {
   outDir?: string;
   /** Print nothing. @default false */
   quiet?: boolean;
+  /** The compiler. @default "clang" */
+  compiler?: string;
 }
 
 /** What {@linkcode buildAllWasm} did. */
@@ -431,7 +446,7 @@ export async function buildAllWasm(options: BuildAllWasmOptions = {}): Promise<B
   const say = (line: string) => options.quiet || console.log(line);
   const outputs = WASM_SAMPLES.map((s) => join(outDir, s.output));
   const shown = (p: string) => relative(root, p) || p;
-  const toolchain = await wasmToolchain();
+  const toolchain = await wasmToolchain(options.compiler);
   if (!toolchain.available) {
     await Deno.mkdir(outDir, { recursive: true });
     for (const [i, sample] of WASM_SAMPLES.entries()) {
@@ -463,6 +478,7 @@ export async function buildAllWasm(options: BuildAllWasmOptions = {}): Promise<B
           output: outputs[i],
           sdkDir: join(root, "native"),
           wasi: WASM_SAMPLES[i].wasi,
+          compiler: options.compiler,
         });
       } catch (e) {
         failure ??= e;
@@ -537,6 +553,7 @@ if (import.meta.main) {
         const to = join(PROJECT_ROOT, PREBUILT_DIR, sample.output);
         await Deno.mkdir(dirname(to), { recursive: true });
         await Deno.copyFile(r.outputs[i], to);
+        await Deno.chmod(to, 0o644);
       }
       console.log(`copied ${r.outputs.length} modules to ${PREBUILT_DIR}/`);
     }

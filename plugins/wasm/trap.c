@@ -41,6 +41,16 @@ static int32_t deeper(int32_t n) {
 }
 PLUGBOARD_FN(trap, pb_i32, overflow, (pb_i32 n)) { return deeper(n); }
 
+/* Recursion that keeps nothing in linear memory: the engine's own stack
+ * runs out (a RangeError in V8), through a pointer the compiler cannot
+ * turn into a loop. */
+static int32_t (*volatile again)(int32_t);
+static int32_t exhaust_from(int32_t n) { return again(n + 1) * 3 + 1; }
+PLUGBOARD_FN(trap, pb_i32, exhaust, (pb_i32 n)) {
+  again = exhaust_from;
+  return exhaust_from(n);
+}
+
 /* A call through a function pointer of the wrong type. */
 typedef int32_t (*unary)(int32_t);
 static int32_t nullary(void) { return 1; }

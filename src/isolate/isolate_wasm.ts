@@ -87,7 +87,7 @@ export async function isolateWasm(
   await pool.start();
   return new Plugin({
     candidate,
-    backend: new WorkerBackend(pool, path),
+    backend: new WorkerBackend(pool, path, candidate),
     calls: "async",
     isolation: "worker",
     path,
@@ -126,7 +126,15 @@ export function wasmStart(
 
 /** The pooled backend, with what a WebAssembly plugin can take. */
 class WorkerBackend extends PooledBackend {
+  #candidate: PluginCandidate;
+
+  constructor(pool: ProcessPool, path: string, candidate: PluginCandidate) {
+    super(pool, path);
+    this.#candidate = candidate;
+  }
+
   override checkBindable(sigs: readonly Signature[], path: string): void {
     WasmRuntime.checkBindable(sigs, path);
+    for (const sig of sigs) this.#candidate.requireFunction(sig.name);
   }
 }

@@ -185,7 +185,7 @@ export function loadWasm(
   });
   return new Plugin({
     candidate,
-    backend: new WasmBackend(runtime),
+    backend: new WasmBackend(runtime, candidate),
     calls: "sync",
     isolation: "none",
     path,
@@ -195,13 +195,17 @@ export function loadWasm(
 /** A WebAssembly plugin in this process, as its handle sees it. */
 class WasmBackend implements PluginBackend {
   #runtime: WasmRuntime;
+  #candidate: PluginCandidate;
 
-  constructor(runtime: WasmRuntime) {
+  constructor(runtime: WasmRuntime, candidate: PluginCandidate) {
     this.#runtime = runtime;
+    this.#candidate = candidate;
   }
 
   checkBindable(sigs: readonly Signature[], path: string): void {
     WasmRuntime.checkBindable(sigs, path);
+    // Each export's type against its signature, however the function was asked for.
+    for (const sig of sigs) this.#candidate.requireFunction(sig.name);
   }
 
   bind(sigs: readonly Signature[], state: HandleState): Record<string, unknown> {

@@ -29,7 +29,7 @@ import type { AbiVersion } from "../abi/abi_version.ts";
 import { WASM32_DESCRIPTOR } from "../abi/layout.ts";
 import type { Signature, TypeName } from "../abi/signature.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
-import { invalidArgument } from "../handle/arguments.ts";
+import { fits, invalidArgument } from "../handle/arguments.ts";
 import type { HandleState } from "../handle/plugin.ts";
 import { GROW_FAILED_EXPORT, INTERRUPT_EXPORT } from "../wasm/prepare_wasm.ts";
 import { Wasi, WASI_MODULE, WasiExit, type WasiOptions, type WasiPreopen } from "./_wasi.ts";
@@ -704,7 +704,8 @@ function invalid(path: string, fn: string, i: number, t: TypeName, v: unknown): 
 
 /** The argument error of an `isize`/`usize` value that fits 64 bits but not wasm32's 32. */
 function invalidSize(path: string, fn: string, i: number, t: TypeName, v: unknown): never {
-  if (t === "usize" ? typeof v === "bigint" || Number.isSafeInteger(v) : false) {
+  // A value that fits the type on a 64-bit host, but not in 32 bits.
+  if (t === "usize" && fits(t, v)) {
     const shown = typeof v === "bigint" ? `${v}n` : String(v);
     throw new CallError(
       "INVALID_ARGUMENT",
@@ -716,7 +717,7 @@ function invalidSize(path: string, fn: string, i: number, t: TypeName, v: unknow
       { hint: "pass a value of the declared type" },
     );
   }
-  if (t === "isize" && (typeof v === "bigint" || Number.isSafeInteger(v))) {
+  if (t === "isize" && fits(t, v)) {
     const shown = typeof v === "bigint" ? `${v}n` : String(v);
     throw new CallError(
       "INVALID_ARGUMENT",

@@ -28,7 +28,7 @@
 
 import { LoadError } from "../errors/plugin_error.ts";
 import { walkCode } from "./_code.ts";
-import { createReader, type Cursor, hex, type Reader, uleb } from "./_reader.ts";
+import { byte, createReader, type Cursor, hex, malformed, type Reader, uleb } from "./_reader.ts";
 import { SECTIONS } from "./_sections.ts";
 import type { WasmInfo } from "./read_wasm.ts";
 
@@ -289,17 +289,25 @@ function rewriteCode(
   for (let i = 0; i < n; i++) {
     const size = uleb(r, c, `size of function body ${i}`);
     const end = c.pos + size;
+    if (end > body.end) {
+      malformed(
+        r,
+        `function body ${i} at offset ${hex(c.pos)}`,
+        `a body inside the code section (which ends at ${hex(body.end)})`,
+        `${size} bytes, past its end`,
+      );
+    }
     const fc: Cursor = {
       pos: c.pos,
       end,
-      where: `function body ${i} at offset ${hex(c.pos)}`,
+      where: `function body ${i}`,
       isFile: false,
     };
     // Locals: (count, type) pairs, copied as they are.
     const groups = uleb(r, fc, "local group count");
     for (let g = 0; g < groups; g++) {
       uleb(r, fc, "local count");
-      const t = r.bytes[fc.pos++];
+      const t = byte(r, fc, "a local's type");
       if (t === 0x63 || t === 0x64) {
         throw new LoadError("MALFORMED", {
           path: r.path,
