@@ -38,6 +38,7 @@ import { scenario as lazyEager } from "./scenarios/lazy_eager.ts";
 import { scenario as unload } from "./scenarios/unload.ts";
 import { scenario as symbolNotFound } from "./scenarios/symbol_not_found.ts";
 import { scenario as crashHang } from "./scenarios/crash_hang.ts";
+import { scenario as wasmCrash } from "./scenarios/wasm_crash.ts";
 import { scenario as tampering } from "./scenarios/tampering.ts";
 import { scenario as pipeline } from "./scenarios/pipeline.ts";
 
@@ -65,6 +66,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   unload,
   symbolNotFound,
   crashHang,
+  wasmCrash,
   tampering,
   pipeline,
 ]);
