@@ -14,7 +14,7 @@
  * @module
  */
 
-import createPlugin from "npm:@extism/extism";
+import createPlugin from "npm:@extism/extism@1.0.3";
 import { defineInterface, openPlugin, openPluginSync, type Plugin } from "../../mod.ts";
 import { readWasm } from "../../src/wasm/read_wasm.ts";
 import { prepareWasm } from "../../src/wasm/prepare_wasm.ts";
