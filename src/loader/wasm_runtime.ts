@@ -500,7 +500,11 @@ export class WasmRuntime {
 
   #freeRetired(): void {
     const inst = this.#instance!;
-    for (const [at, size] of this.#retired.splice(0)) inst.free(at, size);
+    try {
+      for (const [at, size] of this.#retired.splice(0)) inst.free(at, size);
+    } catch (e) {
+      this.trapped("plugboard_free", e);
+    }
   }
 
   // deno-lint-ignore ban-types
