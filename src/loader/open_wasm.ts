@@ -36,7 +36,7 @@ import { type WasiOptions, type WasmOptions, WasmRuntime } from "./wasm_runtime.
 export type { WasiOptions, WasmOptions };
 export type { WasiPreopen } from "./wasm_runtime.ts";
 
-/** Options of {@linkcode loadWasm}. */
+/** How a WebAssembly plugin is loaded: its init hook, memory limit and WASI grants. */
 export interface WasmLoadOptions {
   /**
    * Run the plugin's init hook after loading.

@@ -338,6 +338,14 @@ export class WasmRuntime {
     let m = this.m;
     if (m.length === 0) m = this.view();
     const p = r >>> 0;
+    // The same bytes as last time, NUL included: the same string, no search, no decoding.
+    const last = cache.n;
+    if (last >= 0 && p + last < m.length && m[p + last] === 0) {
+      const b = cache.bytes;
+      let i = 0;
+      while (i < last && m[p + i] === b[i]) i++;
+      if (i === last) return cache.text;
+    }
     if (p >= m.length) {
       throw this.#badResult(fn, `the address 0x${p.toString(16)}, outside its memory`);
     }
@@ -349,12 +357,6 @@ export class WasmRuntime {
       );
     }
     const n = end - p;
-    if (n === cache.n) {
-      const b = cache.bytes;
-      let i = 0;
-      while (i < n && m[p + i] === b[i]) i++;
-      if (i === n) return cache.text;
-    }
     let text: string;
     if (n <= 32) {
       text = "";
