@@ -14,6 +14,9 @@
  * @module
  */
 
+// The only npm package of the project, for this comparison alone: pinned here
+// rather than in deno.json's imports.
+// deno-lint-ignore no-import-prefix
 import createPlugin from "npm:@extism/extism@1.0.3";
 import { defineInterface, openPlugin, openPluginSync, type Plugin } from "../../mod.ts";
 import { readWasm } from "../../src/wasm/read_wasm.ts";
