@@ -13,17 +13,38 @@ const Trap = defineInterface("test.trap", "1.0", {
   unreachable: "i32 unreachable(i32 x)",
 });
 
-/** CPU time this process used, in clock ticks (1/100 s). */
-function cpuTicks(): number {
-  const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
-  return Number(f[11]) + Number(f[12]);
+/**
+ * Deno's Worker threads (named `worker-N`) and the CPU time each used, in
+ * clock ticks (1/100 s). Other test files may run in this process at the
+ * same time (`deno test --parallel`), so the tests look at the threads a
+ * plugin started, not at the process.
+ */
+function workerThreads(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    try {
+      if (!Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).startsWith("worker-")) continue;
+      const f = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`).split(") ")[1].split(" ");
+      out.set(t.name, Number(f[11]) + Number(f[12]));
+    } catch {
+      // the thread has ended
+    }
+  }
+  return out;
 }
 
-/** CPU ticks used while idle for `ms`: a thread left spinning shows as tens of ticks. */
-async function idleTicks(ms = 500): Promise<number> {
-  const before = cpuTicks();
+/**
+ * The CPU ticks the worker threads started since `before` use while the
+ * host is idle for `ms`: a thread left spinning shows as tens of ticks.
+ */
+async function idleTicks(before: Set<string>, ms = 500): Promise<number> {
+  const start = workerThreads();
   await new Promise((r) => setTimeout(r, ms));
-  return cpuTicks() - before;
+  let ticks = 0;
+  for (const [tid, t] of workerThreads()) {
+    if (!before.has(tid)) ticks += t - (start.get(tid) ?? 0);
+  }
+  return ticks;
 }
 
 Deno.test('isolation: "worker": the same handle, with Promise-returning functions', async () => {
@@ -45,6 +66,7 @@ Deno.test('isolation: "worker": the same handle, with Promise-returning function
 });
 
 Deno.test("a plugin that loops: PLUGIN_TIMEOUT on time, the next call works, no thread spins on", async () => {
+  const before = new Set(workerThreads().keys());
   await using p = await openPlugin(await built("loop"), {
     isolation: "worker",
     interfaces: [Faulty],
@@ -67,7 +89,7 @@ Deno.test("a plugin that loops: PLUGIN_TIMEOUT on time, the next call works, no 
   assertEquals(await ok(2), 3);
   assert(performance.now() - t1 < 500, "the next call does not wait for a restart");
   assertEquals(typeof await busy(2), "number", "loops that end in time are not interrupted");
-  const ticks = await idleTicks();
+  const ticks = await idleTicks(before);
   assert(ticks < 15, `${ticks} CPU ticks in 500 ms while idle: a thread is still spinning`);
   assertEquals(p.processes?.restarts, 0, "the worker stopped the call itself");
 });
@@ -87,6 +109,7 @@ Deno.test("a trap in a worker is PLUGIN_TRAPPED and the next call gets a fresh i
 
 Deno.test("a start that never ends is PLUGIN_TIMEOUT, and the worker's thread is stopped", async () => {
   const path = await built("start_loop");
+  const before = new Set(workerThreads().keys());
   const t0 = performance.now();
   const err = await assertRejects(
     () => openPlugin(path, { isolation: "worker", startTimeoutMs: 300 }),
@@ -98,7 +121,7 @@ Deno.test("a start that never ends is PLUGIN_TIMEOUT, and the worker's thread is
     `Cannot load plugin "${path}": the plugin did not finish loading in time: expected its worker to start and load it within 300 ms, found no answer; the worker was stopped`,
   );
   assert(performance.now() - t0 < 2000);
-  const ticks = await idleTicks();
+  const ticks = await idleTicks(before);
   assert(ticks < 15, `${ticks} CPU ticks in 500 ms while idle: a thread is still spinning`);
 });
 
