@@ -46,6 +46,7 @@ export {
   openPlugin,
   type OpenPluginOptions,
   openPluginSync,
+  type OpenWorkerOptions,
 } from "./src/open/open_plugin.ts";
 export {
   type CallMode,
@@ -71,6 +72,13 @@ export type {
 } from "./src/isolate/isolate_native.ts";
 export type { ExecutableOptions } from "./src/isolate/isolate_executable.ts";
 export type { LoadMode, NativeLoadOptions } from "./src/loader/open_native.ts";
+export type {
+  WasiOptions,
+  WasiPreopen,
+  WasmLoadOptions,
+  WasmOptions,
+} from "./src/loader/open_wasm.ts";
+export type { WasmWorkerOptions } from "./src/isolate/isolate_wasm.ts";
 export { type CheckOptions, checkPlugin, type PluginCandidate } from "./src/check/check_plugin.ts";
 export { inspectPlugin, type PluginReport } from "./src/check/inspect_plugin.ts";
 export { Library, type OpenLibraryOptions } from "./src/loader/open_library.ts";
@@ -80,14 +88,7 @@ export {
   type DefineInterfaceOptions,
   type InterfaceSpec,
 } from "./src/abi/define_interface.ts";
-export {
-  struct,
-  type StructFields,
-  type StructInput,
-  type StructLayout,
-  type StructType,
-  type StructValue,
-} from "./src/abi/struct_type.ts";
+export { struct, type StructLayout, type StructType } from "./src/abi/struct_type.ts";
 export type {
   AsyncFunctionsOf,
   FunctionsOf,
@@ -98,8 +99,6 @@ export type {
 export type { InterfaceInfo, PluginMetadata } from "./src/abi/read_metadata.ts";
 export type { InterfaceIdentity, PluginIdentity, PluginKind } from "./src/abi/identity.ts";
 export { type AbiVersion, HOST_ABI } from "./src/abi/abi_version.ts";
-export type { ReadFile as PluginFile } from "./src/file/read_file.ts";
-export type { FileStamp } from "./src/file/stamp.ts";
 export {
   CallError,
   type ErrorCode,

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { buildAllWasm } from "./build_wasm.ts";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -221,9 +222,21 @@ function display(path: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (import.meta.main) {
   try {
     await buildAll();
+    // The WebAssembly samples and fixtures (build/wasm/): clang and wasm-ld, or the
+    // prebuilt copies; a project without plugins/wasm/ has none.
+    if (await exists(join(PROJECT_ROOT, "plugins", "wasm"))) await buildAllWasm();
   } catch (err) {
     if (!(err instanceof BuildError)) throw err;
     console.error(err.message);

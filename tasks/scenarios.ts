@@ -39,6 +39,7 @@ import { scenario as lazyEager } from "./scenarios/lazy_eager.ts";
 import { scenario as unload } from "./scenarios/unload.ts";
 import { scenario as symbolNotFound } from "./scenarios/symbol_not_found.ts";
 import { scenario as crashHang } from "./scenarios/crash_hang.ts";
+import { scenario as wasmCrash } from "./scenarios/wasm_crash.ts";
 import { scenario as tampering } from "./scenarios/tampering.ts";
 import { scenario as pipeline } from "./scenarios/pipeline.ts";
 import { scenario as sandbox } from "./scenarios/sandbox.ts";
@@ -71,6 +72,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   unload,
   symbolNotFound,
   crashHang,
+  wasmCrash,
   tampering,
   pipeline,
   sandbox,

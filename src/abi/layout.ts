@@ -37,3 +37,25 @@ export const ERROR_RECORD = Object.freeze({
   /** `PLUGBOARD_ERROR_MESSAGE_MAX`. */
   messageMax: 512,
 });
+
+/**
+ * `plugboard_descriptor` on wasm32 (ABI 1.0): offsets in bytes in the
+ * module's linear memory. The function pointers are indexes into the
+ * module's function table (`__indirect_function_table`).
+ */
+export const WASM32_DESCRIPTOR = Object.freeze({
+  /** `uint32_t size`. */
+  size: 0,
+  /** `uint16_t abi_major`. */
+  abiMajor: 4,
+  /** `uint16_t abi_minor`. */
+  abiMinor: 6,
+  /** `int32_t (*init)(void)`: a table index. */
+  init: 8,
+  /** `void (*shutdown)(void)`: a table index. */
+  shutdown: 12,
+  /** `const plugboard_error *(*take_error)(void)`: a table index. */
+  takeError: 16,
+  /** The least size a host of ABI 1.0 reads. */
+  bytes: 20,
+});

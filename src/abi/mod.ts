@@ -2,8 +2,8 @@
  * `@plugboard/plugboard/types`: the type-level machinery that turns a
  * signature's text into a TypeScript function type. The core entry point
  * exports what a user writes (`FunctionsOf`, `AsyncFunctionsOf`,
- * `Signature`, `SignatureRecord`, `TypeName`); these are the steps behind
- * them, for code that builds its own typed wrappers.
+ * `Signature`, `SignatureRecord`, `TypeName`, `struct`); these are the
+ * steps behind them, for code that builds its own typed wrappers.
  *
  * @example The type of one declared function
  * ```ts
@@ -26,3 +26,4 @@ export type {
   SignatureParts,
   TypeOf,
 } from "./signature.ts";
+export type { StructFields, StructInput, StructValue } from "./struct_type.ts";

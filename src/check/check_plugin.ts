@@ -7,8 +7,10 @@
  * 1. the file: open once, stat the descriptor, regular, not too large,
  *    nobody else could have changed it (`NOT_FOUND`, `NOT_A_FILE`,
  *    `PERMISSION_DENIED`, `INSECURE_PERMISSIONS`);
- * 2. its format, by its first bytes (`NOT_ELF`, `TRUNCATED`, `MALFORMED`,
- *    `WRONG_ARCH`, `WRONG_ELF_CLASS`, `NOT_SHARED_OBJECT`);
+ * 2. its format, by its first bytes: an ELF shared library, a WebAssembly
+ *    module, an executable with a sidecar (`NOT_ELF`, `NOT_WASM`,
+ *    `TRUNCATED`, `MALFORMED`, `WRONG_ARCH`, `WRONG_ELF_CLASS`,
+ *    `NOT_SHARED_OBJECT`);
  * 3. its metadata, the ABI version first (`NOT_A_PLUGIN`, `ABI_MISMATCH`,
  *    `BAD_METADATA`), and the runtime functions the SDK defines;
  * 4. the registry and trust policy (`ABI_MISMATCH`, `VERSION_MISMATCH`,
@@ -258,7 +260,8 @@ export function examinePlugin(path: string, options: PipelineOptions = {}): Chec
     kind: format.kind,
     metadata,
     identity,
-    requireFunction: (name: string) => format.requireFunction(name, path),
+    requireFunction: (name: string) =>
+      format.requireFunction(name, path, metadata.functions.get(name)),
   });
   formats.set(candidate, format);
   const errors = registryErrors(identity, registry, options);
@@ -505,7 +508,9 @@ function interfaceErrors(
 ): PluginError[] {
   const accept = (spec: InterfaceSpec) => {
     checkInterface(metadata, spec, path);
-    for (const name of spec.signatures.keys()) format.requireFunction(name, path);
+    for (const name of spec.signatures.keys()) {
+      format.requireFunction(name, path, metadata.functions.get(name));
+    }
   };
   if (rule === "all") {
     for (const spec of specs) {
@@ -554,7 +559,9 @@ function requireRuntime(format: ParsedFormat, name: string, path: string): void 
     throw new LoadError("BAD_METADATA", {
       path,
       what: "the plugin's runtime is missing",
-      expected: `an exported ${name}() (defined by PLUGBOARD_PLUGIN; see docs/abi.md)`,
+      expected: `${
+        format.runtimeExpected?.[name] ?? `an exported ${name}()`
+      } (defined by PLUGBOARD_PLUGIN; see docs/abi.md)`,
       found: (e as LoadError).found ?? String(e),
       hint:
         "build the plugin with plugboard's SDK and export its plugboard_* functions (do not strip or hide them)",

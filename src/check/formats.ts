@@ -10,8 +10,15 @@
 import type { PluginKind } from "../abi/identity.ts";
 import type { MetadataNote, PluginMetadata } from "../abi/read_metadata.ts";
 import { NOTE_OWNER } from "../abi/read_metadata.ts";
+import { canonicalSignature, type Signature, type TypeName } from "../abi/signature.ts";
 import { type ElfInfo, readElf } from "../elf/read_elf.ts";
 import { LoadError } from "../errors/plugin_error.ts";
+import {
+  readWasm,
+  type WasmFunctionType,
+  type WasmInfo,
+  type WasmValueType,
+} from "../wasm/read_wasm.ts";
 import { parseRpcMetadata, type RpcMetadata, toPluginMetadata } from "./sidecar.ts";
 import { findExported, nearestNames } from "./symbols.ts";
 
@@ -21,6 +28,8 @@ export interface ParsedFormat {
   readonly kind: PluginKind;
   /** The parsed ELF file, for a native plugin. */
   readonly elf: ElfInfo | undefined;
+  /** The parsed module, for a WebAssembly plugin. */
+  readonly wasm: WasmInfo | undefined;
   /** An executable's metadata sidecar, for a subprocess plugin. */
   readonly sidecar: SidecarFile | undefined;
   /** The metadata, when the format carries it whole (a sidecar) rather than as records. */
@@ -33,16 +42,22 @@ export interface ParsedFormat {
   readonly metadataPlace: string;
   /** What the file is when it has no plugboard records, for `NOT_A_PLUGIN`. */
   readonly withoutMetadata: string;
-  /** The functions the plugin's runtime must export. */
+  /** The functions (and, for WebAssembly, the memory and table) the plugin's runtime must export. */
   readonly runtime: readonly string[];
+  /** What each runtime export is, for the message when it is missing: `an exported memory`. */
+  readonly runtimeExpected?: Readonly<Record<string, string>>;
   /**
-   * Check that a function is exported.
+   * Check that a function is exported, and, where the file says (a
+   * WebAssembly module types its exports), that its type is the lowering of
+   * the declared signature.
    *
    * @param name the function
    * @param path the file, for messages
-   * @throws {LoadError} `SYMBOL_MISSING`, saying why it is not there
+   * @param sig the plugin's declared signature of it, when it declares one
+   * @throws {LoadError} `SYMBOL_MISSING`, saying why it is not there;
+   *   `SIGNATURE_MISMATCH` when its type is not the signature's
    */
-  requireFunction(name: string, path: string): void;
+  requireFunction(name: string, path: string, sig?: Signature): void;
 }
 
 /** An executable's metadata sidecar as read. */
@@ -67,6 +82,9 @@ const NATIVE_RUNTIME = Object.freeze(["plugboard_entry", "plugboard_take_error"]
  * @throws {LoadError} `NOT_ELF`, `TRUNCATED`, `MALFORMED`, `WRONG_ARCH`, ...
  */
 export function parseFormat(bytes: Uint8Array, path: string): ParsedFormat {
+  if (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) {
+    return wasmFormat(readWasm(bytes, path));
+  }
   return elfFormat(readElf(bytes, path), path);
 }
 
@@ -82,6 +100,7 @@ export function elfFormat(elf: ElfInfo, path: string): ParsedFormat {
   return {
     kind: "native",
     elf,
+    wasm: undefined,
     sidecar: undefined,
     notes: elf.notes,
     comment: elf.comment,
@@ -165,6 +184,7 @@ export function sidecarFormat(
   return {
     kind: "executable",
     elf: undefined,
+    wasm: undefined,
     sidecar: { path: sidecar.path, sha256: sidecar.sha256, rpc },
     metadata,
     notes: [],
@@ -184,6 +204,165 @@ export function sidecarFormat(
         }`,
         hint: "call a function the plugin declares, or add it to the plugin and its sidecar",
       });
+    },
+  };
+}
+
+/**
+ * The WebAssembly value type a signature type lowers to on wasm32: the
+ * integers up to 32 bits and `bool` are `i32`, `i64` and `u64` are `i64`,
+ * and `isize`, `usize`, `pointer`, `buffer` and `cstring` are 32-bit
+ * addresses or sizes, `i32`.
+ *
+ * @example
+ * ```ts
+ * import { wasmValueType } from "./formats.ts";
+ *
+ * console.log(wasmValueType("cstring"), wasmValueType("u64")); // i32 i64
+ * ```
+ *
+ * @param t the type
+ * @returns the value type, or undefined for `void`
+ */
+export function wasmValueType(t: TypeName): WasmValueType | undefined {
+  switch (t) {
+    case "void":
+      return undefined;
+    case "i64":
+    case "u64":
+      return "i64";
+    case "f32":
+      return "f32";
+    case "f64":
+      return "f64";
+    default:
+      return "i32";
+  }
+}
+
+/**
+ * The WebAssembly function type of a signature on wasm32.
+ *
+ * @example
+ * ```ts
+ * import { wasmFunctionType } from "./formats.ts";
+ * import { parseSignature } from "../abi/signature.ts";
+ *
+ * const type = wasmFunctionType(parseSignature("cstring greet(cstring name)"));
+ * console.log(type); // { params: ["i32"], results: ["i32"] }
+ * ```
+ *
+ * @param sig the signature
+ * @returns its parameter and result types
+ */
+export function wasmFunctionType(sig: Signature): WasmFunctionType {
+  const result = wasmValueType(sig.result);
+  return {
+    params: sig.parameters.map((t) => wasmValueType(t)!),
+    results: result ? [result] : [],
+  };
+}
+
+/**
+ * A function type as WAT writes it: `(func (param i32 i32) (result i32))`.
+ *
+ * @param t the type
+ * @returns the text
+ */
+function watType(t: WasmFunctionType): string {
+  const params = t.params.length ? ` (param ${t.params.join(" ")})` : "";
+  const results = t.results.length ? ` (result ${t.results.join(" ")})` : "";
+  return `(func${params}${results})`;
+}
+
+function sameType(a: WasmFunctionType, b: WasmFunctionType): boolean {
+  return a.params.length === b.params.length && a.results.length === b.results.length &&
+    a.params.every((t, i) => t === b.params[i]) && a.results.every((t, i) => t === b.results[i]);
+}
+
+/** What plugboard.h's runtime exports on wasm32, with the types the host calls them with. */
+const WASM_RUNTIME: Readonly<Record<string, WasmFunctionType | "memory" | "table">> = {
+  plugboard_entry: { params: [], results: ["i32"] },
+  plugboard_take_error: { params: [], results: ["i32"] },
+  plugboard_alloc: { params: ["i32"], results: ["i32"] },
+  plugboard_free: { params: ["i32", "i32"], results: [] },
+  memory: "memory",
+  __indirect_function_table: "table",
+};
+
+/**
+ * A WebAssembly module as a plugin file: the records of its `plugboard`
+ * custom sections, and exports whose types are checked against the
+ * declared signatures, read without compiling the module.
+ *
+ * @example
+ * ```ts ignore
+ * import { wasmFormat } from "./formats.ts";
+ * import { readWasm } from "../wasm/read_wasm.ts";
+ *
+ * const format = wasmFormat(readWasm(await Deno.readFile("build/wasm/greeter.wasm"), "greeter.wasm"));
+ * format.requireFunction("greet", "greeter.wasm");
+ * ```
+ *
+ * @param info the parsed module
+ * @returns the format
+ */
+export function wasmFormat(info: WasmInfo): ParsedFormat {
+  const functions = info.exports.filter((e) => e.kind === "function");
+  return {
+    kind: "wasm",
+    elf: undefined,
+    wasm: info,
+    sidecar: undefined,
+    comment: [],
+    notes: info.notes,
+    metadataPlace: 'a "plugboard" custom section written by PLUGBOARD_PLUGIN(...)',
+    withoutMetadata: `a WebAssembly module without plugboard metadata (${functions.length} ` +
+      `exported function${functions.length === 1 ? "" : "s"}, no "plugboard" custom section)`,
+    runtime: Object.keys(WASM_RUNTIME),
+    runtimeExpected: {
+      memory: 'an exported memory named "memory" (the linear memory strings are copied into)',
+      __indirect_function_table:
+        'an exported table named "__indirect_function_table" (link with -Wl,--export-table)',
+    },
+    requireFunction(name, path, sig) {
+      const found = info.exports.find((e) => e.name === name);
+      const runtime = WASM_RUNTIME[name];
+      const want = runtime === "memory" ? "memory" : runtime === "table" ? "table" : "function";
+      if (!found || found.kind !== want) {
+        const near = nearestNames(name, functions.map((e) => e.name));
+        throw new LoadError("SYMBOL_MISSING", {
+          path,
+          what: `${want} "${name}" is not exported by the module`,
+          expected: `an exported ${want} "${name}"`,
+          found: found
+            ? `an export of that name that is a ${found.kind}`
+            : `no export of that name${
+              near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(" or ")}?` : ""
+            }`,
+          hint: want === "function"
+            ? "declare the function with PLUGBOARD_FN (which exports it under its own name), or check the name"
+            : "build the plugin with plugboard.h and tasks/build_wasm.ts (docs/wasm.md)",
+        });
+      }
+      if (found.kind !== "function") return;
+      const expected = typeof runtime === "object"
+        ? runtime
+        : sig
+        ? wasmFunctionType(sig)
+        : undefined;
+      if (expected && !sameType(expected, found.type)) {
+        throw new LoadError("SIGNATURE_MISMATCH", {
+          path,
+          what: `function "${name}" does not have the type of its signature`,
+          expected: `${watType(expected)}, the wasm32 lowering of ${
+            sig ? canonicalSignature(sig) : `plugboard's ${name}`
+          }`,
+          found: watType(found.type),
+          hint:
+            "the plugin's code and its declaration disagree: build it with plugboard.h, whose PLUGBOARD_FN writes both from one declaration (docs/wasm.md lists the lowering)",
+        });
+      }
     },
   };
 }

@@ -60,6 +60,12 @@ export interface PluginReport extends PluginIdentity {
   /** Libraries it needs (`DT_NEEDED`). */
   readonly needed: readonly string[];
   /**
+   * What a WebAssembly module imports, as `module.name` (e.g.
+   * `wasi_snapshot_preview1.fd_write`): the host must grant each one
+   * (docs/wasm.md); empty for other kinds.
+   */
+  readonly imports: readonly string[];
+  /**
    * What the checks asked for in the options found wrong (registry, policy,
    * verify hook, interfaces), in check order; empty when openPlugin would
    * accept the file with the same options.
@@ -91,7 +97,7 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
   const c = result.candidate;
   if (!c) throw result.errors[0];
   const meta = c.metadata;
-  const elf = formatOf(c).elf;
+  const { elf, wasm } = formatOf(c);
   const layouts = [...meta.structs.values()].sort((a, b) => a.name < b.name ? -1 : 1);
   return {
     ...c.identity,
@@ -100,7 +106,8 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
     kind: c.kind,
     size: c.file.bytes.length,
     gnuBuildId: elf?.buildId,
-    machine: elf?.machine ?? "unknown",
+    machine: elf?.machine ??
+      (wasm ? (wasm.memories.some((m) => m.memory64) ? "wasm64" : "wasm32") : "unknown"),
     interfaces: meta.interfaces.map((i) => ({
       id: i.id,
       version: formatVersionPair(i.version),
@@ -121,8 +128,11 @@ export function inspectPlugin(path: string, options: CheckOptions = {}): PluginR
         .filter((s) => s.defined && s.binding !== "local" && s.visibility === "default")
         .map((s) => s.name)
         .sort()
+      : wasm
+      ? wasm.exports.map((e) => e.name).sort()
       : [],
     needed: elf?.needed ?? [],
+    imports: wasm ? wasm.imports.map((i) => `${i.module}.${i.name}`) : [],
     problems: result.errors,
   };
 }

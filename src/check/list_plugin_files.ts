@@ -23,8 +23,8 @@ export interface ListedFile {
 }
 
 /**
- * The files named by arguments: a directory stands for its `*.so` files (not
- * recursive, sorted by name), anything else for itself.
+ * The files named by arguments: a directory stands for its `*.so` and
+ * `*.wasm` files (not recursive, sorted by name), anything else for itself.
  *
  * @param args files and directories
  * @param cache where unchanged directories' listings are found and new ones stored
@@ -50,7 +50,7 @@ export function listPluginFiles(args: readonly string[], cache?: HashCache): Lis
     if (!names) {
       const found: string[] = [];
       for (const e of Deno.readDirSync(arg)) {
-        if ((e.isFile || e.isSymlink) && e.name.endsWith(".so")) found.push(e.name);
+        if ((e.isFile || e.isSymlink) && /\.(?:so|wasm)$/.test(e.name)) found.push(e.name);
       }
       names = found.sort();
       cache?.storeListing(dirStamp, names, { listedAtMs, path: realDir });

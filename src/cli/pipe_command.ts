@@ -60,8 +60,8 @@ export interface PipelineStage {
   path: string;
   /** What kind of plugin it is. */
   kind: PluginKind;
-  /** `none`: called in this process; `process`: a round trip to its process. */
-  isolation: "none" | "process";
+  /** `none`: called in this process; `process` or `worker`: a round trip to it. */
+  isolation: "none" | "process" | "worker";
 }
 
 /** What one run of a {@linkcode TextPipeline} produced. */
@@ -258,7 +258,7 @@ export class TextPipeline {
   }
 
   #notSync(): PluginError {
-    const isolated = this.stages.filter((s) => s.isolation === "process");
+    const isolated = this.stages.filter((s) => s.isolation !== "none");
     const first = this.stages.indexOf(isolated[0]);
     return new PluginError(
       "USAGE",

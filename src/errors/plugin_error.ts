@@ -53,6 +53,10 @@ export type ErrorCode =
   | "QUARANTINED"
   | "QUARANTINE_INVALID"
   | "SANDBOX_UNAVAILABLE"
+  // WebAssembly
+  | "PLUGIN_TRAPPED"
+  | "MEMORY_LIMIT"
+  | "IMPORT_DENIED"
   // host
   | "DISABLED"
   // the command line and the build

@@ -25,6 +25,7 @@ import {
   openCandidate,
   type OpenIsolatedOptions,
   type OpenPluginOptions,
+  type OpenWorkerOptions,
 } from "../open/open_plugin.ts";
 import { type Candidate, skipMessage } from "./discover.ts";
 import {
@@ -43,8 +44,11 @@ export { asPluginError, skipMessage };
 /**
  * Where a host runs its plugins: `"none"` every one in this process
  * (executables are skipped: they can only run as processes); `"process"`
- * every one in child processes; `"auto"` each where it runs best: libraries
- * in this process, executables as processes.
+ * every one isolated: libraries and executables in child processes,
+ * WebAssembly modules in Workers (where `timeoutMs` can stop them);
+ * `"auto"` each where it runs best: libraries and WebAssembly modules in
+ * this process (a trap in a module cannot take the host down), executables
+ * as processes.
  */
 export type HostIsolation = "none" | "process" | "auto";
 
@@ -59,11 +63,12 @@ export type HostLoadOptions<I extends HostIsolation = HostIsolation> =
   & (I extends "none" ? unknown : Omit<OpenIsolatedOptions, "interfaces" | "init" | "isolation">)
   & {
     /**
-     * `"process"`: every plugin runs in child processes (a crash or hang
+     * `"process"`: every plugin isolated, libraries and executables in
+     * child processes, WebAssembly modules in Workers (a crash or hang
      * cannot take the host down; its functions return Promises). `"auto"`:
-     * libraries in this process, executables (subprocess plugins) as
-     * processes; functions may return Promises. `"none"`: every plugin in
-     * this process; executables are skipped.
+     * libraries and WebAssembly modules in this process, executables
+     * (subprocess plugins) as processes; functions may return Promises.
+     * `"none"`: every plugin in this process; executables are skipped.
      * @default "none"
      */
     isolation?: I;
@@ -99,7 +104,7 @@ interface Checked {
   sha256: string;
   nodelete: boolean;
   kind: PluginKind;
-  isolation: "none" | "process";
+  isolation: "none" | "process" | "worker";
 }
 
 interface Route {
@@ -159,9 +164,13 @@ export function precheck(path: string, ctx: HostContext): PluginCandidate {
 }
 
 /** Where the host runs a plugin of this kind. */
-function isolationOf(candidate: PluginCandidate, ctx: HostContext): "none" | "process" {
+function isolationOf(
+  candidate: PluginCandidate,
+  ctx: HostContext,
+): "none" | "process" | "worker" {
   const isolation = ctx.loadOptions.isolation ?? "none";
   if (isolation === "auto") return candidate.kind === "executable" ? "process" : "none";
+  if (isolation === "process" && candidate.kind === "wasm") return "worker";
   return isolation;
 }
 
@@ -188,12 +197,17 @@ async function openChecked(
   candidate: PluginCandidate = precheck(path, ctx),
 ): Promise<{ plugin: Handle; checked: Checked }> {
   const options = ctx.loadOptions;
-  const plugin = isolationOf(candidate, ctx) === "process"
-    ? await openCandidate(candidate, {
-      ...options as OpenIsolatedOptions,
-      isolation: "process",
-      log: (options as OpenIsolatedOptions).log ?? ctx.sink,
-    }, path)
+  const isolation = isolationOf(candidate, ctx);
+  const plugin = isolation !== "none"
+    ? await openCandidate(
+      candidate,
+      {
+        ...options as OpenIsolatedOptions,
+        isolation,
+        log: (options as OpenIsolatedOptions).log ?? ctx.sink,
+      } as OpenIsolatedOptions | OpenWorkerOptions,
+      path,
+    )
     : await openCandidate(candidate, { ...options as OpenPluginOptions, isolation: "none" }, path);
   return { plugin, checked: checkedOf(candidate, ctx) };
 }
@@ -218,7 +232,7 @@ export class PluginEntry {
   sha256: string;
   nodelete: boolean;
   kind: PluginKind;
-  isolation: "none" | "process";
+  isolation: "none" | "process" | "worker";
   state: HostedState;
   plugin: Handle | undefined;
   error: PluginError | undefined;

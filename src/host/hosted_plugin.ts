@@ -129,11 +129,12 @@ export class HostedPlugin<I extends HostIsolation = "none"> {
 
   /**
    * Where the host runs the current build: `"none"` in this process (its
-   * functions return their results), `"process"` in child processes (its
-   * functions return Promises). Follows the host's `isolation` option
-   * (with `"auto"`, executables run as processes and the rest in this process).
+   * functions return their results), `"process"` in child processes or
+   * `"worker"` in Workers (a WebAssembly plugin; its functions return
+   * Promises). Follows the host's `isolation` option (with `"auto"`,
+   * executables run as processes and the rest in this process).
    */
-  get isolation(): "none" | "process" {
+  get isolation(): "none" | "process" | "worker" {
     return this.#entry.isolation;
   }
 

@@ -17,7 +17,15 @@
  */
 
 import { resolve } from "../file/paths.ts";
-import { checkLibrary, type CheckOptions, checkPlugin } from "../check/check_plugin.ts";
+import {
+  checkLibrary,
+  type CheckOptions,
+  checkPlugin,
+  type PluginCandidate,
+} from "../check/check_plugin.ts";
+import { compileWasm, type WasmOptions } from "../loader/open_wasm.ts";
+import { WorkerConnection } from "./_wasm_connection.ts";
+import { wasmStart } from "./isolate_wasm.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { ReadFile } from "../file/read_file.ts";
@@ -67,6 +75,12 @@ export interface ProbePluginOptions extends CheckOptions {
    * @default true
    */
   sandbox?: boolean | Sandbox;
+  /**
+   * The sandbox of a WebAssembly plugin (its memory limit and WASI grants),
+   * which loads in a Worker rather than a child process.
+   * @default {}
+   */
+  wasm?: WasmOptions;
   /**
    * Where the child's stderr lines go (event `stderr`).
    * @default nowhere (they are kept in the result's `stderrTail`)
@@ -156,7 +170,10 @@ export async function probePlugin(
   let sandbox: ResolvedSandbox | undefined;
   try {
     target = checkTarget(path, options);
-    sandbox = resolveSandbox(options.sandbox ?? true, { path, realPath: target.file.realPath });
+    // A WebAssembly plugin cannot reach the system at all (a Worker, no imports ungranted).
+    sandbox = target.candidate?.kind === "wasm"
+      ? undefined
+      : resolveSandbox(options.sandbox ?? true, { path, realPath: target.file.realPath });
   } catch (e) {
     if (e instanceof PluginError) return result("refused", { error: e });
     throw e;
@@ -183,28 +200,47 @@ export async function probePlugin(
 
   const log = options.log;
   await ensureChildCached();
-  const conn = new ChildConnection({
-    ...childCommand(path, realPath),
-    path,
-    load: {
-      ...target.load,
-      path,
-      sha256,
-      load: "memfd",
-      allowInsecurePermissions: options.allowInsecurePermissions ?? false,
-      ...(sandbox ? { sandbox } : {}),
-    },
-    startTimeoutMs: timeoutMs,
-    onStderr: (line, pid) =>
-      log?.(logRecord("info", "stderr", line, {
-        plugin: plugin?.name ?? path.slice(path.lastIndexOf("/") + 1),
-        version: plugin?.version ?? "",
+  let conn: ChildConnection | WorkerConnection;
+  if (target.candidate?.kind === "wasm") {
+    // A WebAssembly plugin cannot crash this process; a Worker can stop one that hangs.
+    try {
+      const compiled = compileWasm(target.candidate, options.wasm, true, path);
+      conn = new WorkerConnection({
         path,
-        sha256: sha256.slice(0, 12),
-        pid,
-      })),
-    onEnd: () => {},
-  });
+        start: wasmStart(target.candidate, compiled, path),
+        startTimeoutMs: timeoutMs,
+        interruptGraceMs: 1000,
+        onOutput: undefined,
+        onEnd: () => {},
+      });
+    } catch (e) {
+      if (e instanceof PluginError) return result("refused", { sha256, plugin, error: e });
+      throw e;
+    }
+  } else {
+    conn = new ChildConnection({
+      ...childCommand(path, realPath),
+      path,
+      load: {
+        ...target.load,
+        path,
+        sha256,
+        load: "memfd",
+        allowInsecurePermissions: options.allowInsecurePermissions ?? false,
+        ...(sandbox ? { sandbox } : {}),
+      },
+      startTimeoutMs: timeoutMs,
+      onStderr: (line, pid) =>
+        log?.(logRecord("info", "stderr", line, {
+          plugin: plugin?.name ?? path.slice(path.lastIndexOf("/") + 1),
+          version: plugin?.version ?? "",
+          path,
+          sha256: sha256.slice(0, 12),
+          pid,
+        })),
+      onEnd: () => {},
+    });
+  }
   let phase: "load" | "shutdown" = "load";
   let error: PluginError | undefined;
   let end: ConnectionEnd;
@@ -221,7 +257,7 @@ export async function probePlugin(
   }
   const stderrTail = end.exit.stderrTail;
   const hung = error?.code === "PLUGIN_TIMEOUT" || (phase === "shutdown" && end.killed);
-  const crashed = !hung && error?.code === "PLUGIN_CRASHED" ||
+  const crashed = !hung && (error?.code === "PLUGIN_CRASHED" || error?.code === "PLUGIN_TRAPPED") ||
     (phase === "shutdown" && !end.killed && end.reason === "crash");
   if (!hung && !crashed) {
     return error
@@ -264,6 +300,8 @@ export async function probePlugin(
 /** What a probe runs: a checked plugin, or a checked plain library. */
 interface Target {
   readonly file: ReadFile;
+  /** The checked plugin, when the file is one. */
+  readonly candidate: PluginCandidate | undefined;
   readonly plugin: { readonly name: string; readonly version: string } | undefined;
   readonly library: { readonly functions: number } | undefined;
   readonly load: Pick<LoadRequest, "kind" | "init">;
@@ -280,6 +318,7 @@ function checkTarget(path: string, options: ProbePluginOptions): Target {
     const candidate = checkPlugin(path, options);
     return {
       file: candidate.file,
+      candidate,
       plugin: Object.freeze({
         name: candidate.metadata.name,
         version: candidate.metadata.version,
@@ -299,6 +338,7 @@ function checkTarget(path: string, options: ProbePluginOptions): Target {
     }
     return {
       file: checked.file,
+      candidate: undefined,
       plugin: undefined,
       library: Object.freeze({ functions: exportedFunctions(checked.elf) }),
       load: { kind: "library", init: false },

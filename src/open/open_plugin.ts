@@ -14,16 +14,29 @@ import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import type { ExecutableOptions } from "../isolate/isolate_executable.ts";
 import type { NativeIsolationOptions } from "../isolate/isolate_native.ts";
+import type { WasmWorkerOptions } from "../isolate/isolate_wasm.ts";
 import { loadNative, type NativeLoadOptions } from "../loader/open_native.ts";
+import { loadWasm, type WasmLoadOptions } from "../loader/open_wasm.ts";
 
 /** Options of {@linkcode openPlugin} for a plugin in this process. */
-export interface OpenPluginOptions extends CheckOptions, NativeLoadOptions {
+export interface OpenPluginOptions extends CheckOptions, NativeLoadOptions, WasmLoadOptions {
   /**
    * Where the plugin runs: `"none"`, in this process (calls are synchronous
-   * and cost nanoseconds; a crash in the plugin is a crash of the host).
+   * and cost nanoseconds; a crash in a native plugin is a crash of the
+   * host, a trap in a WebAssembly plugin is a `PLUGIN_TRAPPED` error).
    * @default "none"
    */
   isolation?: "none";
+}
+
+/** Options of {@linkcode openPlugin} for a WebAssembly plugin in Workers. */
+export interface OpenWorkerOptions extends CheckOptions, WasmWorkerOptions {
+  /**
+   * `"worker"`: a WebAssembly plugin in Workers, so that a call that runs
+   * past `timeoutMs` is stopped (`PLUGIN_TIMEOUT`). Every function returns
+   * a Promise.
+   */
+  isolation: "worker";
 }
 
 /** Options of {@linkcode openPlugin} for a plugin in child processes. */
@@ -115,9 +128,31 @@ export function openPlugin(
  * @throws {CrashError} `PLUGIN_CRASHED` when the plugin crashes while loading
  */
 export function openPlugin(path: string, options: OpenIsolatedOptions): Promise<Plugin<"async">>;
+/**
+ * Open a WebAssembly plugin in Workers, so that a call that runs too long
+ * can be stopped. Its functions have the same types as in-process ones,
+ * but return Promises.
+ *
+ * @example Stopping a plugin that loops
+ * ```ts ignore
+ * import { openPlugin } from "@plugboard/plugboard";
+ *
+ * await using plugin = await openPlugin("build/wasm/spin.wasm", {
+ *   isolation: "worker",
+ *   timeoutMs: 100,
+ * });
+ * await plugin.function("spin")(0); // rejects with PLUGIN_TIMEOUT after 100 ms
+ * ```
+ *
+ * @param path the plugin file (a `.wasm` module)
+ * @param options `isolation: "worker"`, the checks, timeouts, pool, memory limit, WASI grants
+ * @returns the plugin in workers
+ * @throws {LoadError} with a code saying which check failed (before any worker starts)
+ */
+export function openPlugin(path: string, options: OpenWorkerOptions): Promise<Plugin<"async">>;
 export async function openPlugin(
   path: string,
-  options: OpenPluginOptions | OpenIsolatedOptions = {},
+  options: OpenPluginOptions | OpenIsolatedOptions | OpenWorkerOptions = {},
 ): Promise<Plugin<"sync"> | Plugin<"async">> {
   return await openCandidate(await checkPluginAsync(path, options), options, path);
 }
@@ -140,15 +175,19 @@ export async function openPlugin(
  * @throws {LoadError} with a code saying which check failed
  */
 export function openPluginSync(path: string, options: OpenPluginOptions = {}): Plugin<"sync"> {
-  if ((options as { isolation?: string }).isolation === "process") {
+  const isolation = (options as { isolation?: string }).isolation;
+  if (isolation === "process" || isolation === "worker") {
     throw new PluginError(
       "USAGE",
-      `Cannot open plugin ${JSON.stringify(path)} synchronously in a child process`,
-      { path, hint: 'use await openPlugin(path, { isolation: "process" })' },
+      `Cannot open plugin ${JSON.stringify(path)} synchronously in a ${
+        isolation === "process" ? "child process" : "worker"
+      }`,
+      { path, hint: `use await openPlugin(path, { isolation: "${isolation}" })` },
     );
   }
   const candidate = checkPlugin(path, options);
   if (candidate.kind === "executable") throw needsProcess(path);
+  if (candidate.kind === "wasm") return loadWasm(candidate, options, path);
   return loadNative(candidate, options, path);
 }
 
@@ -163,10 +202,16 @@ export function openPluginSync(path: string, options: OpenPluginOptions = {}): P
  */
 export function openCandidate(
   candidate: PluginCandidate,
-  options: OpenPluginOptions | OpenIsolatedOptions,
+  options: OpenPluginOptions | OpenIsolatedOptions | OpenWorkerOptions,
   path: string = candidate.file.path,
 ): Promise<Plugin<"sync"> | Plugin<"async">> {
   try {
+    if (candidate.kind === "wasm") {
+      if (options.isolation === "process") throw wasmNeedsWorker(path);
+      if (options.isolation === "worker") return inWorkers(candidate, options, path);
+      return Promise.resolve(loadWasm(candidate, options, path));
+    }
+    if (options.isolation === "worker") throw workerNeedsWasm(path, candidate.kind);
     if (candidate.kind === "executable") {
       if (options.isolation !== "process") throw needsProcess(path);
       if ((options as { calls?: string }).calls === "sync") throw syncNeedsLibrary(path);
@@ -180,9 +225,9 @@ export function openCandidate(
 }
 
 /**
- * Isolation's modules (child processes, protocols, the sandbox) are loaded
- * the first time a plugin is isolated, not at import: a program that never
- * isolates does not pay for them at start-up (docs/performance.md).
+ * Isolation's modules (child processes, protocols, the sandbox, workers)
+ * are loaded the first time a plugin is isolated, not at import: a program
+ * that never isolates does not pay for them at start-up (docs/performance.md).
  */
 async function isolated(
   candidate: PluginCandidate,
@@ -197,6 +242,16 @@ async function isolated(
   return await isolateNative(candidate, options, path);
 }
 
+/** A WebAssembly plugin in workers: loaded on first use, like the other isolations. */
+async function inWorkers(
+  candidate: PluginCandidate,
+  options: OpenWorkerOptions,
+  path: string,
+): Promise<Plugin<"async">> {
+  const { isolateWasm } = await import("../isolate/isolate_wasm.ts");
+  return await isolateWasm(candidate, options, path);
+}
+
 /** Synchronous isolated calls wait on shared memory, which only the isolation child speaks. */
 function syncNeedsLibrary(path: string): PluginError {
   return new PluginError(
@@ -205,6 +260,35 @@ function syncNeedsLibrary(path: string): PluginError {
       JSON.stringify(path)
     } with calls: "sync": expected a native library (.so), found an executable (a subprocess plugin)`,
     { path, hint: "leave calls out: a subprocess plugin's functions return Promises" },
+  );
+}
+
+/** A WebAssembly plugin is isolated in a worker, not a process. */
+function wasmNeedsWorker(path: string): PluginError {
+  return new PluginError(
+    "USAGE",
+    `Cannot open plugin ${
+      JSON.stringify(path)
+    } in a child process: expected a native library or an executable, found a WebAssembly module`,
+    {
+      path,
+      hint:
+        'a WebAssembly plugin cannot crash the host in process; for timeouts open it with { isolation: "worker", timeoutMs }',
+    },
+  );
+}
+
+/** Only a WebAssembly module can run in a worker. */
+function workerNeedsWasm(path: string, kind: string): PluginError {
+  return new PluginError(
+    "USAGE",
+    `Cannot open plugin ${JSON.stringify(path)} in a worker: expected a WebAssembly module, found ${
+      kind === "native" ? "a native library" : "an executable"
+    }`,
+    {
+      path,
+      hint: 'isolate native libraries and executables with { isolation: "process" }',
+    },
   );
 }
 

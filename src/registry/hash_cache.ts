@@ -243,7 +243,7 @@ export class HashCache {
   }
 
   /**
-   * The `*.so` names of a directory as last listed, if the directory is
+   * The `*.so` and `*.wasm` names of a directory as last listed, if the directory is
    * unchanged (an entry added, removed or renamed changes its times) and the
    * listing is not racy.
    *
@@ -267,7 +267,7 @@ export class HashCache {
   }
 
   /**
-   * Remember a directory's `*.so` names, under the stat taken before listing it.
+   * Remember a directory's `*.so` and `*.wasm` names, under the stat taken before listing it.
    *
    * @example
    * ```ts

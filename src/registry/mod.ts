@@ -70,3 +70,4 @@ export {
 } from "../check/verify_files.ts";
 export type { PluginIdentity } from "../abi/identity.ts";
 export type { FileStamp } from "../file/stamp.ts";
+export type { ReadFile as PluginFile } from "../file/read_file.ts";

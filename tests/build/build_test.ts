@@ -65,7 +65,7 @@ async function copyProject(withTask = false): Promise<string> {
   for (const dir of dirs) {
     await Deno.mkdir(join(root, dir), { recursive: true });
     for await (const entry of Deno.readDir(join(ROOT, dir))) {
-      if (entry.isFile && /\.(c|h)$|^build\.ts$/.test(entry.name)) {
+      if (entry.isFile && /\.(c|h)$|^build(_wasm)?\.ts$/.test(entry.name)) {
         await Deno.copyFile(
           join(ROOT, dir, entry.name),
           join(root, dir, entry.name),
@@ -415,7 +415,7 @@ Deno.test("deno task build prints a line per built file, one summary line, and e
         "run",
         "--allow-read",
         "--allow-write",
-        "--allow-run=cc,gcc",
+        "--allow-run=cc,gcc,clang",
         "--allow-env",
         "tasks/build.ts",
       ],

@@ -1,7 +1,8 @@
 /**
  * The same plugin and options give the same verdict (accepted, or the same
  * error code) through every entry point that opens or checks a plugin: in
- * process, isolated, a host (eager and lazy), inspect, verify, probe. Each
+ * process, isolated, a host (eager and lazy), inspect, verify, probe, for
+ * native libraries and WebAssembly modules alike. Each
  * option that affects the checks is varied: registry, policy,
  * `allowInsecurePermissions`, interfaces and `verify`.
  *
@@ -22,6 +23,9 @@ import { Registry, verifyFiles } from "../../src/registry/mod.ts";
 import { probePlugin } from "../../src/isolate/mod.ts";
 import { fixture, plugin } from "../_paths.ts";
 import { copyInto, tempDir } from "../registry/_helpers.ts";
+import { built } from "../wasm/_build.ts";
+import { fn, pluginModule, RUNTIME } from "../wasm/_modules.ts";
+import { T } from "../wasm/_builder.ts";
 
 const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
 const Greeter2 = defineInterface("greeter", "2.0", { greet: "cstring greet(cstring name)" });
@@ -49,6 +53,29 @@ new Registry([], { lockfile: empty }).save();
 const loose = `${dir}/loose.lock`;
 Deno.copyFileSync(trusted, loose);
 Deno.chmodSync(loose, 0o666);
+
+// The same cases for a WebAssembly build of the greeter, with a lockfile of
+// its own (a lockfile keys plugins by name and version: the native and the
+// WebAssembly greeter 0.1.0 would be one entry).
+const wasmGreeter = copyInto(await built("greeter"), dir, "greeter.wasm");
+const wasmOpen = copyInto(await built("greeter"), open, "greeter.wasm");
+Deno.chmodSync(wasmOpen, 0o664);
+const wasmTrusted = `${dir}/trusted-wasm.lock`;
+const wasmRegistry = new Registry([], { lockfile: wasmTrusted });
+wasmRegistry.trust(inspectPlugin(wasmGreeter));
+wasmRegistry.save();
+const wasmPlain = `${dir}/plain.wasm`;
+Deno.writeFileSync(wasmPlain, Deno.readFileSync(await built("calc_add")).subarray(0, 8));
+const wasmWrongType = `${dir}/wrong_type.wasm`;
+Deno.writeFileSync(wasmWrongType, pluginModule({ add: fn([T.f64, T.f64], [T.f64]) }));
+const wasmNoRuntime = `${dir}/no_runtime.wasm`;
+Deno.writeFileSync(
+  wasmNoRuntime,
+  pluginModule({ add: fn([T.i32, T.i32], [T.i32]) }, {
+    runtime: Object.fromEntries(Object.entries(RUNTIME).filter(([k]) => k !== "plugboard_alloc")),
+  }),
+);
+const Add = defineInterface("demo.add", "1.0", { add: "i32 add(i32 a, i32 b)" });
 
 /** One case: a file, options, and the verdict every entry point must give. */
 interface Case {
@@ -170,6 +197,58 @@ const CASES: Case[] = [
   { name: "another ABI", file: fixture("abi2"), options: {}, verdict: "ABI_MISMATCH" },
   { name: "no runtime", file: fixture("no_runtime"), options: {}, verdict: "BAD_METADATA" },
   { name: "no file", file: `${dir}/missing.so`, options: {}, verdict: "NOT_FOUND" },
+  { name: "wasm: a plain plugin", file: wasmGreeter, options: {}, verdict: "ok" },
+  {
+    name: "wasm: its interface",
+    file: wasmGreeter,
+    options: { interfaces: [Greeter] },
+    verdict: "ok",
+  },
+  {
+    name: "wasm: another major",
+    file: wasmGreeter,
+    options: { interfaces: [Greeter2] },
+    verdict: "INTERFACE_MISMATCH",
+  },
+  {
+    name: "wasm: another signature",
+    file: wasmGreeter,
+    options: { interfaces: [GreeterSig] },
+    verdict: "SIGNATURE_MISMATCH",
+  },
+  {
+    name: "wasm: an interface it lacks",
+    file: wasmGreeter,
+    options: { interfaces: [Other] },
+    verdict: "INTERFACE_MISSING",
+  },
+  { name: "wasm: trusted", file: wasmGreeter, options: { registry: wasmTrusted }, verdict: "ok" },
+  {
+    name: "wasm: untrusted",
+    file: wasmGreeter,
+    options: { registry: empty },
+    verdict: "UNTRUSTED",
+  },
+  {
+    name: "wasm: a group-writable file",
+    file: wasmOpen,
+    options: {},
+    verdict: "INSECURE_PERMISSIONS",
+  },
+  {
+    name: "wasm: the verify hook refuses",
+    file: wasmGreeter,
+    options: { verify: refuse },
+    verdict: "UNTRUSTED",
+  },
+  { name: "wasm: not a plugin", file: wasmPlain, options: {}, verdict: "NOT_A_PLUGIN" },
+  {
+    name: "wasm: an export of another type than declared",
+    file: wasmWrongType,
+    options: { interfaces: [Add] },
+    verdict: "SIGNATURE_MISMATCH",
+  },
+  { name: "wasm: no runtime", file: wasmNoRuntime, options: {}, verdict: "BAD_METADATA" },
 ];
 
 function code(e: unknown): string {
@@ -186,9 +265,13 @@ const ENTRY_POINTS: Record<string, (file: string, o: CheckOptions) => Promise<st
       return code(e);
     }
   },
+  // Isolated: native libraries in a child process, WebAssembly modules in a worker.
   "openPlugin isolated": async (file, o) => {
     try {
-      await (await openPlugin(file, { ...o, isolation: "process" })).close();
+      const p = file.endsWith(".wasm")
+        ? await openPlugin(file, { ...o, isolation: "worker" })
+        : await openPlugin(file, { ...o, isolation: "process" });
+      await p.close();
       return "ok";
     } catch (e) {
       return code(e);

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { buildWasmPlugin, type WasmBuildSpec } from "../../tasks/build_wasm.ts";
+import {
+  buildAllWasm,
+  buildWasmPlugin,
+  TOOLCHAIN_PACKAGES,
+  type WasmBuildSpec,
+  wasmToolchain,
+} from "../../tasks/build_wasm.ts";
 import { BUILD, ROOT } from "../_paths.ts";
 
 const TOOLCHAIN_HINT = "install the Debian packages clang, lld and wasi-libc " +
@@ -42,21 +48,21 @@ export function requireWasmToolchain(): Promise<void> {
   return checked;
 }
 
-const built = new Map<string, Promise<string>>();
+const builds = new Map<string, Promise<string>>();
 
 function once(output: string, spec: WasmBuildSpec): Promise<string> {
-  let p = built.get(output);
+  let p = builds.get(output);
   if (!p) {
     p = requireWasmToolchain().then(() => buildWasmPlugin(spec)).then(() => output);
-    built.set(output, p);
+    builds.set(output, p);
   }
   return p;
 }
 
 /**
  * Build a sample plugin (`plugins/NAME.c`) to `build/wasm/NAME.wasm`;
- * without libc to `NAME.nolibc.wasm`, with a given build id to
- * `NAME.ID.wasm`.
+ * without libc to `NAME.nolibc.wasm`, with WASI imports to
+ * `NAME.wasi.wasm`, with a given build id to `NAME.ID.wasm`.
  *
  * @param name the sample, e.g. "calc_add"
  * @param options libc and a build id
@@ -64,9 +70,10 @@ function once(output: string, spec: WasmBuildSpec): Promise<string> {
  */
 export function sample(
   name: string,
-  options: Pick<WasmBuildSpec, "libc" | "buildId"> = {},
+  options: Pick<WasmBuildSpec, "libc" | "buildId" | "wasi"> = {},
 ): Promise<string> {
   const suffix = (options.libc === false ? ".nolibc" : "") +
+    (options.wasi ? ".wasi" : "") +
     (options.buildId ? `.${options.buildId}` : "");
   const output = `${BUILD}/wasm/${name}${suffix}.wasm`;
   return once(output, { source: `${ROOT}/plugins/${name}.c`, output, ...options });
@@ -81,9 +88,9 @@ export function sample(
  */
 export function wasmFixture(
   name: string,
-  options: Pick<WasmBuildSpec, "libc" | "flags" | "defines"> = {},
+  options: Pick<WasmBuildSpec, "libc" | "flags" | "defines" | "wasi"> = {},
 ): Promise<string> {
-  const suffix = options.libc === false ? ".nolibc" : "";
+  const suffix = (options.libc === false ? ".nolibc" : "") + (options.wasi ? ".wasi" : "");
   const output = `${BUILD}/wasm/fixtures/${name}${suffix}.wasm`;
   return once(output, { source: `${ROOT}/tests/wasm/fixtures/${name}.c`, output, ...options });
 }
@@ -145,4 +152,41 @@ export function getString(e: Exports, address: number): string {
   let end = address;
   while (memory[end] !== 0) end++;
   return new TextDecoder().decode(memory.subarray(address, end));
+}
+
+/** Whether clang, wasm-ld and wasi-libc are here (asked once, when the test file loads). */
+export const TOOLCHAIN = await wasmToolchain();
+
+/**
+ * Options for a test that builds WebAssembly with the toolchain: without
+ * it, the test is ignored (reported as such, with the package line printed
+ * once) unless `CI` is set, where it runs and fails with the package to
+ * install. Tests that only run modules use {@linkcode built}, which works
+ * from the prebuilt samples.
+ */
+export const NEEDS_TOOLCHAIN: { ignore: boolean } = {
+  ignore: !TOOLCHAIN.available && !Deno.env.get("CI"),
+};
+if (NEEDS_TOOLCHAIN.ignore) {
+  console.error(
+    `tests/wasm: tests that build WebAssembly are ignored: ${
+      TOOLCHAIN.available ? "" : TOOLCHAIN.missing
+    } (${TOOLCHAIN_PACKAGES}; with CI set they fail instead)`,
+  );
+}
+
+let samplesBuilt: Promise<unknown> | undefined;
+
+/**
+ * A module `deno task build` makes in `build/wasm/` (built with the
+ * toolchain, or copied from the prebuilt ones without it): `greeter`,
+ * `trap`, `fixtures/iso_types`...
+ *
+ * @param name the module's path under build/wasm/, without `.wasm`
+ * @returns its absolute path
+ */
+export async function built(name: string): Promise<string> {
+  samplesBuilt ??= buildAllWasm({ quiet: true });
+  await samplesBuilt;
+  return `${BUILD}/wasm/${name}.wasm`;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ErrorCode, PluginError } from "../../src/errors/plugin_error.ts";
 import { readWasm, type WasmInfo } from "../../src/wasm/read_wasm.ts";
 import { fullModule, uleb } from "./_builder.ts";
-import { sample } from "./_build.ts";
+import { NEEDS_TOOLCHAIN, sample } from "./_build.ts";
 
 /** Random cases per base; with the truncations this is about 8,000 inputs. */
 const CASES_PER_BASE = 1_000;
@@ -193,7 +193,7 @@ function attempt(input: Uint8Array, where: () => string): Outcome {
   return { outcome, ms, inPlugboardSection };
 }
 
-Deno.test("readWasm() survives corrupt and truncated modules", async () => {
+Deno.test("readWasm() survives corrupt and truncated modules", NEEDS_TOOLCHAIN, async () => {
   const bases: Base[] = [];
   const add = (name: string, bytes: Uint8Array<ArrayBuffer>) =>
     bases.push({ name, bytes, sections: sectionsOf(bytes) });
