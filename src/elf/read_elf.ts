@@ -34,6 +34,7 @@ import {
   readSymbolSection,
 } from "./_contents.ts";
 import { describeNonElf } from "./_describe.ts";
+import { checkLoadable } from "./_loadable.ts";
 import { AddressMap, checkSectionNames, PT_LOAD, readHeaders } from "./_headers.ts";
 import { knownMachines, machineCode, machineName } from "./_machines.ts";
 import {
@@ -423,6 +424,7 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
   if (requireShared) checkType(r, etype, false);
   checkVersion(r);
   checkSectionNames(r, sections, shstrndx);
+  if (segments.length > 0) checkLoadable(r, segments);
 
   const dyn = readDynamic(r, segments, sections);
   const isPie = etype === ET_DYN && (dyn.flags1 & DF_1_PIE) !== 0;

@@ -444,7 +444,8 @@ Deno.test("readElf() rejects malformed tables", async (t) => {
     {
       name: "DT_STRTAB outside every PT_LOAD",
       edit: (v) => v.setBigUint64(dynEntry(5) + 8, 0x7000_0000n, true),
-      found: "0x70000000",
+      // Refused where the dynamic linker would follow it: with its size, DT_STRSZ.
+      found: "0x70000000 + 194 bytes",
     },
     {
       name: "DT_NEEDED beyond DT_STRSZ",
@@ -560,4 +561,65 @@ Deno.test("readElf() bounds the work hostile input can cause", async (t) => {
     const info = readElf(bytes, "plugin.so");
     assert.equal(info.localSymbols[0].name, "b".repeat(4096));
   });
+});
+
+Deno.test("readElf() refuses what would crash the dynamic linker inside dlopen", async (t) => {
+  // Each was seen to kill a process in raw Deno.dlopen (the hostile-input
+  // suite's malformed-elf class): the reader must refuse it first.
+  const base = fx.lib;
+  const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const phoff = Number(view(base).getBigUint64(32, true));
+  const phnum = view(base).getUint16(56, true);
+  const phdr = (type: number) => {
+    for (let i = 0; i < phnum; i++) {
+      const at = phoff + 56 * i;
+      if (view(base).getUint32(at, true) === type) return at;
+    }
+    throw new Error(`no program header of type ${type}`);
+  };
+  const cases: [string, (v: DataView) => void, RegExp][] = [
+    [
+      "a PT_DYNAMIC address of all ones",
+      (v) => v.setBigUint64(phdr(2) + 16, 0xffff_ffff_ffff_ffffn, true),
+      /^malformed ELF file \((PT_DYNAMIC|PT_LOAD #\d)\): /,
+    ],
+    [
+      "a PT_LOAD address past user space",
+      (v) => v.setBigUint64(phdr(1) + 16, 0x7fff_ffff_ffff_0000n, true),
+      /^malformed ELF file \(PT_LOAD #1\): expected addresses inside user space/,
+    ],
+    [
+      "a PT_LOAD whose memory is smaller than its file part",
+      (v) => v.setBigUint64(phdr(1) + 40, 1n, true),
+      /^malformed ELF file \(PT_LOAD #1\): expected addresses inside user space, and a memory size at least its file size/,
+    ],
+  ];
+  for (const [name, edit, what] of cases) {
+    await t.step(name, () => {
+      const bytes = base.slice();
+      edit(view(bytes));
+      const err = loadError(() => readElf(bytes, "plugin.so"));
+      assert.equal(err.code, "MALFORMED");
+      assert.match(err.summary.replace(/^Cannot load plugin "plugin.so": /, ""), what);
+    });
+  }
+});
+
+Deno.test("readElf() refuses a dynamic tag past the processor range", () => {
+  const bytes = fx.lib.slice();
+  const v = new DataView(bytes.buffer);
+  const phoff = Number(v.getBigUint64(32, true));
+  const phnum = v.getUint16(56, true);
+  let dynamic = -1;
+  for (let i = 0; i < phnum; i++) {
+    if (v.getUint32(phoff + 56 * i, true) === 2) {
+      dynamic = Number(v.getBigUint64(phoff + 56 * i + 8, true));
+    }
+  }
+  // The second entry's tag: the value the hostile-input suite's crash had.
+  v.setBigUint64(dynamic + 16, 2590790815n, true);
+  const err = loadError(() => readElf(bytes, "plugin.so"));
+  assert.equal(err.code, "MALFORMED");
+  assert.equal(err.found, "0x9a6c549f");
+  assert.equal(err.expected, "a tag from 0 to 0x7fffffff");
 });

@@ -1,0 +1,123 @@
+/**
+ * What glibc's dynamic linker takes on trust when it maps a library: the
+ * loadable segments' addresses, and the addresses the dynamic section
+ * holds. A file that lies there crashes the linker itself (a SIGSEGV
+ * inside `dlopen`, before any plugin code runs, and no `try` can catch
+ * it), so the reader refuses it as `MALFORMED` first: a loadable segment
+ * whose addresses overflow or leave user space, segments out of order, a
+ * dynamic section outside the memory the segments map, a dynamic tag
+ * outside the ranges the format defines, and a dynamic entry that points
+ * (with its size) outside that memory.
+ *
+ * @module
+ */
+
+import { type Segment } from "./_headers.ts";
+import { malformed, type Reader, u32, u64 } from "./_reader.ts";
+
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const DYN_SIZE = 16;
+/** The end of user space on x86-64 and aarch64 (47-bit and 48-bit address spaces). */
+const USER_SPACE_END = 2 ** 48;
+
+/** Dynamic tags whose value is an address in the object, with the tag of its size when it has one. */
+const POINTERS: ReadonlyMap<number, { name: string; size?: number }> = new Map([
+  [3, { name: "DT_PLTGOT" }],
+  [4, { name: "DT_HASH" }],
+  [5, { name: "DT_STRTAB", size: 10 }],
+  [6, { name: "DT_SYMTAB" }],
+  [7, { name: "DT_RELA", size: 8 }],
+  [12, { name: "DT_INIT" }],
+  [13, { name: "DT_FINI" }],
+  [17, { name: "DT_REL", size: 18 }],
+  [23, { name: "DT_JMPREL", size: 2 }],
+  [25, { name: "DT_INIT_ARRAY", size: 27 }],
+  [26, { name: "DT_FINI_ARRAY", size: 28 }],
+  [32, { name: "DT_PREINIT_ARRAY", size: 33 }],
+  [36, { name: "DT_RELR", size: 35 }],
+  [0x6ffffef5, { name: "DT_GNU_HASH" }],
+  [0x6ffffff0, { name: "DT_VERSYM" }],
+  [0x6ffffffc, { name: "DT_VERDEF" }],
+  [0x6ffffffe, { name: "DT_VERNEED" }],
+]);
+
+/**
+ * Refuse what would crash the dynamic linker while it maps the file.
+ *
+ * @param r the reader
+ * @param segments the program headers
+ * @throws {LoadError} `MALFORMED`, naming the segment or the entry
+ */
+export function checkLoadable(r: Reader, segments: readonly Segment[]): void {
+  const loads = segments.filter((s) => s.type === PT_LOAD);
+  let previous = -1;
+  for (const [i, s] of loads.entries()) {
+    const what = `PT_LOAD #${i + 1}`;
+    if (s.vaddr + s.memsz > USER_SPACE_END || s.memsz < s.filesz) {
+      malformed(
+        r,
+        what,
+        "addresses inside user space, and a memory size at least its file size",
+        `0x${s.vaddr.toString(16)} + ${s.memsz} bytes (file size ${s.filesz})`,
+      );
+    }
+    if (s.vaddr < previous) {
+      malformed(r, what, "loadable segments in address order", `0x${s.vaddr.toString(16)}`);
+    }
+    if (s.align > 1 && (s.vaddr - s.offset) % s.align !== 0) {
+      malformed(
+        r,
+        what,
+        `an address congruent to its offset modulo its alignment (${s.align})`,
+        `address 0x${s.vaddr.toString(16)}, offset 0x${s.offset.toString(16)}`,
+      );
+    }
+    previous = s.vaddr + s.memsz;
+  }
+  const mapped = (addr: number, size: number) =>
+    loads.some((s) => addr >= s.vaddr && addr + size <= s.vaddr + s.memsz);
+  const dynamic = segments.find((s) => s.type === PT_DYNAMIC);
+  if (!dynamic) return;
+  if (!mapped(dynamic.vaddr, dynamic.memsz)) {
+    malformed(
+      r,
+      "PT_DYNAMIC",
+      "a dynamic section inside a loadable segment",
+      `0x${dynamic.vaddr.toString(16)} + ${dynamic.memsz} bytes`,
+    );
+  }
+  // The addresses the linker follows, each (with its size) inside mapped memory.
+  const values = new Map<number, number>();
+  for (let p = dynamic.offset; p + DYN_SIZE <= dynamic.offset + dynamic.filesz; p += DYN_SIZE) {
+    const high = u32(r, p + (r.le ? 4 : 0));
+    const tag = u32(r, p + (r.le ? 0 : 4));
+    // Tags past the processor range have no meaning; glibc turns some of
+    // them into indexes outside its table of entries.
+    if (high !== 0 || tag > 0x7fffffff) {
+      malformed(
+        r,
+        `dynamic entry #${(p - dynamic.offset) / DYN_SIZE + 1}`,
+        "a tag from 0 to 0x7fffffff",
+        high === 0
+          ? `0x${tag.toString(16)}`
+          : `0x${high.toString(16)}${tag.toString(16).padStart(8, "0")}`,
+      );
+    }
+    if (tag === 0) break;
+    if (!values.has(tag)) values.set(tag, u64(r, p + 8));
+  }
+  for (const [tag, { name, size }] of POINTERS) {
+    const addr = values.get(tag);
+    if (addr === undefined) continue;
+    const length = size === undefined ? 1 : values.get(size) ?? 1;
+    if (!mapped(addr, Math.max(length, 1))) {
+      malformed(
+        r,
+        name,
+        "an address (and its size) inside a loadable segment",
+        `0x${addr.toString(16)}${size === undefined ? "" : ` + ${length} bytes`}`,
+      );
+    }
+  }
+}
