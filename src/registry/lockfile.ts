@@ -60,6 +60,26 @@ export interface LockedInterface {
   readonly functions: readonly string[];
 }
 
+/**
+ * The key of an entry in `plugins`: `name@version` for a shared library,
+ * `name@version:wasm` or `name@version:executable` for the other kinds, so
+ * that the builds of one version in several kinds can all be trusted.
+ *
+ * @example
+ * ```ts
+ * import { lockKey } from "@plugboard/plugboard/registry";
+ *
+ * console.log(lockKey({ name: "greeter", version: "0.1.0", kind: "wasm" })); // "greeter@0.1.0:wasm"
+ * ```
+ *
+ * @param e the entry's name, version and kind
+ * @returns its key
+ */
+export function lockKey(e: { name: string; version: string; kind?: string }): string {
+  const kind = e.kind ?? "native";
+  return kind === "native" ? `${e.name}@${e.version}` : `${e.name}@${e.version}:${kind}`;
+}
+
 /** One trusted plugin. */
 export interface LockEntry {
   /** The plugin's name. */
@@ -227,13 +247,8 @@ export function parseLockfile(
   const plugins: Record<string, LockEntry> = {};
   for (const [key, value] of Object.entries(data.plugins)) {
     const entry = parseEntry(path, `plugins[${quote(key)}]`, value);
-    if (key !== `${entry.name}@${entry.version}`) {
-      throw invalid(
-        path,
-        `plugins[${quote(key)}]`,
-        `the key ${quote(`${entry.name}@${entry.version}`)}`,
-        quote(key),
-      );
+    if (key !== lockKey(entry)) {
+      throw invalid(path, `plugins[${quote(key)}]`, `the key ${quote(lockKey(entry))}`, quote(key));
     }
     plugins[key] = entry;
   }
@@ -318,7 +333,7 @@ export function formatLockfile(lock: Lockfile): string {
         functions: [...i.functions].sort(byFunctionName),
       };
     }
-    plugins[`${e.name}@${e.version}`] = {
+    plugins[lockKey(e)] = {
       name: e.name,
       version: e.version,
       kind: e.kind,

@@ -40,6 +40,7 @@ export {
   type LockedInterface,
   type LockEntry,
   type Lockfile,
+  lockKey,
   LOCKFILE_VERSION,
   parseLockfile,
   type ParseLockfileOptions,

@@ -11,7 +11,7 @@
  */
 
 import { dirname, isAbsolute, relative, resolve as resolvePath } from "../file/paths.ts";
-import type { PluginIdentity } from "../abi/identity.ts";
+import type { PluginIdentity, PluginKind } from "../abi/identity.ts";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.ts";
 import { withFileLock } from "../file/write_file.ts";
 import {
@@ -33,6 +33,7 @@ import {
   type LockedInterface,
   type LockEntry,
   type Lockfile,
+  lockKey,
   LOCKFILE_VERSION,
   type Publisher,
   readLockfile,
@@ -157,7 +158,7 @@ export class Registry {
    */
   constructor(entries: Iterable<LockEntry> = [], options: RegistryOptions = {}) {
     this.lockfile = options.lockfile;
-    for (const e of entries) this.#entries.set(`${e.name}@${e.version}`, e);
+    for (const e of entries) this.#entries.set(lockKey(e), e);
     for (const [id, p] of Object.entries(options.publishers ?? {})) this.#publishers.set(id, p);
   }
 
@@ -252,10 +253,11 @@ export class Registry {
    *
    * @param name the plugin's name
    * @param version its exact version
+   * @param kind which build of that version: a shared library, a WebAssembly module, an executable
    * @returns the entry, or `undefined`
    */
-  get(name: string, version: string): LockEntry | undefined {
-    return this.#entries.get(`${name}@${version}`);
+  get(name: string, version: string, kind: PluginKind = "native"): LockEntry | undefined {
+    return this.#entries.get(lockKey({ name, version, kind }));
   }
 
   /**
@@ -351,7 +353,7 @@ export class Registry {
    */
   trust(subject: PluginIdentity): TrustChange {
     const { path, fingerprint: fp } = normalize(subject);
-    const key = `${fp.name}@${fp.version}`;
+    const key = lockKey({ ...fp, kind: subject.kind ?? "native" });
     const entry: LockEntry = Object.freeze({
       ...fp,
       kind: subject.kind ?? "native",
@@ -420,7 +422,7 @@ export class Registry {
     options: DifferencesOptions = {},
   ): PluginError[] {
     const { path, fingerprint: fp } = normalize(subject);
-    const entry = this.get(fp.name, fp.version);
+    const entry = this.get(fp.name, fp.version, subject.kind ?? "native");
     const otherVersions = entry ? [] : this.list()
       .filter((e) => e.name === fp.name && e.version !== fp.version)
       .map((e) => e.version);
@@ -642,7 +644,7 @@ export class Registry {
    */
   toLockfile(): Lockfile {
     const plugins: Record<string, LockEntry> = {};
-    for (const e of this.list()) plugins[`${e.name}@${e.version}`] = e;
+    for (const e of this.list()) plugins[lockKey(e)] = e;
     if (this.#publishers.size === 0) return { version: LOCKFILE_VERSION, plugins };
     return { version: LOCKFILE_VERSION, plugins, publishers: Object.fromEntries(this.#publishers) };
   }

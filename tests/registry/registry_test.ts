@@ -355,3 +355,25 @@ Deno.test("Registry entries keep their fields through a lockfile", () => {
   const missing = assertThrows(() => Registry.fromLockfile(`${dir}/none.lock`), PluginError);
   assertStrictEquals(missing.code, "NOT_FOUND");
 });
+
+Deno.test("Registry keeps the builds of one version in several kinds apart", async () => {
+  const { Registry } = await import("../../src/registry/mod.ts");
+  const { inspectPlugin } = await import("../../mod.ts");
+  const { plugin } = await import("../_paths.ts");
+  const native = inspectPlugin(plugin("greeter"));
+  const wasm = inspectPlugin(`${plugin("greeter").replace(/greeter\.so$/, "")}wasm/greeter.wasm`);
+  assertEquals([native.name, wasm.name, native.version, wasm.version], [
+    "greeter",
+    "greeter",
+    "0.1.0",
+    "0.1.0",
+  ]);
+  const registry = new Registry();
+  registry.trust(native);
+  registry.trust(wasm);
+  assertEquals(registry.list().map((e) => e.kind).sort(), ["native", "wasm"]);
+  assertEquals(registry.differences(native), []);
+  assertEquals(registry.differences(wasm), []);
+  assertEquals(registry.get("greeter", "0.1.0")?.sha256, native.sha256);
+  assertEquals(registry.get("greeter", "0.1.0", "wasm")?.sha256, wasm.sha256);
+});
