@@ -342,7 +342,7 @@ export function wasmFormat(info: WasmInfo): ParsedFormat {
             }`,
           hint: want === "function"
             ? "declare the function with PLUGBOARD_FN (which exports it under its own name), or check the name"
-            : "build the plugin with plugboard.h and tasks/build_wasm.ts (docs/wasm.md)",
+            : "build the plugin with plugboard.h: plugboard build --target wasm32 (docs/wasm.md)",
         });
       }
       if (found.kind !== "function") return;

@@ -32,6 +32,8 @@ import { createHash } from "node:crypto";
 import { basename, dirname, extname, join, resolve } from "../file/paths.ts";
 import { PluginError, quote } from "../errors/plugin_error.ts";
 import { SDK_FILES } from "./_sdk_files.ts";
+import { readWasm } from "../wasm/read_wasm.ts";
+import { WASI_MODULE, wasiStubSource } from "./_wasi_stubs.ts";
 
 /** A source language `build` compiles. */
 export type Language = "c" | "cpp";
@@ -58,6 +60,10 @@ export interface PostLinkContext {
   readonly buildId: string;
   /** The compiler's family and version, e.g. `"clang 14.0.6"`. */
   readonly compiler: string;
+  /** A directory for temporary files, removed after the build. */
+  readonly workDir: string;
+  /** Link the plugin again, with the same command and these inputs added before the libraries. */
+  readonly relink: (inputs: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -133,7 +139,7 @@ export const WASM_C_FLAGS: readonly string[] = Object.freeze([
 /**
  * The targets `build` knows: `native`, a shared object for this machine,
  * and `wasm32`, a WebAssembly module built with clang, wasm-ld and wasi-libc
- * (the flags of this repository's `tasks/build_wasm.ts`). Another target is
+ * (its WASI imports replaced by stubs: docs/wasm.md). Another target is
  * one entry: its languages' compilers and flags, the output's extension,
  * and, if the linked file needs one, a `postLink` step.
  */
@@ -156,6 +162,16 @@ export const TARGETS: Readonly<Record<string, TargetRecipe>> = Object.freeze({
     extension: ".wasm",
     languages: {
       c: { compiler: "clang", flags: WASM_C_FLAGS, libraries: ["-lc"], headers: ["plugboard.h"] },
+    },
+    // The WASI functions libc's code needs become local stubs: the module
+    // imports nothing, and a host runs it without granting WASI.
+    postLink: async (output, context) => {
+      const imports = readWasm(await Deno.readFile(output), output).imports
+        .filter((i) => i.module === WASI_MODULE && i.kind === "function");
+      if (imports.length === 0) return;
+      const stubs = join(context.workDir, "wasi_stubs.c");
+      await Deno.writeTextFile(stubs, wasiStubSource(imports));
+      await context.relink([stubs]);
     },
   },
 });
@@ -461,15 +477,32 @@ async function compileOne(spec: CompileSpec): Promise<CompileResult> {
       ...sourcePaths,
       ...recipe.libraries ?? [],
     ];
-    const out = await runCompiler(compiler, args, first);
-    const stderr = decoder.decode(out.stderr) + decoder.decode(out.stdout);
-    if (!out.success) {
-      throw new BuildError(
-        `Cannot build ${quote(first)}: ${compiler.label} failed with exit code ${out.code}`,
-        { source: first, stderr, exitCode: out.code, hint: "fix the errors the compiler reports" },
-      );
-    }
-    await target.postLink?.(tmp, { sources: spec.sources, buildId, compiler: compiler.label });
+    const link = async (extra: readonly string[]) => {
+      const libraries = recipe.libraries ?? [];
+      const command = [...args.slice(0, args.length - libraries.length), ...extra, ...libraries];
+      const out = await runCompiler(compiler, command, first);
+      const text = decoder.decode(out.stderr) + decoder.decode(out.stdout);
+      if (!out.success) {
+        throw new BuildError(
+          `Cannot build ${quote(first)}: ${compiler.label} failed with exit code ${out.code}`,
+          {
+            source: first,
+            stderr: text,
+            exitCode: out.code,
+            hint: "fix the errors the compiler reports",
+          },
+        );
+      }
+      return text;
+    };
+    const stderr = await link([]);
+    await target.postLink?.(tmp, {
+      sources: spec.sources,
+      buildId,
+      compiler: compiler.label,
+      workDir: work,
+      relink: async (inputs) => void await link(inputs),
+    });
     await Deno.rename(tmp, output);
     const built = await Deno.stat(output);
     await updateStamps(stampsPath, basename(output), {

@@ -255,7 +255,7 @@ function checkImports(info: WasmInfo, wasi: WasiOptions | undefined, path: strin
         names(info.imports)
       }`,
       hint:
-        "grant WASI with { wasm: { wasi: { ... } } } (args, env, clock and preopened directories are opt-in), or build the plugin without the libc calls that need it (tasks/build_wasm.ts does by default)",
+        "grant WASI with { wasm: { wasi: { ... } } } (args, env, clock and preopened directories are opt-in), or build it with plugboard build --target wasm32, which links stubs for the WASI calls libc needs",
     });
   }
 }

@@ -144,6 +144,32 @@ Deno.test("plugboard build --target wasm32 makes a WebAssembly module with the n
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("plugboard build --target wasm32: libc's WASI calls become stubs, the module imports nothing and loads", async () => {
+  await requireWasmToolchain();
+  const dir = await project({
+    "fmt.c": `#include "plugboard.h"
+#include <stdio.h>
+
+PLUGBOARD_PLUGIN("fmt", "0.1.0");
+PLUGBOARD_INTERFACE(greeter, "greeter", 1, 0);
+
+PLUGBOARD_FN(greeter, pb_cstring, greet, (pb_cstring name)) {
+  static char out[64];
+  snprintf(out, sizeof out, "Hello, %s", name);
+  printf("printed nowhere\\n"); /* fd_write: a stub, without WASI */
+  return out;
+}
+`,
+  });
+  const r = await captureCli(["build", `${dir}/fmt.c`, "--target", "wasm32"]);
+  assertEquals(r.code, 0, r.err.join("\n"));
+  const info = readWasm(await Deno.readFile(`${dir}/fmt.wasm`), `${dir}/fmt.wasm`);
+  assertEquals(info.imports, []);
+  const call = await captureCli(["call", `${dir}/fmt.wasm`, "greet", "wasm"]);
+  assertEquals(call, { code: 0, out: ["Hello, wasm"], err: [] });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("plugboard build refuses what it cannot build", async (t) => {
   const dir = await project({
     "bad.c": "int f(void) { return missing; }\n",
