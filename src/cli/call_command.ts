@@ -54,8 +54,9 @@ Signatures: TYPE NAME(TYPE [NAME], ...), TYPE one of bool i8 u8 i16 u16 i32
 u32 i64 u64 isize usize f32 f64 pointer buffer cstring (void for no result),
 with "fallible " in front for a function that reports errors (docs/abi.md).
 
-Permissions: --allow-read=FILE --allow-ffi; --isolate adds --allow-run
-(the child is deno) and --allow-env.
+Permissions: --allow-read=FILE --allow-ffi; with --isolate,
+--allow-read=FILE --allow-run=DENO instead (DENO: Deno's executable, which the
+child runs; the host then needs no FFI).
 
 Examples:
   plugboard call myfunction.so MyFunction hello   # 42
