@@ -246,7 +246,7 @@ export async function buildWasmPlugin(spec: WasmBuildSpec): Promise<BuildResult>
     return { ...result, built: false };
   }
   await Deno.mkdir(dirname(output), { recursive: true });
-  const tmp = `${output}.tmp-${Deno.pid}-${++tmpCounter}`;
+  const tmp = `${output}.tmp-${Deno.pid}-${++tmpCounter}-${crypto.randomUUID().slice(0, 8)}`;
   const link = async (extra: string[]) => {
     const out = await run(compiler, [
       ...args,

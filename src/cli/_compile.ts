@@ -441,7 +441,10 @@ async function compileOne(spec: CompileSpec): Promise<CompileResult> {
   }
 
   await Deno.mkdir(dirname(output), { recursive: true });
-  const work = join(dirname(output), `.${basename(output)}.tmp-${Deno.pid}-${++tmpCounter}`);
+  const work = join(
+    dirname(output),
+    `.${basename(output)}.tmp-${Deno.pid}-${++tmpCounter}-${crypto.randomUUID().slice(0, 8)}`,
+  );
   await Deno.mkdir(work);
   try {
     const includes: string[] = [];
@@ -752,7 +755,7 @@ function updateStamps(path: string, name: string, stamp: Stamp): Promise<void> {
     const outputs = await readStamps(path);
     outputs[name] = stamp;
     const sorted = Object.fromEntries(Object.entries(outputs).sort(([a], [b]) => a < b ? -1 : 1));
-    const tmp = `${path}.tmp-${Deno.pid}-${++tmpCounter}`;
+    const tmp = `${path}.tmp-${Deno.pid}-${++tmpCounter}-${crypto.randomUUID().slice(0, 8)}`;
     await Deno.writeTextFile(tmp, JSON.stringify({ version: 2, outputs: sorted }, null, 2) + "\n");
     await Deno.rename(tmp, path);
   });

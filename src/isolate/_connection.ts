@@ -597,8 +597,12 @@ export class ChildConnection implements PoolConnection {
   #setRef(on: boolean): void {
     if (this.#refd === on || this.#dead) return;
     this.#refd = on;
-    if (on) this.#child.ref();
-    else this.#child.unref();
+    try {
+      if (on) this.#child.ref();
+      else this.#child.unref();
+    } catch {
+      // The process's resource is gone already (it was collected): nothing to keep alive.
+    }
   }
 
   #arm(deadline: number): void {
@@ -823,6 +827,17 @@ export class ChildConnection implements PoolConnection {
    * event loop.
    */
   #collect(): void {
+    // Replies collected by spinning resolve their Promises in this turn of
+    // the event loop; a caller that calls again at once would never give
+    // timers and I/O a turn. When they have waited too long, collect in a
+    // new turn instead.
+    if (starving()) {
+      setTimeout(() => {
+        const ch = this.#shm;
+        if (ch && !ch.released && !this.#dead && this.pending > 0) this.#woke();
+      }, 0);
+      return;
+    }
     // A child just woken runs wherever the kernel finds a CPU, often this
     // one when all are busy: spinning here would keep it off. Sleep at once;
     // the child spins after its reply, so the next call finds it awake.
@@ -1332,4 +1347,24 @@ function tailNote(exit: ChildExit): string {
 
 function quoteShort(s: string, max = 80): string {
   return JSON.stringify(s.length > max ? s.slice(0, max) + "…" : s);
+}
+
+/** How long replies collected by spinning may keep the event loop from its next turn. */
+const STARVE_MS = 5;
+let turnTimer = false;
+let lastTurn = performance.now();
+
+/**
+ * Whether this thread's event loop has had no turn for {@linkcode STARVE_MS}
+ * while replies kept coming: a zero timeout, armed here, marks each turn.
+ */
+function starving(): boolean {
+  if (!turnTimer) {
+    turnTimer = true;
+    setTimeout(() => {
+      turnTimer = false;
+      lastTurn = performance.now();
+    }, 0);
+  }
+  return performance.now() - lastTurn > STARVE_MS;
 }

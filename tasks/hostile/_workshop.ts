@@ -379,11 +379,12 @@ async function cached(
   } catch {
     // not built yet
   }
-  // One build per output in this process; other processes build their own
+  // One build per output in this module instance; other processes (and the
+  // test runner's parallel workers, which share a pid) build their own
   // temporary file and rename it over (the same bytes).
   let building = inFlight.get(out);
   if (!building) {
-    const tmp = `${out}.tmp-${Deno.pid}-${++tmpCounter}`;
+    const tmp = `${out}.tmp-${Deno.pid}-${++tmpCounter}-${crypto.randomUUID().slice(0, 8)}`;
     building = run(tool, [...flags, "-o", tmp, source]).then(() => Deno.rename(tmp, out));
     inFlight.set(out, building);
   }
