@@ -143,8 +143,16 @@ const encoder = new TextEncoder();
 const MAX_U64 = (1n << 64n) - 1n;
 const MIN_I64 = -(1n << 63n);
 const MAX_I64 = (1n << 63n) - 1n;
-const SMALL: bigint[] = [];
-for (let i = 0; i < 65536; i++) SMALL.push(BigInt(i));
+/**
+ * Bigints of 0..65535, made on first use: Deno's fast path needs a bigint
+ * for a 64-bit parameter, and a cached one allocates nothing per call.
+ * Filled lazily (filling all 65536 at import cost ~10 ms and ~10 MiB).
+ */
+let SMALL: bigint[] | undefined;
+function small(v: number): bigint {
+  const s = SMALL ??= new Array<bigint>(65536);
+  return s[v] ??= BigInt(v);
+}
 
 function invalid(ctx: BindContext, fn: string, index: number, type: string, value: unknown): never {
   throw invalidArgument(ctx.path, fn, index, type as TypeName, value);
@@ -176,7 +184,7 @@ function pointerRefused(
 
 function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   } else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64) return v;
   return invalid(ctx, fn, i, t, v);
@@ -184,7 +192,7 @@ function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): 
 
 function toI64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v)) return BigInt(v);
   } else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64) return v;
   return invalid(ctx, fn, i, t, v);
@@ -269,7 +277,7 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
         bytes[n] = 0;
         text = s;
         size = n + 1;
-        n64 = SMALL[size];
+        n64 = small(size);
       }
     }
     return s;
