@@ -50,6 +50,8 @@ export interface BindContext {
   library: LibraryState;
   /** `plugboard_take_error`, bound when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
+  /** Set when the raw function is the signature's `NAME__into` (see {@linkcode BoundRaw}). */
+  intoCopy?: IntoCopy;
   /**
    * Code already compiled for the same raw functions, shared by the wrappers
    * of one loaded library (see {@linkcode makeWrapper}); filled in.
@@ -64,7 +66,16 @@ export interface BoundRaw {
   raw: Function;
   /** `plugboard_take_error`, when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
+  /**
+   * `plugboard_into_copy`, when `raw` is a cstring function's `NAME__into`
+   * (its parameters, then the host's buffer and its size; the text's length
+   * as result).
+   */
+  intoCopy?: IntoCopy;
 }
+
+/** `plugboard_into_copy(out, cap)` of native/plugboard.h. */
+export type IntoCopy = (out: Uint8Array, cap: number) => number;
 
 /**
  * The Deno FFI declaration of a signature.
@@ -284,6 +295,207 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
   };
 }
 
+/** What `NAME__into` returns for a NULL result (native/plugboard.h). */
+const INTO_NULL = 0xffffffff;
+/** What it returns for a text of 4 GiB - 2 bytes or more. */
+const INTO_TOO_LONG = 0xfffffffe;
+/** The first buffer lent to a `NAME__into`; it grows to the longest text seen. */
+const INTO_FIRST_CAP = 256;
+
+/** The buffer a `NAME__into` function writes into; replaced when it grows. */
+export interface IntoBuffer {
+  /** The bytes lent to the plugin. */
+  buf: Uint8Array;
+  /** `buf.length`, as the plugin's `cap`. */
+  cap: number;
+}
+
+/**
+ * The reader of one function's texts written by its `NAME__into` into a
+ * buffer the host lends (reused for every call; nonblocking calls keep the
+ * pointer path). The text is compared in place with the previous one (last
+ * byte first: texts that differ mostly differ at their end) and the same
+ * string returned when equal; ASCII texts up to 16 bytes are made with one
+ * `String.fromCharCode`, longer ones or others decoded as UTF-8 by
+ * `getCString` on the buffer, as the pointer path decodes them. A text that
+ * does not fit grows the buffer and is fetched with `plugboard_into_copy`,
+ * so the plugin's function runs once per call.
+ */
+function intoReader(
+  ctx: BindContext,
+  fn: string,
+  copy: IntoCopy,
+): { io: IntoBuffer; read: (n: number) => string | null } {
+  const io: IntoBuffer = { buf: new Uint8Array(INTO_FIRST_CAP), cap: INTO_FIRST_CAP };
+  let at = Deno.UnsafePointer.of(io.buf);
+  // The previous text, when it was ASCII (its UTF-16 units are then its bytes).
+  let text = "";
+  let ascii = false;
+  const decode = (n: number): string => {
+    const b = io.buf;
+    if (ascii && n === text.length) {
+      let i = n - 1;
+      while (i >= 0 && b[i] === text.charCodeAt(i)) i--;
+      if (i < 0) return text;
+    }
+    let s: string | undefined;
+    if (n <= 16) s = shortAscii(b, n);
+    if (s === undefined) {
+      s = Deno.UnsafePointerView.getCString(at!);
+      ascii = false;
+      for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return text = s;
+    }
+    ascii = true;
+    return text = s;
+  };
+  const read = (n: number): string | null => {
+    if (n < io.cap) return decode(n);
+    if (n === INTO_NULL) return null;
+    if (n === INTO_TOO_LONG) return intoFailed(ctx, fn, "its text is 4 GiB or longer");
+    const cap = Math.min(Math.max(n + 1, io.cap * 2), INTO_TOO_LONG);
+    io.buf = new Uint8Array(cap);
+    io.cap = cap;
+    at = Deno.UnsafePointer.of(io.buf);
+    const m = copy(io.buf, cap);
+    if (m !== n) {
+      return intoFailed(
+        ctx,
+        fn,
+        `${fn}__into said ${n} bytes, then plugboard_into_copy() returned ${m}`,
+      );
+    }
+    return decode(n);
+  };
+  return { io, read };
+}
+
+function intoFailed(ctx: BindContext, fn: string, detail: string): never {
+  throw new CallError("CALL_FAILED", ctx.path, fn, `cannot read the text result: ${detail}`, {
+    hint:
+      "rebuild the plugin with native/plugboard.h; a text result must stay valid until the next call",
+  });
+}
+
+const fromCharCode = String.fromCharCode;
+
+/** `b[0..n)` as a string when every byte is ASCII (n <= 16), else undefined. */
+function shortAscii(b: Uint8Array, n: number): string | undefined {
+  let or = 0;
+  for (let i = 0; i < n; i++) or |= b[i];
+  if (or > 127) return undefined;
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return fromCharCode(b[0]);
+    case 2:
+      return fromCharCode(b[0], b[1]);
+    case 3:
+      return fromCharCode(b[0], b[1], b[2]);
+    case 4:
+      return fromCharCode(b[0], b[1], b[2], b[3]);
+    case 5:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4]);
+    case 6:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5]);
+    case 7:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+    case 8:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+    case 9:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]);
+    case 10:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
+    case 11:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10]);
+    case 12:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+      );
+    case 13:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+      );
+    case 14:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+      );
+    case 15:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+      );
+    default:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15],
+      );
+  }
+}
+
 /**
  * The message of an error record (`plugboard_error`): at most its declared
  * length, never more than the record holds, so a record without its NUL is
@@ -477,7 +689,11 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     passed.push(a);
   });
   const pointers = sig.parameters.flatMap((t, i) => t === "pointer" ? [i] : []);
-  const call = `raw(${passed.join(", ")})`;
+  // A cstring function read through its NAME__into: the host's buffer and
+  // its size follow the arguments, and the result is the text's length.
+  const into = sig.result === "cstring" && !sig.nonblocking && ctx.intoCopy !== undefined;
+  const rawArgs = into ? [...args, "out", "cap"] : args;
+  const call = `raw(${[...passed, ...(into ? ["io.buf", "io.cap"] : [])].join(", ")})`;
   if (pointers.length > 0) {
     // Deno's FFI refuses an object that is not a pointer with a TypeError;
     // the check costs nothing unless it throws.
@@ -486,12 +702,16 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
       "pointerRefused",
       "ctx",
       "FN",
-      `return function (${args.join(", ")}) { try { return raw0(${
-        args.join(", ")
+      `return function (${rawArgs.join(", ")}) { try { return raw0(${
+        rawArgs.join(", ")
       }); } catch (e) { pointerRefused(ctx, FN, [${pointers}], [${args.join(", ")}], e); } };`,
     ) as (...a: unknown[]) => unknown)(raw, pointerRefused, ctx, fn);
   }
-  if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
+  if (into) {
+    const reader = intoReader(ctx, fn, ctx.intoCopy!);
+    env.io = reader.io;
+    env.readResult = reader.read;
+  } else if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
   if (sig.result.startsWith("struct ")) env.decodeResult = structDecoder(structOf(sig, sig.result));
   const convert = (r: string) =>
     sig.result.startsWith("struct ")
