@@ -378,7 +378,7 @@ export class LoadedLibrary {
       decls[key] = into
         ? {
           name: `${sig.name}${INTO_SUFFIX}`,
-          parameters: [...decl.parameters, "buffer", "u32"],
+          parameters: [...decl.parameters, "pointer", "u32"],
           result: "u32",
         }
         : { name: sig.name, ...decl };
