@@ -41,14 +41,17 @@ Deno.test("sha256Hex() agrees with node:crypto at every length that matters", as
       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
     );
   });
-  await t.step("plain JavaScript, before the module is set up: every length below WASM_FROM", () => {
-    // Run first in this process: small inputs go to the JavaScript hasher
-    // until the WebAssembly one exists.
-    for (let n = 0; n < WASM_FROM; n += n < 300 ? 1 : 97) {
-      const b = bytes(n, n + 1);
-      assert.equal(sha256Hex(b), reference(b), `${n} bytes`);
-    }
-  });
+  await t.step(
+    "plain JavaScript, before the module is set up: every length below WASM_FROM",
+    () => {
+      // Run first in this process: small inputs go to the JavaScript hasher
+      // until the WebAssembly one exists.
+      for (let n = 0; n < WASM_FROM; n += n < 300 ? 1 : 97) {
+        const b = bytes(n, n + 1);
+        assert.equal(sha256Hex(b), reference(b), `${n} bytes`);
+      }
+    },
+  );
   await t.step("Web Crypto, for the asynchronous path", async () => {
     for (const n of [0, 55, 56, 64, 1000, 70_000]) {
       const b = bytes(n, n + 2);
