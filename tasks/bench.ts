@@ -1032,7 +1032,7 @@ function targetNotes(n: NoteInput): string[] {
   const layer = (k: string) => n.metric(`startup import alone, in process: ${k}`);
   const ms = (x: number | undefined) => f(x, "ms");
   const stagesText = [
-    ["libc", "binding libc (the process's first Deno.dlopen, 11 symbols)"],
+    ["libc", "binding libc (the process's first Deno.dlopen, 10 symbols)"],
     ["read", "reading the file (realpath, open, statx, read, the permissions of each directory)"],
     ["hash", "SHA-256 (Web Crypto)"],
     ["elf", "the ELF parse"],

@@ -30,7 +30,7 @@ import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import { invalidArgument } from "../handle/arguments.ts";
 import { safeRead } from "./_memfd.ts";
-import { getFileCalls } from "../file/libc.ts";
+import { getStrncmp } from "../file/libc.ts";
 
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
@@ -259,11 +259,6 @@ function freshEncoder(ctx: BindContext, fn: string, index: number) {
 
 function readCString(p: Deno.PointerValue): string | null {
   return p === null ? null : Deno.UnsafePointerView.getCString(p);
-}
-
-/** libc's strncmp (with the calls of every open); null where libc cannot be opened. */
-function getStrncmp(): ((a: Deno.PointerValue, b: Uint8Array, n: bigint) => number) | null {
-  return getFileCalls()?.strncmp ?? null;
 }
 
 /** Results up to this many bytes are remembered for the in-place comparison. */
