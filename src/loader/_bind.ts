@@ -7,10 +7,14 @@
  * allocation happens on the call path for ASCII strings up to the buffer's
  * size, nor for 64-bit arguments below 65536.
  *
- * A `cstring` result is compared in place (one `strncmp`) with the previous
- * result of the same function; when the bytes are the same, the same string
- * is returned, so a function that keeps answering the same text costs no
- * decoding and no new string.
+ * A `cstring` result is read through the function's `NAME__into` twin when
+ * the plugin exports one (native/plugboard.h writes it): the plugin copies
+ * the text into a buffer the wrapper lends, so no pointer object is made per
+ * call (docs/abi.md §2.4). Otherwise the returned pointer is read. Either
+ * way the text is compared in place with the previous result of the same
+ * function (in the lent buffer, or with one `strncmp`); when the bytes are
+ * the same, the same string is returned, so a function that keeps answering
+ * the same text costs no decoding and no new string.
  *
  * A struct passed by value (`struct point`) is Deno FFI's `{ struct: [...] }`
  * type, whose values are bytes: an argument is encoded from an object of its
