@@ -299,6 +299,7 @@ PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)
 #define PLUGBOARD_FN(iface, ret, name, params)                                 \
   PB__FN_NOTE(iface, ret, name, params, "0");                                   \
   PB__EXPORT_AS(name) ret name params;                                          \
+  PB__INTO(ret, name, params)                                                   \
   PB__EXPORT_AS(name) ret name params
 
 /**
@@ -309,7 +310,179 @@ PB__STATIC_ASSERT(sizeof(plugboard_descriptor) == 32, "descriptor size (ABI 1.0)
 #define PLUGBOARD_FALLIBLE_FN(iface, ret, name, params)                        \
   PB__FN_NOTE(iface, ret, name, params, "1");                                   \
   PB__EXPORT_AS(name) ret name params;                                          \
+  PB__INTO(ret, name, params)                                                   \
   PB__EXPORT_AS(name) ret name params
+
+/* ------------------------------------------------------------------------ */
+/* Text results into a host buffer                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A function with a pb_cstring result whose parameters are all pb_ types
+ * (or (void)), declared with PLUGBOARD_FN or PLUGBOARD_FALLIBLE_FN, also
+ * exports
+ *
+ *   uint32_t NAME__into(<the same parameters>, char *out, uint32_t cap);
+ *
+ * which calls NAME and copies its text into `out`, a buffer the host lends
+ * for the duration of the call, so the host reads the text from its own
+ * memory (no pointer into the plugin crosses the boundary):
+ *   - the text and its NUL fit in `cap` bytes: both are written, and the
+ *     text's length (NUL excluded) is returned;
+ *   - they do not fit: nothing is written, the text is kept for the calling
+ *     thread, and its length is returned (>= cap); the host then grows its
+ *     buffer and calls plugboard_into_copy(), so NAME never runs twice;
+ *   - NAME returned NULL: PLUGBOARD_INTO_NULL is returned.
+ * A text of PLUGBOARD_INTO_NULL - 1 bytes or more returns
+ * PLUGBOARD_INTO_TOO_LONG. The host uses NAME__into when the file exports
+ * it (with plugboard_into_copy) and NAME's pointer otherwise, so plugins
+ * built before it, and those of the Go and Rust SDKs, work unchanged.
+ * Not generated for WebAssembly builds (the host reads linear memory), nor
+ * for more than 16 parameters or a struct parameter.
+ */
+#define PLUGBOARD_INTO_NULL 0xFFFFFFFFu
+#define PLUGBOARD_INTO_TOO_LONG 0xFFFFFFFEu
+
+#if defined(__wasm__)
+#define PB__INTO(ret, name, params)
+#else
+/* The text the calling thread's last NAME__into could not fit (defined by
+ * PLUGBOARD_PLUGIN). */
+extern PB__THREAD_LOCAL const char *pb__into_pending __attribute__((visibility("hidden")));
+
+/**
+ * Copy the text the calling thread's last NAME__into call could not fit
+ * into `out`: returns its length when it and its NUL fit in `cap` (and
+ * forgets it), its length without writing when they still do not, and
+ * PLUGBOARD_INTO_NULL when there is none. Defined by PLUGBOARD_PLUGIN.
+ */
+PLUGBOARD_EXPORT uint32_t plugboard_into_copy(char *out, uint32_t cap);
+
+static inline uint32_t pb__into(const char *text, char *out, uint32_t cap) {
+  if (text == NULL) return PLUGBOARD_INTO_NULL;
+  size_t n = __builtin_strlen(text);
+  if (n >= PLUGBOARD_INTO_TOO_LONG) return PLUGBOARD_INTO_TOO_LONG;
+  if (n < cap) {
+    __builtin_memcpy(out, text, n + 1);
+    return (uint32_t)n;
+  }
+  pb__into_pending = text;
+  return (uint32_t)n;
+}
+
+#define PB__INTO(ret, name, params)                                             \
+  PB__IF(PB__AND(PB__IS_CSTRING(ret), PB__ALL_PB params))(PB__INTO_FN(name, params))
+#define PB__INTO_FN(name, params)                                               \
+  PB__EXPORT_AS(name##__into) uint32_t name##__into PB__INTO_PARAMS params;     \
+  PB__EXPORT_AS(name##__into) uint32_t name##__into PB__INTO_PARAMS params {    \
+    return pb__into(name(PB__ARG_NAMES params), pb__out, pb__cap);               \
+  }
+#endif /* __wasm__ */
+
+/* Preprocessor helpers of PB__INTO. Each pb_ type (and void) has a
+ * PB__NAME_<type> that expands to nothing, so pasting it to a parameter
+ * ("pb_i32 a") leaves the parameter's name ("a"), and a PB__ISPB_<type>
+ * probe, so a parameter of another type ("struct point p") is seen. */
+#define PB__CAT(a, ...) PB__CAT_(a, __VA_ARGS__)
+#define PB__CAT_(a, ...) a##__VA_ARGS__
+#define PB__SECOND(...) PB__SECOND_(__VA_ARGS__, 0, )
+#define PB__SECOND_(a, b, ...) b
+#define PB__PROBE ~, 1,
+#define PB__IF(c) PB__CAT(PB__IF_, c)
+#define PB__IF_0(...)
+#define PB__IF_1(...) __VA_ARGS__
+#define PB__AND(a, b) PB__CAT(PB__AND_, PB__CAT(a, b))
+#define PB__AND_00 0
+#define PB__AND_01 0
+#define PB__AND_10 0
+#define PB__AND_11 1
+#define PB__IS_CSTRING(t) PB__SECOND(PB__CAT(PB__ISCSTR_, t))
+#define PB__ISCSTR_pb_cstring PB__PROBE
+#define PB__IS_VOID(p) PB__SECOND(PB__CAT(PB__ISVOID_, p))
+#define PB__ISVOID_void PB__PROBE
+#define PB__ISPB(p) PB__SECOND(PB__CAT(PB__ISPB_, p))
+#define PB__ISPB_void PB__PROBE
+#define PB__ISPB_pb_bool PB__PROBE
+#define PB__ISPB_pb_i8 PB__PROBE
+#define PB__ISPB_pb_u8 PB__PROBE
+#define PB__ISPB_pb_i16 PB__PROBE
+#define PB__ISPB_pb_u16 PB__PROBE
+#define PB__ISPB_pb_i32 PB__PROBE
+#define PB__ISPB_pb_u32 PB__PROBE
+#define PB__ISPB_pb_i64 PB__PROBE
+#define PB__ISPB_pb_u64 PB__PROBE
+#define PB__ISPB_pb_isize PB__PROBE
+#define PB__ISPB_pb_usize PB__PROBE
+#define PB__ISPB_pb_f32 PB__PROBE
+#define PB__ISPB_pb_f64 PB__PROBE
+#define PB__ISPB_pb_pointer PB__PROBE
+#define PB__ISPB_pb_buffer PB__PROBE
+#define PB__ISPB_pb_cstring PB__PROBE
+#define PB__NAME(p) PB__CAT(PB__NAME_, p)
+#define PB__NAME_void
+#define PB__NAME_pb_bool
+#define PB__NAME_pb_i8
+#define PB__NAME_pb_u8
+#define PB__NAME_pb_i16
+#define PB__NAME_pb_u16
+#define PB__NAME_pb_i32
+#define PB__NAME_pb_u32
+#define PB__NAME_pb_i64
+#define PB__NAME_pb_u64
+#define PB__NAME_pb_isize
+#define PB__NAME_pb_usize
+#define PB__NAME_pb_f32
+#define PB__NAME_pb_f64
+#define PB__NAME_pb_pointer
+#define PB__NAME_pb_buffer
+#define PB__NAME_pb_cstring
+/* The parameter list of NAME__into: NAME's, then the host's buffer. */
+#define PB__INTO_PARAMS(...)                                                    \
+  PB__CAT(PB__INTO_PARAMS_, PB__IS_VOID(PB__FIRST(__VA_ARGS__)))(__VA_ARGS__)
+#define PB__INTO_PARAMS_0(...) (__VA_ARGS__, char *pb__out, uint32_t pb__cap)
+#define PB__INTO_PARAMS_1(...) (char *pb__out, uint32_t pb__cap)
+#define PB__FIRST(...) PB__FIRST_(__VA_ARGS__, )
+#define PB__FIRST_(a, ...) a
+/* Up to 16 parameters: all of pb_ types (1) or not (0); their names. */
+#define PB__COUNT(...)                                                          \
+  PB__COUNT_(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, )
+#define PB__COUNT_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14,  \
+                   _15, _16, n, ...) n
+#define PB__ALL_PB(...) PB__CAT(PB__ALLPB_, PB__COUNT(__VA_ARGS__))(__VA_ARGS__)
+#define PB__ALLPB_(...) 0
+#define PB__ALLPB_1(p) PB__ISPB(p)
+#define PB__ALLPB_2(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_1(__VA_ARGS__))
+#define PB__ALLPB_3(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_2(__VA_ARGS__))
+#define PB__ALLPB_4(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_3(__VA_ARGS__))
+#define PB__ALLPB_5(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_4(__VA_ARGS__))
+#define PB__ALLPB_6(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_5(__VA_ARGS__))
+#define PB__ALLPB_7(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_6(__VA_ARGS__))
+#define PB__ALLPB_8(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_7(__VA_ARGS__))
+#define PB__ALLPB_9(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_8(__VA_ARGS__))
+#define PB__ALLPB_10(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_9(__VA_ARGS__))
+#define PB__ALLPB_11(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_10(__VA_ARGS__))
+#define PB__ALLPB_12(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_11(__VA_ARGS__))
+#define PB__ALLPB_13(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_12(__VA_ARGS__))
+#define PB__ALLPB_14(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_13(__VA_ARGS__))
+#define PB__ALLPB_15(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_14(__VA_ARGS__))
+#define PB__ALLPB_16(p, ...) PB__AND(PB__ISPB(p), PB__ALLPB_15(__VA_ARGS__))
+#define PB__ARG_NAMES(...) PB__CAT(PB__NAMES_, PB__COUNT(__VA_ARGS__))(__VA_ARGS__)
+#define PB__NAMES_1(p) PB__NAME(p)
+#define PB__NAMES_2(p, ...) PB__NAME(p), PB__NAMES_1(__VA_ARGS__)
+#define PB__NAMES_3(p, ...) PB__NAME(p), PB__NAMES_2(__VA_ARGS__)
+#define PB__NAMES_4(p, ...) PB__NAME(p), PB__NAMES_3(__VA_ARGS__)
+#define PB__NAMES_5(p, ...) PB__NAME(p), PB__NAMES_4(__VA_ARGS__)
+#define PB__NAMES_6(p, ...) PB__NAME(p), PB__NAMES_5(__VA_ARGS__)
+#define PB__NAMES_7(p, ...) PB__NAME(p), PB__NAMES_6(__VA_ARGS__)
+#define PB__NAMES_8(p, ...) PB__NAME(p), PB__NAMES_7(__VA_ARGS__)
+#define PB__NAMES_9(p, ...) PB__NAME(p), PB__NAMES_8(__VA_ARGS__)
+#define PB__NAMES_10(p, ...) PB__NAME(p), PB__NAMES_9(__VA_ARGS__)
+#define PB__NAMES_11(p, ...) PB__NAME(p), PB__NAMES_10(__VA_ARGS__)
+#define PB__NAMES_12(p, ...) PB__NAME(p), PB__NAMES_11(__VA_ARGS__)
+#define PB__NAMES_13(p, ...) PB__NAME(p), PB__NAMES_12(__VA_ARGS__)
+#define PB__NAMES_14(p, ...) PB__NAME(p), PB__NAMES_13(__VA_ARGS__)
+#define PB__NAMES_15(p, ...) PB__NAME(p), PB__NAMES_14(__VA_ARGS__)
+#define PB__NAMES_16(p, ...) PB__NAME(p), PB__NAMES_15(__VA_ARGS__)
 
 #define PB__FN_NOTE(iface, ret, name, params, fallible)                         \
   PB__STATIC_ASSERT(sizeof(pb_iface_##iface) > 0,                                 \
@@ -1156,6 +1329,17 @@ PB__FMT_COLD uint32_t pb_vformat(char *buf, uint32_t cap, const char *format, va
         sizeof(plugboard_descriptor), PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, \
         pb__init, pb__shutdown, pb_take_error};                   \
     return &descriptor;                                                        \
+  }                                                                            \
+  PB__THREAD_LOCAL const char *pb__into_pending;                               \
+  uint32_t plugboard_into_copy(char *out, uint32_t cap) {                      \
+    const char *text = pb__into_pending;                                       \
+    if (text == NULL) return PLUGBOARD_INTO_NULL;                              \
+    size_t n = __builtin_strlen(text);                                         \
+    if (n >= PLUGBOARD_INTO_TOO_LONG) return PLUGBOARD_INTO_TOO_LONG;          \
+    if (n >= cap) return (uint32_t)n;                                          \
+    __builtin_memcpy(out, text, n + 1);                                        \
+    pb__into_pending = NULL;                                                   \
+    return (uint32_t)n;                                                        \
   }                                                                            \
   typedef int pb_plugin_runtime_defined
 #endif /* __wasm__ */

@@ -83,8 +83,10 @@ export interface Metric {
   name: string;
   /** The value. */
   value: number;
-  /** Its unit, e.g. `B/call`. */
+  /** Its unit, e.g. `B/call`; `missing` for what could not be measured (see `note`). */
   unit: string;
+  /** Why it is missing, or what else to know. */
+  note?: string;
 }
 
 /** Everything the summary is made from; what `--save` writes. */
@@ -251,7 +253,12 @@ export function parseMetrics(text: string): Metric[] {
     try {
       const m = JSON.parse(line.slice(at + "plugboard-metric ".length));
       if (typeof m.name === "string" && typeof m.value === "number") {
-        out.push({ name: m.name, value: m.value, unit: String(m.unit ?? "") });
+        out.push({
+          name: m.name,
+          value: m.value,
+          unit: String(m.unit ?? ""),
+          ...(typeof m.note === "string" ? { note: m.note } : {}),
+        });
       }
     } catch {
       // Not a metric after all.
@@ -320,11 +327,14 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
     return t === undefined ? undefined : t / CALLS;
   };
   const metric = (name: string) => {
-    const xs = results.metrics.filter((m) => m.name === name).map((m) => m.value).filter(
-      Number.isFinite,
-    );
+    const xs = results.metrics.filter((m) => m.name === name && m.unit !== "missing").map((m) =>
+      m.value
+    ).filter(Number.isFinite);
     return xs.length ? median(xs) : undefined;
   };
+  /** Why a metric is missing, when every run said so. */
+  const missingWhy = (name: string) =>
+    results.metrics.find((m) => m.name === name && m.unit === "missing")?.note;
 
   const rows: SummaryRow[] = [];
   const notes: string[] = [];
@@ -383,6 +393,56 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
     "ns",
     "every result differs from the previous one",
   ));
+  rows.push(infoRow(
+    "greet, 64 names in turn, plugboard without NAME__into (reading the returned pointer) vs with it",
+    perCall("greet 64 names: plugboard, pointer path (no NAME__into)"),
+    perCall("greet 64 names: plugboard"),
+    "ns",
+    "a plugin built before NAME__into, or by the Go or Rust SDK",
+  ));
+  const bunGreet64 = metric("peer bun: greet64");
+  const pbGreet64 = metric("peer plugboard: greet64");
+  const bunWhy = missingWhy("peer bun: greet64");
+  const greetBunRow: SummaryRow = pbGreet64 === undefined
+    ? notMeasured("greet, a different result every call, same loop: plugboard vs Bun", "≤ Bun")
+    : bunGreet64 === undefined
+    ? {
+      operation:
+        "greet, a different result every call, same loop (raw: Bun's 127 ns of issue 15; Bun missing)",
+      plugboard: { value: pbGreet64, unit: "ns" },
+      raw: { value: 127, unit: "ns" },
+      ratio: pbGreet64 / 127,
+      target: "≤ Bun (127 ns)",
+      status: pbGreet64 <= 127 ? "met" : "missed",
+      detail: `Bun not measured: ${bunWhy ?? "no figure"}`,
+    }
+    : {
+      operation:
+        "greet, a different result every call, same loop, separate processes (raw: Bun's bun:ffi, names encoded once)",
+      plugboard: { value: pbGreet64, unit: "ns" },
+      raw: { value: bunGreet64, unit: "ns" },
+      ratio: pbGreet64 / bunGreet64,
+      target: "≤ Bun",
+      status: pbGreet64 <= bunGreet64 ? "met" : "missed",
+      detail: pbGreet64 <= bunGreet64 ? undefined : `${pct(pbGreet64 / bunGreet64)} over Bun`,
+    };
+  rows.push(greetBunRow);
+  const alloc64 = metric("greet 64 names allocation: plugboard");
+  const alloc64Strings = metric("greet 64 names allocation: the result strings alone");
+  const alloc64Row: SummaryRow = alloc64 === undefined || alloc64Strings === undefined
+    ? notMeasured("greet, a different result every call, heap allocated per call", "0 B/call more")
+    : {
+      operation:
+        "greet, a different result every call, heap allocated per call (raw: the same strings made without FFI)",
+      plugboard: { value: alloc64, unit: "B/call" },
+      raw: { value: alloc64Strings, unit: "B/call" },
+      target: "0 B/call besides the string",
+      status: alloc64 - alloc64Strings < 1 ? "met" : "missed",
+      detail: alloc64 - alloc64Strings < 1
+        ? "the returned string is all"
+        : `${fmtNumber(alloc64 - alloc64Strings)} B/call besides the string`,
+    };
+  rows.push(alloc64Row);
   const allocPb = metric("greet allocation: plugboard");
   const allocRaw = metric("greet allocation: raw Deno FFI, encodeInto + getCString");
   const allocPtr = metric("greet allocation: raw Deno FFI, returned pointer only");
@@ -412,26 +472,28 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
   const shaWide = time("sha256 of wide32.so (inside open)");
   const openNoopTotal = time("open noop (4 functions): plugboard");
   const openWideTotal = time("open wide32 (32 functions): plugboard");
-  const openNoop = minus(openNoopTotal, shaNoop);
-  const openWide = minus(openWideTotal, shaWide);
+  // A reopen reads the same bytes and compares them with those hashed last
+  // (src/file/read_file.ts): nothing is hashed, nothing is subtracted.
+  const openNoop = openNoopTotal;
+  const openWide = openWideTotal;
   const rawOpen = time("open: raw Deno.dlopen, 1 symbol");
   const us = (x: number | undefined) => x === undefined ? undefined : x / 1000;
   const openNoopRow = ratioRow(
-    "reopen noop (4 functions, parse cache warm), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    "reopen noop (4 functions, parse cache warm, same bytes: not hashed again) vs raw Deno.dlopen of 1 symbol",
     us(openNoop),
     us(rawOpen),
     "µs",
     1.5,
   );
   const openWideRow = ratioRow(
-    "reopen wide32 (32 functions, parse cache warm), hashing excluded, vs raw Deno.dlopen of 1 symbol",
+    "reopen wide32 (32 functions, parse cache warm, same bytes: not hashed again) vs raw Deno.dlopen of 1 symbol",
     us(openWide),
     us(rawOpen),
     "µs",
     1.5,
   );
   const openScaleRow = ratioRow(
-    "reopen wide32 vs reopen noop, both plugboard, hashing excluded",
+    "reopen wide32 vs reopen noop, both plugboard",
     us(openWide),
     us(openNoop),
     "µs",
@@ -539,13 +601,21 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
       perCall("pattern: plugboard, cached handle"),
     ),
   );
-  rows.push(infoRow(
-    "call pattern (d): open, use, call, close per call (raw: dlopen, call, close)",
+  const perCallOpenRow = ratioRow(
+    "call pattern (d): open, use, call, close per call, warm: openPlugin (raw: dlopen, call, close)",
     us(openPerCall),
     us(time("pattern: raw Deno FFI, dlopen per call")),
     "µs",
-    undefined,
-  ));
+    1.5,
+  );
+  const perCallLibraryRow = ratioRow(
+    "open, call, close per call, warm: openLibrary (raw: dlopen, call, close)",
+    us(time("pattern: openLibrary, open per call")),
+    us(time("pattern: raw Deno FFI, dlopen per call")),
+    "µs",
+    1.5,
+  );
+  rows.push(perCallOpenRow, perCallLibraryRow);
 
   // ---- isolated calls (tests/bench/isolate_bench.ts, when it exists)
   const isolate = [...merged.values()].filter((m) => fileOf(m.entry.origin) === "isolate_bench.ts");
@@ -615,6 +685,85 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
     }
   }
 
+  // ---- start-up, whole processes (tests/bench/startup_bench.ts)
+  const whole = (name: string) => metric(`startup whole process: ${name}`);
+  const scriptRow = ratioRow(
+    "deno run script: import plugboard, open the greeter, call once, exit; whole process (raw: the same script on Deno.dlopen)",
+    whole("plugboard script"),
+    whole("raw Deno.dlopen script"),
+    "ms",
+    1.3,
+  );
+  const empty = whole("empty script");
+  const imported = whole("import mod.ts");
+  const importRow: SummaryRow = empty === undefined || imported === undefined
+    ? notMeasured("importing mod.ts: time added to an empty script, whole process", "≤ +10 ms")
+    : {
+      operation:
+        "importing mod.ts (the core entry point): time added to an empty script, whole process (raw: the empty script)",
+      plugboard: { value: imported - empty, unit: "ms" },
+      raw: { value: empty, unit: "ms" },
+      target: "≤ +10 ms",
+      status: imported - empty <= 10 ? "met" : "missed",
+      detail: imported - empty <= 10
+        ? undefined
+        : `${pct((imported - empty) / 10)} over the target`,
+    };
+  const rssEmpty = metric("startup peak RSS: empty script");
+  const rssImport = metric("startup peak RSS: import mod.ts");
+  const rssRow: SummaryRow = rssEmpty === undefined || rssImport === undefined
+    ? notMeasured(
+      "importing mod.ts: peak RSS added to an empty script",
+      "≤ +5 MiB",
+      missingWhy("startup peak RSS: empty script") ?? "benchmark missing or failed",
+    )
+    : {
+      operation:
+        "importing mod.ts: peak RSS added to an empty script (raw: the empty script's peak RSS)",
+      plugboard: { value: rssImport - rssEmpty, unit: "MiB" },
+      raw: { value: rssEmpty, unit: "MiB" },
+      target: "≤ +5 MiB",
+      status: rssImport - rssEmpty <= 5 ? "met" : "missed",
+      detail: rssImport - rssEmpty <= 5
+        ? undefined
+        : `${pct((rssImport - rssEmpty) / 5)} over the target`,
+    };
+  const cliRow = ratioRow(
+    "plugboard call FILE greet World, whole process (raw: a script making the same call, with the CLI's permissions)",
+    whole("plugboard call"),
+    whole("raw Deno.dlopen script, CLI flags"),
+    "ms",
+    1.5,
+  );
+  const firstOpenRow = ratioRow(
+    "first open + first call in a fresh process, in-process timer (raw: Deno.dlopen + first call)",
+    metric("startup first open and call, in process: plugboard script"),
+    metric("startup first open and call, in process: raw Deno.dlopen script"),
+    "ms",
+    2,
+  );
+  rows.push(scriptRow, importRow, rssRow, cliRow, firstOpenRow);
+
+  // ---- peers (tests/bench/peers_bench.ts)
+  const PEER_OPS: [string, string][] = [
+    ["add", "i32 add, per call, same loop"],
+    ["greet", "greet, the same result every call, same loop"],
+    ["greet64", "greet, a different result every call, same loop"],
+  ];
+  for (const peer of ["koffi", "bun"]) {
+    for (const [op, label] of PEER_OPS) {
+      const name = `peer ${peer}: ${op}`;
+      const pb = metric(`peer plugboard: ${op}`);
+      const theirs = metric(name);
+      const operation = `${label}: plugboard vs ${peer === "bun" ? "Bun (bun:ffi)" : "koffi"}`;
+      if (theirs === undefined) {
+        rows.push(notMeasured(operation, "-", `missing: ${missingWhy(name) ?? "no figure"}`));
+      } else {
+        rows.push(infoRow(operation, pb, theirs, "ns", `raw column: ${peer}`));
+      }
+    }
+  }
+
   // ---- notes
   notes.push(...targetNotes({
     addRow,
@@ -631,6 +780,15 @@ export function summarize(results: BenchResults, options: SummarizeOptions = {})
     coldScaleRow,
     hashRow,
     metric,
+    greetBunRow,
+    alloc64Row,
+    perCallOpenRow,
+    perCallLibraryRow,
+    scriptRow,
+    importRow,
+    rssRow,
+    cliRow,
+    firstOpenRow,
     rawOpen: us(rawOpen),
     addMin: [perCallStat("add: plugboard", "min"), perCallStat("add: raw Deno FFI", "min")],
   }));
@@ -778,6 +936,15 @@ interface NoteInput {
   coldScaleRow: SummaryRow;
   hashRow: SummaryRow;
   metric: (name: string) => number | undefined;
+  greetBunRow: SummaryRow;
+  alloc64Row: SummaryRow;
+  perCallOpenRow: SummaryRow;
+  perCallLibraryRow: SummaryRow;
+  scriptRow: SummaryRow;
+  importRow: SummaryRow;
+  rssRow: SummaryRow;
+  cliRow: SummaryRow;
+  firstOpenRow: SummaryRow;
   rawOpen: number | undefined;
   addMin: [number | undefined, number | undefined];
 }
@@ -827,19 +994,24 @@ function targetNotes(n: NoteInput): string[] {
       "with a number takes Deno's slow path (row below it).",
   );
   notes.push(
-    `**Strings.** Time: ${verdict(n.greetRow)}. Allocation: ${verdict(n.allocRow)}` +
+    `**Strings.** Time: ${verdict(n.greetRow)}; a different result every call, against Bun in ` +
+      `the same loop: ${verdict(n.greetBunRow)}. Allocation: ${verdict(n.allocRow)}` +
       (n.retained !== undefined
-        ? `; heap growth that survives a full GC after 1e6 calls: ${fmtNumber(n.retained)} B`
+        ? ` (heap growth that survives a full GC after 1e6 calls: ${fmtNumber(n.retained)} B)`
         : "") +
-      ". The argument is encoded into a buffer reused by the function (ASCII loop, no " +
-      "TextEncoder), and the result is compared in place with the previous one (one `strncmp` " +
-      "through FFI): when the bytes are the same, the same string is returned, with no " +
-      "decoding and no new string. What remains is the pointer object Deno creates for every " +
-      "`pointer` result; no FFI declaration avoids it (a `usize` result is a bigint, also on " +
-      "the heap). To close it: Deno returning pointers unboxed (into a caller buffer, as " +
-      "results wider than 32 bits once were), or an SDK change, a `PLUGBOARD_FN` for a " +
-      "`cstring` result also exporting `name__into(args, char *out, size_t cap)` that writes " +
-      "into a host buffer, whose `usize` result plugboard could declare `u32`.",
+      `; with a different result every call: ${verdict(n.alloc64Row)}. ` +
+      "For every synchronous `cstring` function of a plugin built with native/plugboard.h, " +
+      "plugboard calls its `NAME__into` twin (docs/abi.md §2.4): the plugin copies the text into " +
+      "a buffer plugboard lends, so no pointer object is made (Deno makes one for every " +
+      "`pointer` result, 32 B). The text is compared in place with the previous one (last byte " +
+      "first) and the same string returned when equal; a short ASCII text is made with one " +
+      "`String.fromCharCode`, anything else decoded as UTF-8 as before; a text that does not " +
+      "fit grows the buffer and is copied by `plugboard_into_copy()`, so the function runs " +
+      "once. The argument is encoded into a buffer the function keeps, and both buffers are " +
+      "passed by address (a Uint8Array argument costs Deno ~10 ns more). Plugins without " +
+      "`NAME__into` (older builds, the Go and Rust SDKs) are read through the pointer: the " +
+      "pointer-path row. Bun's figure is its fastest case, the names encoded once up front; " +
+      "plugboard takes a JS string and encodes it on every call.",
   );
   const seqStages = [
     "read, stat, check and hash",
@@ -884,6 +1056,90 @@ function targetNotes(n: NoteInput): string[] {
       "(not .symtab, which only the SYMBOL_MISSING explanations need: read it then); parse each " +
       "function's signature when it is first used; check each directory's permissions once " +
       "per process rather than once per open.",
+  );
+  const pc = (k: string) => f(n.metric(`open per call stage: ${k}`));
+  notes.push(
+    `**Open per call.** openPlugin: ${verdict(n.perCallOpenRow)}; openLibrary: ` +
+      `${verdict(n.perCallLibraryRow)}. Warm, stage by stage (noop.so, measured in the same ` +
+      `run): the check ${pc("check")} (the file read and its directories' permissions, its ` +
+      "bytes compared with those hashed last instead of hashed again, the parse cache hit); " +
+      `the load ${pc("load")} (sealed memfd copy, Deno.dlopen of it, descriptor and notes ` +
+      `checks); binding add on first read ${pc("bind")} (a Deno.dlopen of its symbol on the ` +
+      "memfd, slower than on a plain path, and the wrapper compiled from a source of its own, " +
+      `so that its call stays monomorphic); its first call ${pc("first call")} (V8 compiling ` +
+      `the wrapper lazily); close ${pc("close")} (dlclose and the unload checks). Raw ` +
+      "Deno.dlopen does one dlopen and one trampoline. What would close it: binding with the " +
+      "load's own Deno.dlopen when the interface is known at open (one dlopen instead of " +
+      "two), wrappers reused across reopens of the same bytes (their call feedback is then " +
+      "shared), fewer checks on a reopen of bytes already checked; Deno.UnsafeFnPointer " +
+      "avoids the dlopen but its calls take ~1 µs in Deno 2.9 (measured), so it is no way out.",
+  );
+  const st = (k: string) => n.metric(`startup first open stage: ${k}`);
+  const layer = (k: string) => n.metric(`startup import alone, in process: ${k}`);
+  const ms = (x: number | undefined) => f(x, "ms");
+  const stagesText = [
+    ["libc", "binding libc (the process's first Deno.dlopen, 10 symbols)"],
+    ["read", "reading the file (realpath, open, statx, read, the permissions of each directory)"],
+    ["hash", "SHA-256 (Web Crypto)"],
+    ["elf", "the ELF parse"],
+    ["metadata", "the metadata parse"],
+    ["check", "the rest of the check (interfaces, exports)"],
+    ["load", "the load (sealed memfd copy, dlopen, descriptor and notes checks)"],
+    ["bind", "use() and binding greet (a Deno.dlopen of its symbol, the wrapper compiled)"],
+    ["call", "the first call"],
+    ["close", "close"],
+  ].map(([k, what]) => `${what} ${ms(st(k))}`).join("; ");
+  const layersText = [
+    ["src/errors/plugin_error.ts", "errors"],
+    ["src/elf/read_elf.ts", "ELF reader"],
+    ["src/abi/read_metadata.ts", "metadata parser"],
+    ["src/registry/registry.ts", "registry"],
+    ["src/check/check_plugin.ts", "check pipeline (with the three before and the registry)"],
+    ["src/loader/open_native.ts", "loader (with the pipeline)"],
+    ["src/open/open_plugin.ts", "openPlugin"],
+    ["mod.ts", "mod.ts"],
+  ].map(([k, what]) => `${what} ${ms(layer(k))}`).join(", ");
+  notes.push(
+    `**Start-up.** A \`deno run\` script that imports plugboard, opens a plugin and calls it ` +
+      `once: ${verdict(n.scriptRow)}. Importing mod.ts: ${verdict(n.importRow)}; peak RSS: ` +
+      `${verdict(n.rssRow)}. \`plugboard call\`: ${verdict(n.cliRow)}. The first open and ` +
+      `call in a fresh process: ${verdict(n.firstOpenRow)}. The profile, measured in the same ` +
+      `run: an empty \`deno run\` takes ${ms(n.metric("startup whole process: empty script"))}` +
+      ` of the raw script's ${ms(n.metric("startup whole process: raw Deno.dlopen script"))}; ` +
+      `plugboard's script has its modules loaded after ` +
+      `${ms(n.metric("startup modules loaded, in process: plugboard script"))} (the raw ` +
+      `script's first line runs at ` +
+      `${ms(n.metric("startup modules loaded, in process: raw Deno.dlopen script"))}). ` +
+      `Importing each layer alone, in a fresh process, with what it imports: ${layersText}. ` +
+      `The first open, stage by stage, each cold, in a fresh process: ${stagesText}. Warm, the ` +
+      "same stages take microseconds (the stage rows of the load note): a first open pays for " +
+      "V8 compiling and first running the reader, the parsers and the loader, since Deno's " +
+      "code cache holds only what was compiled when a module loaded (its top level; every " +
+      "function is compiled lazily on its first call, ~15-25 µs for a small one, measured " +
+      "here), and Deno ignores V8's compile-hint comments. Done for these rows: no " +
+      "initialiser at import does work a call may never need (the 65,536 cached bigints for " +
+      "64-bit arguments were made at import: ~10 ms and ~9 MiB); `plugboard call` loads the " +
+      "modules of the command it runs only. What would close the rest: fewer and smaller " +
+      "modules on the core path (a `deno bundle` of mod.ts, one module, loaded ~7 ms faster " +
+      "here, but JSR serves packages as modules); the registry (lockfile, signatures) " +
+      "loaded only when a registry or policy is given, which needs checkPlugin() and " +
+      "openPluginSync() to take a Registry object rather than a lockfile path, since a " +
+      "synchronous function cannot load a module; binding fewer libc symbols on the first " +
+      "open (each costs ~0.1-0.2 ms cold; one `syscall` symbol could replace seven); a Deno " +
+      "that keeps lazily compiled functions in its code cache.",
+  );
+  const peer = (who: string, op: string) => n.metric(`peer ${who}: ${op}`);
+  notes.push(
+    "**Peers.** The same C functions in the same loop, each in its own process " +
+      "(tests/bench/peers/): per call, i32 add: plugboard " +
+      `${f(peer("plugboard", "add"), "ns")}, raw Deno ${f(peer("raw Deno", "add"), "ns")}, ` +
+      `koffi ${f(peer("koffi", "add"), "ns")}, Bun ${f(peer("bun", "add"), "ns")}; greet with ` +
+      `a different result every call: plugboard ${f(peer("plugboard", "greet64"), "ns")}, raw ` +
+      `Deno ${f(peer("raw Deno", "greet64"), "ns")}, koffi ${f(peer("koffi", "greet64"), "ns")}` +
+      `, Bun ${f(peer("bun", "greet64"), "ns")}. koffi is a Node-API library (npm:koffi, run ` +
+      "by Deno): every call goes through its generic marshalling. Bun compiles a C " +
+      "trampoline per function (TinyCC); its cstring parameter takes bytes, encoded once here. " +
+      "A peer that could not be installed or run is listed as missing with the reason.",
   );
   notes.push(
     `**Hashing.** ${verdict(n.hashRow)}. plugboard hashes with node:crypto, native code with ` +

@@ -34,7 +34,7 @@ import { identityOf, type PluginIdentity, type PluginKind } from "../abi/identit
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
-import { type ReadFile, readFile } from "../file/read_file.ts";
+import { knownSha256, type ReadFile, readFile, rememberSha256 } from "../file/read_file.ts";
 import { sha256HexAsync } from "../file/sha256.ts";
 import type { HashCache } from "../registry/hash_cache.ts";
 import { Registry } from "../registry/registry.ts";
@@ -187,7 +187,9 @@ export async function checkPluginAsync(
       allowInsecurePermissions: options.allowInsecurePermissions,
       hash: false,
     });
-    file = { ...read, sha256: await sha256HexAsync(read.bytes) };
+    const sha256 = knownSha256(read.realPath, read.bytes) ??
+      rememberSha256(read.realPath, read.bytes, await sha256HexAsync(read.bytes));
+    file = { ...read, sha256 };
   } catch {
     // The synchronous pipeline reads it again and says what is wrong.
   }

@@ -9,6 +9,31 @@ import type { ElfInfo, ElfSymbol } from "../elf/read_elf.ts";
 import { LoadError } from "../errors/plugin_error.ts";
 
 /**
+ * Whether a file exports a defined function of that name (global or weak,
+ * default or protected visibility), without explaining why not: for
+ * optional exports, such as a cstring function's `NAME__into`.
+ *
+ * @example
+ * ```ts ignore
+ * import { readElf } from "../elf/read_elf.ts";
+ * import { isExportedFunction } from "./symbols.ts";
+ *
+ * const elf = readElf(Deno.readFileSync("build/greeter.so"), "build/greeter.so");
+ * console.log(isExportedFunction(elf, "greet__into")); // true
+ * ```
+ *
+ * @param elf the parsed file
+ * @param name the function
+ * @returns whether it is exported
+ */
+export function isExportedFunction(elf: ElfInfo, name: string): boolean {
+  const s = elf.symbols.find((x) => x.name === name);
+  return s !== undefined && s.defined && s.binding !== "local" &&
+    (s.visibility === "default" || s.visibility === "protected") &&
+    (s.type === "func" || s.type === "ifunc");
+}
+
+/**
  * Find an exported, defined function or variable, or explain exactly why it
  * is not there: imported only, hidden, static, or absent (with the nearest
  * exported names).

@@ -1,25 +1,13 @@
 /**
- * The CLI's command table: one line per command.
+ * The CLI's command table: one line per command. Each command's module is
+ * imported when that command runs, so `plugboard call` loads the loader and
+ * not the compiler, the registry's writer or the isolation code
+ * (docs/performance.md: start-up).
  *
  * @module
  */
 
 import type { Io } from "./_output.ts";
-import { inspectCommand } from "./inspect_command.ts";
-import { callCommand } from "./call_command.ts";
-import { calcCommand } from "./calc_command.ts";
-import { pipeCommand } from "./pipe_command.ts";
-import { trustCommand } from "./trust_command.ts";
-import { verifyCommand } from "./verify_command.ts";
-import { probeCommand } from "./probe_command.ts";
-import { quarantineCommand } from "./quarantine_command.ts";
-import { buildCommand } from "./build_command.ts";
-import { headerCommand } from "./header_command.ts";
-import { newCommand } from "./new_command.ts";
-import { bindgenCommand } from "./bindgen_command.ts";
-import { describeCommand } from "./describe_command.ts";
-import { keygenCommand } from "./keygen_command.ts";
-import { signCommand } from "./sign_command.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -36,76 +24,76 @@ export const COMMANDS: Record<string, Command> = {
   new: {
     synopsis: "new NAME [--lang L]",
     summary: "create a starting plugin (C, C++, Rust, Go) and a host that loads it",
-    run: newCommand,
+    run: (args, io) => import("./new_command.ts").then((m) => m.newCommand(args, io)),
   },
   build: {
     synopsis: "build SRC... [-o OUT]",
     summary: "compile C or C++ sources into a plugin, stamping a build id",
-    run: buildCommand,
+    run: (args, io) => import("./build_command.ts").then((m) => m.buildCommand(args, io)),
   },
   header: {
     synopsis: "header [DIR]",
     summary: "write plugboard.h (or another language's SDK) for other build systems",
-    run: headerCommand,
+    run: (args, io) => import("./header_command.ts").then((m) => m.headerCommand(args, io)),
   },
   bindgen: {
     synopsis: "bindgen FILE [--out F]",
     summary: "write the TypeScript declarations of a plugin's interfaces",
-    run: bindgenCommand,
+    run: (args, io) => import("./bindgen_command.ts").then((m) => m.bindgenCommand(args, io)),
   },
   inspect: {
     synopsis: "inspect FILE",
     summary: "show a plugin's metadata without running it",
-    run: inspectCommand,
+    run: (args, io) => import("./inspect_command.ts").then((m) => m.inspectCommand(args, io)),
   },
   describe: {
     synopsis: "describe PROGRAM [--run]",
     summary: "show a subprocess plugin's sidecar; --run asks the program, confined",
-    run: describeCommand,
+    run: (args, io) => import("./describe_command.ts").then((m) => m.describeCommand(args, io)),
   },
   call: {
     synopsis: "call FILE FUNCTION [ARGS...]",
     summary: "load a plugin (or a library) and call one function",
-    run: callCommand,
+    run: (args, io) => import("./call_command.ts").then((m) => m.callCommand(args, io)),
   },
   trust: {
     synopsis: "trust FILE|DIR... [--lock F]",
     summary: "pin plugins in the lockfile; --publisher KEY: trust a publisher's key",
-    run: trustCommand,
+    run: (args, io) => import("./trust_command.ts").then((m) => m.trustCommand(args, io)),
   },
   verify: {
     synopsis: "verify FILE|DIR... [--lock F]",
     summary: "check plugin files against the lockfile, reporting every difference",
-    run: verifyCommand,
+    run: (args, io) => import("./verify_command.ts").then((m) => m.verifyCommand(args, io)),
   },
   keygen: {
     synopsis: "keygen [--out KEY]",
     summary: "make a publisher's signing key (KEY, mode 0600) and KEY.pub",
-    run: keygenCommand,
+    run: (args, io) => import("./keygen_command.ts").then((m) => m.keygenCommand(args, io)),
   },
   sign: {
     synopsis: "sign FILE --key KEY",
     summary: "sign a plugin with a publisher's key, writing FILE.sig",
-    run: signCommand,
+    run: (args, io) => import("./sign_command.ts").then((m) => m.signCommand(args, io)),
   },
   probe: {
     synopsis: "probe FILE|DIR...",
     summary: "load plugins in a throwaway child; quarantine the ones that crash or hang",
-    run: probeCommand,
+    run: (args, io) => import("./probe_command.ts").then((m) => m.probeCommand(args, io)),
   },
   quarantine: {
     synopsis: "quarantine list|clear [FILE...]",
     summary: "show quarantined plugins with the reason, or clear them",
-    run: quarantineCommand,
+    run: (args, io) => import("./quarantine_command.ts").then((m) => m.quarantineCommand(args, io)),
   },
   calc: {
     synopsis: "calc [--dir DIR] EXPRESSION",
     summary: "evaluate arithmetic with calc.op/1 operator plugins",
-    run: calcCommand,
+    run: (args, io) => import("./calc_command.ts").then((m) => m.calcCommand(args, io)),
   },
   pipe: {
     synopsis: "pipe [--dir DIR] TEXT",
     summary: "pass text through every text.processor/1 plugin, by file name",
-    run: pipeCommand,
+    run: (args, io) => import("./pipe_command.ts").then((m) => m.pipeCommand(args, io)),
   },
 };

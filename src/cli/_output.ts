@@ -4,9 +4,7 @@
  * @module
  */
 
-import { styleText } from "node:util";
 import { CrashError } from "../errors/crash_error.ts";
-import { BuildError } from "./_compile.ts";
 import { CallError, LoadError, PluginError } from "../errors/plugin_error.ts";
 
 /** Exit code: success. */
@@ -131,6 +129,25 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
 }
 
 /**
+ * The escape sequences `node:util`'s `styleText` writes for these styles
+ * (bold red; cyan), written here so that printing an error does not load
+ * Node compatibility, which costs every command several milliseconds.
+ */
+const SGR = {
+  error: ["\x1b[1m\x1b[31m", "\x1b[39m\x1b[22m"],
+  cyan: ["\x1b[36m", "\x1b[39m"],
+} as const;
+
+/**
+ * A build error's compiler output (`BuildError` of ./_compile.ts, told by
+ * its code so that this module does not load the compiler's).
+ */
+function buildStderr(err: PluginError): string | undefined {
+  const stderr = (err as { stderr?: unknown }).stderr;
+  return err.code === "BUILD_FAILED" && typeof stderr === "string" ? stderr : undefined;
+}
+
+/**
  * An error as text lines: a compiler's messages (BUILD_FAILED), then
  * `error[CODE]: summary` (with the plugin's own code after a CALL_FAILED),
  * then the hint.
@@ -140,16 +157,15 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
  * @returns the lines
  */
 export function errorLines(err: PluginError, color = false): string[] {
-  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
-    color ? styleText(style, text, { validateStream: false }) : text;
+  const paint = (style: keyof typeof SGR, text: string) =>
+    color ? `${SGR[style][0]}${text}${SGR[style][1]}` : text;
   const code = err instanceof CallError && err.pluginCode !== undefined
     ? ` (plugin code ${err.pluginCode})`
     : "";
   // A compiler's messages come first, as it printed them.
-  const lines = err instanceof BuildError && err.stderr.trim() !== ""
-    ? err.stderr.trimEnd().split("\n")
-    : [];
-  lines.push(`${paint(["bold", "red"], `error[${err.code}]`)}${code}: ${err.summary}`);
+  const stderr = buildStderr(err);
+  const lines = stderr !== undefined && stderr.trim() !== "" ? stderr.trimEnd().split("\n") : [];
+  lines.push(`${paint("error", `error[${err.code}]`)}${code}: ${err.summary}`);
   for (const line of (err.hint ?? "").split("\n").filter((l) => l !== "")) {
     lines.push(`${paint("cyan", "hint")}: ${line}`);
   }
@@ -176,7 +192,7 @@ export function errorData(err: PluginError): Record<string, unknown> {
     ...(err instanceof CrashError
       ? { signal: err.signal, exitCode: err.exitCode, stderr: err.stderrTail }
       : {}),
-    ...(err instanceof BuildError ? { stderr: err.stderr } : {}),
+    ...(buildStderr(err) !== undefined ? { stderr: buildStderr(err) } : {}),
   };
 }
 

@@ -15,7 +15,6 @@
 
 import { consoleIo, EXIT_OK, EXIT_USAGE, type Io, reportError, UsageError } from "./_output.ts";
 import { COMMANDS } from "./_commands.ts";
-import { PACKAGE_VERSION } from "./_sdk_files.ts";
 
 /** Usage of `plugboard`. */
 export function mainUsage(): string {
@@ -63,6 +62,8 @@ export async function runCli(args: readonly string[], io: Io = consoleIo()): Pro
       return EXIT_OK;
     }
     if (name === "--version" || name === "-V") {
+      // The SDK files (~120 KB) are loaded only to print the version.
+      const { PACKAGE_VERSION } = await import("./_sdk_files.ts");
       io.out(`plugboard ${PACKAGE_VERSION}`);
       return EXIT_OK;
     }

@@ -3,7 +3,8 @@
  * bound on first use: the calls of every open (reading a file through a
  * descriptor, making a sealed memfd, asking the dynamic linker about a
  * name) in one `Deno.dlopen` of `libc.so.6`, and the calls of rarer paths
- * (error texts, unload checks, safe copies, signals) in another. Each
+ * (error texts, unload checks, safe copies, signals) in another; `strncmp`
+ * (the pointer path of text results) alone, when first needed. Each
  * symbol bound costs start-up time (about 0.1 ms), each `Deno.dlopen` more;
  * see docs/performance.md. A group is never closed, so nothing bound here
  * can be used after a dlclose.
@@ -24,7 +25,6 @@ const FILE_CALLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   dlclose: { parameters: ["pointer"], result: "i32" },
-  strncmp: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -43,6 +43,39 @@ const RARE_CALLS = {
 
 /** The calls of rarer paths: error texts, unload checks, safe copies, signals. */
 export type RareCalls = Deno.DynamicLibrary<typeof RARE_CALLS>["symbols"];
+
+/** libc's strncmp, as the pointer path of `cstring` results calls it. */
+export type Strncmp = (a: Deno.PointerValue, b: Uint8Array, n: bigint) => number;
+
+let strncmpCall: Strncmp | null | undefined;
+
+/**
+ * libc's `strncmp`, bound on first use: only `cstring` results read through
+ * their pointer need it (plugins without `NAME__into`), so the binding of
+ * every open leaves it out (each symbol bound costs ~0.1 ms the first time).
+ *
+ * @example
+ * ```ts ignore
+ * import { getStrncmp } from "./libc.ts";
+ *
+ * console.log(getStrncmp() !== null); // true where libc can be opened
+ * ```
+ *
+ * @returns the function, or null where libc cannot be opened
+ */
+export function getStrncmp(): Strncmp | null {
+  if (strncmpCall !== undefined) return strncmpCall;
+  strncmpCall = null;
+  if (getFileCalls() === null) return strncmpCall;
+  try {
+    strncmpCall = Deno.dlopen("libc.so.6", {
+      strncmp: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
+    }).symbols.strncmp;
+  } catch {
+    strncmpCall = null;
+  }
+  return strncmpCall;
+}
 
 let rareCalls: RareCalls | undefined;
 

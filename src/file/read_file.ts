@@ -93,9 +93,89 @@ export function readFile(path: string, options: ReadFileOptions = {}): ReadFile 
     realPath,
     viaSymlink: realPath !== resolve(path),
     bytes: opened.bytes,
-    sha256: options.hash === false ? "" : sha256Hex(opened.bytes),
+    sha256: options.hash === false
+      ? ""
+      : knownSha256(realPath, opened.bytes) ?? rememberSha256(realPath, opened.bytes),
     stat: opened.stat,
   };
+}
+
+/** Files hashed last, by real path: their bytes (a copy) and SHA-256. */
+const recent = new Map<string, { bytes: Uint8Array; sha256: string }>();
+/** How many files {@linkcode knownSha256} remembers. */
+const RECENT_FILES = 8;
+/** Larger files are not remembered (their copy would cost more memory than a hash costs time). */
+const RECENT_MAX_BYTES = 4 << 20;
+
+/**
+ * The SHA-256 of bytes read from `realPath`, when they are the very bytes
+ * hashed last for that path: a reopen of the same file (an open per call, a
+ * reload of the same build) compares its bytes, ~100x cheaper than hashing
+ * them again, and equal bytes have an equal hash. Different bytes (a
+ * rebuild) are hashed as new.
+ *
+ * @example
+ * ```ts
+ * import { knownSha256, rememberSha256 } from "./read_file.ts";
+ *
+ * const bytes = new TextEncoder().encode("plugin");
+ * const sha = rememberSha256("/plugins/a.so", bytes);
+ * console.log(knownSha256("/plugins/a.so", bytes.slice()) === sha); // true
+ * console.log(knownSha256("/plugins/a.so", new Uint8Array(6))); // undefined
+ * ```
+ *
+ * @param realPath the file's real path
+ * @param bytes the bytes just read from it
+ * @returns their SHA-256, hex, or undefined when they were not hashed last
+ */
+export function knownSha256(realPath: string, bytes: Uint8Array): string | undefined {
+  const seen = recent.get(realPath);
+  return seen !== undefined && sameBytes(seen.bytes, bytes) ? seen.sha256 : undefined;
+}
+
+/**
+ * Hash bytes read from `realPath` (or take the hash given) and remember
+ * both for {@linkcode knownSha256}.
+ *
+ * @example
+ * ```ts
+ * import { rememberSha256 } from "./read_file.ts";
+ *
+ * console.log(rememberSha256("/plugins/b.so", new Uint8Array(0)).slice(0, 8)); // "e3b0c442"
+ * ```
+ *
+ * @param realPath the file's real path
+ * @param bytes its bytes
+ * @param sha256 their SHA-256 when already computed (by Web Crypto)
+ * @returns their SHA-256, hex
+ */
+export function rememberSha256(
+  realPath: string,
+  bytes: Uint8Array,
+  sha256: string = sha256Hex(bytes),
+): string {
+  if (bytes.length <= RECENT_MAX_BYTES) {
+    recent.delete(realPath);
+    // A copy: the caller's bytes could be changed after they were hashed.
+    recent.set(realPath, { bytes: bytes.slice(), sha256 });
+    if (recent.size > RECENT_FILES) recent.delete(recent.keys().next().value!);
+  }
+  return sha256;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  let i = 0;
+  if ((a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    const words = n >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, words);
+    const wb = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let k = 0; k < words; k++) if (wa[k] !== wb[k]) return false;
+    i = words << 2;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

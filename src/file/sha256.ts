@@ -12,7 +12,9 @@
  *   engine, a few milliseconds; then a few hundred MB/s);
  * - larger inputs, where native speed pays for Node's set-up, go to
  *   `node:crypto`, loaded then through `process.getBuiltinModule`
- *   (synchronously), and so does every input once it is loaded.
+ *   (synchronously), and so does every input once it is loaded; a process
+ *   that has hashed {@linkcode NATIVE_FROM} bytes in all with the others
+ *   (a host opening many plugins) loads it too.
  *
  * {@linkcode sha256HexAsync} hashes with Web Crypto instead, which is ready
  * at once: the asynchronous open path uses it.
@@ -42,6 +44,8 @@ interface Sha256Exports {
 const CHUNK = 64 * 1024;
 
 let wasm: Sha256Exports | undefined;
+/** Bytes hashed by the JavaScript and WebAssembly hashers so far in this process. */
+let hashedElsewhere = 0;
 
 function instance(): Sha256Exports {
   if (wasm) return wasm;
@@ -70,9 +74,10 @@ function instance(): Sha256Exports {
  * @returns the hex digest
  */
 export function sha256Hex(bytes: Uint8Array): string {
-  if (bytes.length >= NATIVE_FROM || nodeCryptoLoaded()) {
+  if (bytes.length >= NATIVE_FROM || nodeCryptoLoaded() || hashedElsewhere >= NATIVE_FROM) {
     return nodeCrypto().createHash("sha256").update(bytes).digest("hex");
   }
+  hashedElsewhere += bytes.length;
   if (bytes.length < WASM_FROM && wasm === undefined) return sha256Js(bytes);
   const e = instance();
   e.init();

@@ -7,10 +7,14 @@
  * allocation happens on the call path for ASCII strings up to the buffer's
  * size, nor for 64-bit arguments below 65536.
  *
- * A `cstring` result is compared in place (one `strncmp`) with the previous
- * result of the same function; when the bytes are the same, the same string
- * is returned, so a function that keeps answering the same text costs no
- * decoding and no new string.
+ * A `cstring` result is read through the function's `NAME__into` twin when
+ * the plugin exports one (native/plugboard.h writes it): the plugin copies
+ * the text into a buffer the wrapper lends, so no pointer object is made per
+ * call (docs/abi.md §2.4). Otherwise the returned pointer is read. Either
+ * way the text is compared in place with the previous result of the same
+ * function (in the lent buffer, or with one `strncmp`); when the bytes are
+ * the same, the same string is returned, so a function that keeps answering
+ * the same text costs no decoding and no new string.
  *
  * A struct passed by value (`struct point`) is Deno FFI's `{ struct: [...] }`
  * type, whose values are bytes: an argument is encoded from an object of its
@@ -30,7 +34,7 @@ import type { HandleState } from "../handle/plugin.ts";
 import { CallError } from "../errors/plugin_error.ts";
 import { invalidArgument } from "../handle/arguments.ts";
 import { safeRead } from "./_memfd.ts";
-import { getFileCalls } from "../file/libc.ts";
+import { getStrncmp } from "../file/libc.ts";
 
 /** The state of a loaded library, shared by every handle onto it. */
 export interface LibraryState {
@@ -50,6 +54,8 @@ export interface BindContext {
   library: LibraryState;
   /** `plugboard_take_error`, bound when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
+  /** Set when the raw function is the signature's `NAME__into` (see {@linkcode BoundRaw}). */
+  intoCopy?: IntoCopy;
   /**
    * Code already compiled for the same raw functions, shared by the wrappers
    * of one loaded library (see {@linkcode makeWrapper}); filled in.
@@ -64,7 +70,16 @@ export interface BoundRaw {
   raw: Function;
   /** `plugboard_take_error`, when the signature is fallible. */
   takeError?: () => Deno.PointerValue;
+  /**
+   * `plugboard_into_copy`, when `raw` is a cstring function's `NAME__into`
+   * (its parameters, then the host's buffer and its size; the text's length
+   * as result).
+   */
+  intoCopy?: IntoCopy;
 }
+
+/** `plugboard_into_copy(out, cap)` of native/plugboard.h. */
+export type IntoCopy = (out: Uint8Array, cap: number) => number;
 
 /**
  * The Deno FFI declaration of a signature.
@@ -86,7 +101,11 @@ export function ffiDeclaration(sig: Signature): Deno.ForeignFunction {
 
 function ffiType(sig: Signature, t: TypeName): Deno.NativeType {
   if (t.startsWith("struct ")) return structOf(sig, t).ffi;
-  return t === "cstring" ? "buffer" : (t as Deno.NativeType);
+  // A synchronous call's string is encoded into a buffer the wrapper keeps,
+  // passed by its address (a Uint8Array argument costs Deno ~10 ns more); a
+  // nonblocking call's is a fresh Uint8Array, which Deno keeps alive.
+  if (t === "cstring") return sig.nonblocking ? "buffer" : "pointer";
+  return t as Deno.NativeType;
 }
 
 /** The layout of a struct type the signature passes, resolved before binding. */
@@ -143,8 +162,16 @@ const encoder = new TextEncoder();
 const MAX_U64 = (1n << 64n) - 1n;
 const MIN_I64 = -(1n << 63n);
 const MAX_I64 = (1n << 63n) - 1n;
-const SMALL: bigint[] = [];
-for (let i = 0; i < 65536; i++) SMALL.push(BigInt(i));
+/**
+ * Bigints of 0..65535, made on first use: Deno's fast path needs a bigint
+ * for a 64-bit parameter, and a cached one allocates nothing per call.
+ * Filled lazily (filling all 65536 at import cost ~10 ms and ~10 MiB).
+ */
+let SMALL: bigint[] | undefined;
+function small(v: number): bigint {
+  const s = SMALL ??= new Array<bigint>(65536);
+  return s[v] ??= BigInt(v);
+}
 
 function invalid(ctx: BindContext, fn: string, index: number, type: string, value: unknown): never {
   throw invalidArgument(ctx.path, fn, index, type as TypeName, value);
@@ -176,7 +203,7 @@ function pointerRefused(
 
 function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   } else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64) return v;
   return invalid(ctx, fn, i, t, v);
@@ -184,16 +211,21 @@ function toU64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): 
 
 function toI64(ctx: BindContext, fn: string, i: number, t: string, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v)) return BigInt(v);
   } else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64) return v;
   return invalid(ctx, fn, i, t, v);
 }
 
-/** A reusable NUL-terminated string encoder for one parameter of one function. */
+/**
+ * A reusable NUL-terminated string encoder for one parameter of one
+ * function: it returns the address of a buffer it keeps (alive as long as
+ * the wrapper), so the call passes a pointer, not a Uint8Array.
+ */
 function stringEncoder(ctx: BindContext, fn: string, index: number) {
   let buf = new Uint8Array(256);
-  return function encode(s: unknown): Uint8Array {
+  let at = Deno.UnsafePointer.of(buf);
+  return function encode(s: unknown): Deno.PointerValue {
     if (typeof s !== "string") return invalid(ctx, fn, index, "cstring", s);
     const n = s.length;
     if (n < buf.length) {
@@ -205,14 +237,17 @@ function stringEncoder(ctx: BindContext, fn: string, index: number) {
       }
       if (i === n) {
         buf[n] = 0;
-        return buf;
+        return at;
       }
     }
     if (s.indexOf("\0") !== -1) return invalid(ctx, fn, index, "cstring", s);
-    if (n * 3 + 1 > buf.length) buf = new Uint8Array(Math.max(n * 3 + 1, buf.length * 2));
+    if (n * 3 + 1 > buf.length) {
+      buf = new Uint8Array(Math.max(n * 3 + 1, buf.length * 2));
+      at = Deno.UnsafePointer.of(buf);
+    }
     const { written } = encoder.encodeInto(s, buf);
     buf[written] = 0;
-    return buf;
+    return at;
   };
 }
 
@@ -228,11 +263,6 @@ function freshEncoder(ctx: BindContext, fn: string, index: number) {
 
 function readCString(p: Deno.PointerValue): string | null {
   return p === null ? null : Deno.UnsafePointerView.getCString(p);
-}
-
-/** libc's strncmp (with the calls of every open); null where libc cannot be opened. */
-function getStrncmp(): ((a: Deno.PointerValue, b: Uint8Array, n: bigint) => number) | null {
-  return getFileCalls()?.strncmp ?? null;
 }
 
 /** Results up to this many bytes are remembered for the in-place comparison. */
@@ -269,11 +299,214 @@ function cachedReader(): (p: Deno.PointerValue) => string | null {
         bytes[n] = 0;
         text = s;
         size = n + 1;
-        n64 = SMALL[size];
+        n64 = small(size);
       }
     }
     return s;
   };
+}
+
+/** What `NAME__into` returns for a NULL result (native/plugboard.h). */
+const INTO_NULL = 0xffffffff;
+/** What it returns for a text of 4 GiB - 2 bytes or more. */
+const INTO_TOO_LONG = 0xfffffffe;
+/** The first buffer lent to a `NAME__into`; it grows to the longest text seen. */
+const INTO_FIRST_CAP = 256;
+
+/** The buffer a `NAME__into` function writes into; replaced when it grows. */
+export interface IntoBuffer {
+  /** The bytes lent to the plugin. */
+  buf: Uint8Array;
+  /** Their address, as the plugin's `out` (a pointer costs Deno less than a Uint8Array). */
+  at: Deno.PointerValue;
+  /** `buf.length`, as the plugin's `cap`. */
+  cap: number;
+}
+
+/**
+ * The reader of one function's texts written by its `NAME__into` into a
+ * buffer the host lends (reused for every call; nonblocking calls keep the
+ * pointer path). The text is compared in place with the previous one (last
+ * byte first: texts that differ mostly differ at their end) and the same
+ * string returned when equal; ASCII texts up to 16 bytes are made with one
+ * `String.fromCharCode`, longer ones or others decoded as UTF-8 by
+ * `getCString` on the buffer, as the pointer path decodes them. A text that
+ * does not fit grows the buffer and is fetched with `plugboard_into_copy`,
+ * so the plugin's function runs once per call.
+ */
+function intoReader(
+  ctx: BindContext,
+  fn: string,
+  copy: IntoCopy,
+): { io: IntoBuffer; read: (n: number) => string | null } {
+  const first = new Uint8Array(INTO_FIRST_CAP);
+  const io: IntoBuffer = { buf: first, at: Deno.UnsafePointer.of(first), cap: INTO_FIRST_CAP };
+  // The previous text, when it was ASCII (its UTF-16 units are then its bytes).
+  let text = "";
+  let ascii = false;
+  const decode = (n: number): string => {
+    const b = io.buf;
+    if (ascii && n === text.length) {
+      let i = n - 1;
+      while (i >= 0 && b[i] === text.charCodeAt(i)) i--;
+      if (i < 0) return text;
+    }
+    let s: string | undefined;
+    if (n <= 16) s = shortAscii(b, n);
+    if (s === undefined) {
+      s = Deno.UnsafePointerView.getCString(io.at!);
+      ascii = false;
+      for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return text = s;
+    }
+    ascii = true;
+    return text = s;
+  };
+  const read = (n: number): string | null => {
+    if (n < io.cap) return decode(n);
+    if (n === INTO_NULL) return null;
+    if (n === INTO_TOO_LONG) return intoFailed(ctx, fn, "its text is 4 GiB or longer");
+    const cap = Math.min(Math.max(n + 1, io.cap * 2), INTO_TOO_LONG);
+    io.buf = new Uint8Array(cap);
+    io.at = Deno.UnsafePointer.of(io.buf);
+    io.cap = cap;
+    const m = copy(io.buf, cap);
+    if (m !== n) {
+      return intoFailed(
+        ctx,
+        fn,
+        `${fn}__into said ${n} bytes, then plugboard_into_copy() returned ${m}`,
+      );
+    }
+    return decode(n);
+  };
+  return { io, read };
+}
+
+function intoFailed(ctx: BindContext, fn: string, detail: string): never {
+  throw new CallError("CALL_FAILED", ctx.path, fn, `cannot read the text result: ${detail}`, {
+    hint:
+      "rebuild the plugin with native/plugboard.h; a text result must stay valid until the next call",
+  });
+}
+
+const fromCharCode = String.fromCharCode;
+
+/** `b[0..n)` as a string when every byte is ASCII (n <= 16), else undefined. */
+function shortAscii(b: Uint8Array, n: number): string | undefined {
+  let or = 0;
+  for (let i = 0; i < n; i++) or |= b[i];
+  if (or > 127) return undefined;
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return fromCharCode(b[0]);
+    case 2:
+      return fromCharCode(b[0], b[1]);
+    case 3:
+      return fromCharCode(b[0], b[1], b[2]);
+    case 4:
+      return fromCharCode(b[0], b[1], b[2], b[3]);
+    case 5:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4]);
+    case 6:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5]);
+    case 7:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+    case 8:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+    case 9:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]);
+    case 10:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
+    case 11:
+      return fromCharCode(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10]);
+    case 12:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+      );
+    case 13:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+      );
+    case 14:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+      );
+    case 15:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+      );
+    default:
+      return fromCharCode(
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5],
+        b[6],
+        b[7],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15],
+      );
+  }
 }
 
 /**
@@ -471,7 +704,11 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
     passed.push(a);
   });
   const pointers = sig.parameters.flatMap((t, i) => t === "pointer" ? [i] : []);
-  const call = `raw(${passed.join(", ")})`;
+  // A cstring function read through its NAME__into: the host's buffer and
+  // its size follow the arguments, and the result is the text's length.
+  const into = sig.result === "cstring" && !sig.nonblocking && ctx.intoCopy !== undefined;
+  const rawArgs = into ? [...args, "out", "cap"] : args;
+  const call = `raw(${[...passed, ...(into ? ["io.at", "io.cap"] : [])].join(", ")})`;
   if (pointers.length > 0) {
     // Deno's FFI refuses an object that is not a pointer with a TypeError;
     // the check costs nothing unless it throws.
@@ -480,12 +717,16 @@ export function makeWrapper(sig: Signature, raw: Function, ctx: BindContext): Fu
       "pointerRefused",
       "ctx",
       "FN",
-      `return function (${args.join(", ")}) { try { return raw0(${
-        args.join(", ")
+      `return function (${rawArgs.join(", ")}) { try { return raw0(${
+        rawArgs.join(", ")
       }); } catch (e) { pointerRefused(ctx, FN, [${pointers}], [${args.join(", ")}], e); } };`,
     ) as (...a: unknown[]) => unknown)(raw, pointerRefused, ctx, fn);
   }
-  if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
+  if (into) {
+    const reader = intoReader(ctx, fn, ctx.intoCopy!);
+    env.io = reader.io;
+    env.readResult = reader.read;
+  } else if (sig.result === "cstring" && !sig.nonblocking) env.readResult = cachedReader();
   if (sig.result.startsWith("struct ")) env.decodeResult = structDecoder(structOf(sig, sig.result));
   const convert = (r: string) =>
     sig.result.startsWith("struct ")

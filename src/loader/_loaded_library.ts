@@ -11,13 +11,19 @@
 import { DESCRIPTOR } from "../abi/layout.ts";
 import type { PluginMetadata } from "../abi/read_metadata.ts";
 import type { Signature } from "../abi/signature.ts";
-import { dlopenError } from "../check/symbols.ts";
+import { dlopenError, isExportedFunction } from "../check/symbols.ts";
 import type { ElfInfo } from "../elf/read_elf.ts";
 import { LoadError, PluginError } from "../errors/plugin_error.ts";
 import { describeSpecial, type ReadFile } from "../file/read_file.ts";
 import { type FileStamp, stamp } from "../file/stamp.ts";
 import type { CloseResult } from "../handle/plugin.ts";
-import { type BoundRaw, ffiDeclaration, type LibraryState, readErrorMessage } from "./_bind.ts";
+import {
+  type BoundRaw,
+  ffiDeclaration,
+  type IntoCopy,
+  type LibraryState,
+  readErrorMessage,
+} from "./_bind.ts";
 import { closeFd, objectBase, sealedCopy } from "./_memfd.ts";
 import { ObjectMemory } from "./_object_memory.ts";
 import { deviceTexts, mappedFileAt } from "./_maps.ts";
@@ -60,6 +66,8 @@ export class LoadedLibrary {
   #entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
   #groups: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>[] = [];
   #raw = new Map<string, BoundRaw["raw"]>();
+  #intoKnown = new Map<string, boolean>();
+  #intoCopy: IntoCopy | undefined;
   #memory: ObjectMemory;
   #descriptor: Deno.PointerObject;
   #memfd: number | undefined;
@@ -323,27 +331,70 @@ export class LoadedLibrary {
 
   /** The raw function of a signature if it is bound already. */
   bound(sig: Signature): BoundRaw | undefined {
-    const raw = this.#raw.get(rawKey(sig));
+    const into = this.#into(sig);
+    const raw = this.#raw.get(rawKey(sig, into));
     if (raw === undefined || (sig.fallible && !this.takeError)) return undefined;
-    return { raw, takeError: sig.fallible ? this.takeError : undefined };
+    if (into && !this.#intoCopy) return undefined;
+    return {
+      raw,
+      takeError: sig.fallible ? this.takeError : undefined,
+      ...(into ? { intoCopy: this.#intoCopy } : {}),
+    };
+  }
+
+  /**
+   * Whether a function's `cstring` results are read through its
+   * `NAME__into` export (native/plugboard.h writes one for each synchronous
+   * cstring function): the plugin copies the text into a buffer the host
+   * lends, so no pointer object is made per call. Only when the file also
+   * exports `plugboard_into_copy` and declares no function of that name of
+   * its own; otherwise the pointer is read as before.
+   */
+  #into(sig: Signature): boolean {
+    if (sig.result !== "cstring" || sig.nonblocking) return false;
+    let known = this.#intoKnown.get(sig.name);
+    if (known === undefined) {
+      const name = `${sig.name}${INTO_SUFFIX}`;
+      known = !this.metadata.functions.has(name) && isExportedFunction(this.elf, name) &&
+        isExportedFunction(this.elf, INTO_COPY);
+      this.#intoKnown.set(sig.name, known);
+    }
+    return known;
   }
 
   /**
    * Bind one signature (and `plugboard_take_error` with the first fallible
-   * one), in one Deno.dlopen; already bound ones come from the cache.
+   * one, `plugboard_into_copy` with the first `NAME__into`), in one
+   * Deno.dlopen; already bound ones come from the cache.
    */
   bindRaw(sig: Signature, path: string): BoundRaw {
     const ready = this.bound(sig);
     if (ready) return ready;
+    const into = this.#into(sig);
+    const key = rawKey(sig, into);
     const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
-    if (!this.#raw.has(rawKey(sig))) {
-      decls[rawKey(sig)] = { name: sig.name, ...ffiDeclaration(sig) };
+    if (!this.#raw.has(key)) {
+      const decl = ffiDeclaration(sig);
+      decls[key] = into
+        ? {
+          name: `${sig.name}${INTO_SUFFIX}`,
+          parameters: [...decl.parameters, "pointer", "u32"],
+          result: "u32",
+        }
+        : { name: sig.name, ...decl };
     }
     if (sig.fallible && !this.takeError) {
       decls.__plugboard_take_error = {
         name: "plugboard_take_error",
         parameters: [],
         result: "pointer",
+      };
+    }
+    if (into && !this.#intoCopy) {
+      decls.__plugboard_into_copy = {
+        name: INTO_COPY,
+        parameters: ["buffer", "u32"],
+        result: "u32",
       };
     }
     let group: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
@@ -356,6 +407,8 @@ export class LoadedLibrary {
     for (const [k, f] of Object.entries(group.symbols)) {
       if (k === "__plugboard_take_error") {
         this.takeError = f as () => Deno.PointerValue;
+      } else if (k === "__plugboard_into_copy") {
+        this.#intoCopy = f as IntoCopy;
       } else this.#raw.set(k, f as BoundRaw["raw"]);
     }
     return this.bound(sig)!;
@@ -408,6 +461,7 @@ export class LoadedLibrary {
     for (const g of this.#groups) g.close();
     this.#groups = [];
     this.#raw.clear();
+    this.#intoCopy = undefined;
     this.#entry.close();
     if (objectBase(probe) === undefined) {
       if (this.#memfd !== undefined) closeFd(this.#memfd);
@@ -570,6 +624,15 @@ function changedError(
   });
 }
 
-function rawKey(sig: Signature): string {
-  return sig.nonblocking ? `${sig.name}__nonblocking` : sig.name;
+function rawKey(sig: Signature, into: boolean): string {
+  return sig.nonblocking
+    ? `${sig.name}__nonblocking`
+    : into
+    ? `${sig.name}${INTO_SUFFIX}`
+    : sig.name;
 }
+
+/** The suffix of a cstring function's copying twin (native/plugboard.h). */
+const INTO_SUFFIX = "__into";
+/** What copies a text `NAME__into` could not fit (native/plugboard.h). */
+const INTO_COPY = "plugboard_into_copy";

@@ -156,6 +156,7 @@ class NativeBackend implements PluginBackend {
           handle: state,
           library: lib.state,
           takeError: bound.takeError,
+          intoCopy: bound.intoCopy,
           code: lib.code,
         };
         return makeWrapper(sig, bound.raw, ctx);

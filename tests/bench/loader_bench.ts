@@ -18,12 +18,15 @@
  */
 
 import { createHash } from "node:crypto";
-import { defineInterface, openPluginSync } from "../../mod.ts";
+import { defineInterface, openLibrary, openPluginSync } from "../../mod.ts";
 import { readMetadata } from "../../src/abi/read_metadata.ts";
 import { readElf } from "../../src/elf/read_elf.ts";
 import { closeFd, sealedCopy } from "../../src/loader/_memfd.ts";
 import { readFile as readPluginFile } from "../../src/file/read_file.ts";
-import { BUILD, plugin } from "../_paths.ts";
+import { sha256Hex } from "../../src/file/sha256.ts";
+import { checkPlugin } from "../../src/check/check_plugin.ts";
+import { loadNative } from "../../src/loader/open_native.ts";
+import { BUILD, fixture, plugin } from "../_paths.ts";
 
 /** Calls per iteration of every call benchmark. */
 export const CALLS = 10_000;
@@ -281,6 +284,22 @@ Deno.bench({
   },
 });
 
+// The same greet without NAME__into (a plugin built before it, or by the Go
+// or Rust SDK): plugboard reads the returned pointer.
+const Texts = defineInterface("texts", "1.0", { greet: "cstring greet(cstring name)" });
+const pointerGreet = openPluginSync(fixture("into_none"), { interfaces: [Texts] }).use(Texts).greet;
+Deno.bench({
+  name: "greet 64 names: plugboard, pointer path (no NAME__into)",
+  group: "call greet 64 names",
+  fn(b) {
+    let s: string | null = "";
+    b.start();
+    for (let i = 0; i < CALLS; i++) s = pointerGreet(names[i & 63]);
+    b.end();
+    consume(s);
+  },
+});
+
 // ------------------------------------ call patterns: (a) look up per call, (b) cached function, (c) cached handle
 
 const handle = openPluginSync(NOOP, { interfaces: [Bench] });
@@ -382,14 +401,14 @@ Deno.bench({
   name: "sha256 of noop.so (inside open)",
   group: "open",
   fn() {
-    consume(createHash("sha256").update(noopBytes).digest("hex"));
+    consume(sha256Hex(noopBytes));
   },
 });
 Deno.bench({
   name: "sha256 of wide32.so (inside open)",
   group: "open",
   fn() {
-    consume(createHash("sha256").update(wideBytes).digest("hex"));
+    consume(sha256Hex(wideBytes));
   },
 });
 
@@ -619,6 +638,17 @@ Deno.bench({
 });
 
 Deno.bench({
+  name: "pattern: openLibrary, open per call",
+  n: 500,
+  warmup: 50,
+  group: "open per call",
+  fn() {
+    using lib = openLibrary(NOOP_COPY, { add: "i32 add(i32 a, i32 b)" });
+    consume(lib.symbols.add(1, 2));
+  },
+});
+
+Deno.bench({
   name: "open: raw Deno.dlopen, 32 symbols (wide32)",
   n: 50,
   warmup: 5,
@@ -689,6 +719,53 @@ metric(
   bytesPerCall(rawPointerOnly),
   "B/call",
 );
+// A different text every call: the string returned is new each time. Its
+// size is what making the same strings costs without any FFI (one
+// String.fromCharCode of their bytes, as plugboard makes short ASCII ones).
+const greetPb64 = (n: number) => {
+  const greet = pb.greet;
+  for (let i = 0; i < n; i++) consume(greet(names[i & 63]));
+};
+const resultBytes = names.map((n) => Array.from(encoder.encode(`Hello, ${n}`)));
+const stringsAlone = (n: number) => {
+  for (let i = 0; i < n; i++) {
+    const b = resultBytes[i & 63];
+    consume(
+      b.length === 12
+        ? String.fromCharCode(
+          b[0],
+          b[1],
+          b[2],
+          b[3],
+          b[4],
+          b[5],
+          b[6],
+          b[7],
+          b[8],
+          b[9],
+          b[10],
+          b[11],
+        )
+        : String.fromCharCode(
+          b[0],
+          b[1],
+          b[2],
+          b[3],
+          b[4],
+          b[5],
+          b[6],
+          b[7],
+          b[8],
+          b[9],
+          b[10],
+          b[11],
+          b[12],
+        ),
+    );
+  }
+};
+metric("greet 64 names allocation: plugboard", bytesPerCall(greetPb64), "B/call");
+metric("greet 64 names allocation: the result strings alone", bytesPerCall(stringsAlone), "B/call");
 metric("greet retained after 1e6 calls + GC: plugboard", retainedAfter(greetPb), "B");
 metric("greet retained after 1e6 calls + GC: raw Deno FFI", retainedAfter(greetRaw), "B");
 
@@ -740,3 +817,32 @@ function openStages(path: string, label: string): void {
 }
 openStages(NOOP_COPY, "noop");
 openStages(WIDE_COPY, "wide32");
+
+/**
+ * An open per call (the "open per call" rows), stage by stage, warm: the
+ * check (the file read, compared with the bytes hashed last, the parse cache
+ * hit), the load, binding the function on first read, its first call, close.
+ */
+function openPerCallStages(): void {
+  const N = 300;
+  const names = ["check", "load", "bind", "first call", "close"];
+  const total = names.map(() => 0);
+  for (let i = 0; i < N + 30; i++) {
+    const t = [performance.now()];
+    const candidate = checkPlugin(NOOP_COPY, { interfaces: [Bench] });
+    t.push(performance.now());
+    const p = loadNative(candidate);
+    t.push(performance.now());
+    const add = p.use(Bench).add;
+    t.push(performance.now());
+    consume(add(1, 2));
+    t.push(performance.now());
+    p.close();
+    t.push(performance.now());
+    if (i >= 30) names.forEach((_, k) => total[k] += t[k + 1] - t[k]);
+  }
+  names.forEach((name, k) => {
+    metric(`open per call stage: ${name}`, (total[k] * 1000) / N, "µs");
+  });
+}
+openPerCallStages();

@@ -52,7 +52,14 @@ Deno.test("inspectPlugin() reads the metadata of calc-max", async () => {
         declared: ["fallible f64 apply(f64 a, f64 b)", "cstring name()"],
       }],
       hooks: { init: false, shutdown: false },
-      plugboardExports: ["apply", "name", "plugboard_entry", "plugboard_take_error"],
+      plugboardExports: [
+        "apply",
+        "name",
+        "name__into",
+        "plugboard_entry",
+        "plugboard_into_copy",
+        "plugboard_take_error",
+      ],
     },
   );
 });

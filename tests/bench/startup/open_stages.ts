@@ -1,0 +1,51 @@
+/**
+ * Where the first open of a plugin in a fresh process goes, stage by stage,
+ * in the order `openPlugin()` runs them (tests/bench/startup_bench.ts): each
+ * stage is cold here, as it is in a script that opens one plugin. Reported
+ * on stderr as `startup-timing {json}` (milliseconds).
+ *
+ * @module
+ */
+
+import { defineInterface } from "../../../mod.ts";
+import { checkPlugin, type PipelineOptions } from "../../../src/check/check_plugin.ts";
+import { parseChecked } from "../../../src/check/_parse_cache.ts";
+import { readElf } from "../../../src/elf/read_elf.ts";
+import { getFileCalls } from "../../../src/file/libc.ts";
+import { readFile } from "../../../src/file/read_file.ts";
+import { sha256HexAsync } from "../../../src/file/sha256.ts";
+import { openCandidate } from "../../../src/open/open_plugin.ts";
+import type { Plugin } from "../../../src/handle/plugin.ts";
+
+const path = Deno.args[0];
+const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
+const stages: Record<string, number> = { loaded: performance.now() };
+let t = performance.now();
+function lap(stage: string): void {
+  const now = performance.now();
+  stages[stage] = now - t;
+  t = now;
+}
+
+getFileCalls();
+lap("libc");
+const read = readFile(path, { hash: false });
+lap("read");
+const file = { ...read, sha256: await sha256HexAsync(read.bytes) };
+lap("hash");
+readElf(file.bytes, path);
+lap("elf");
+parseChecked(file, undefined);
+lap("metadata");
+const candidate = checkPlugin(path, { interfaces: [Greeter], file } as PipelineOptions);
+lap("check");
+const plugin = await openCandidate(candidate, {}) as Plugin<"sync">;
+lap("load");
+const greet = plugin.use(Greeter).greet;
+lap("bind");
+const text = greet("World");
+lap("call");
+await plugin.close();
+lap("close");
+if (text !== "Hello, World") throw new Error(`greet returned ${text}`);
+console.error(`startup-timing ${JSON.stringify(stages)}`);
