@@ -29,20 +29,7 @@ import { describeType, fits, showValue } from "./values.ts";
  */
 export type StructFields = {
   readonly [name: string]:
-    | "bool"
-    | "i8"
-    | "u8"
-    | "i16"
-    | "u16"
-    | "i32"
-    | "u32"
-    | "i64"
-    | "u64"
-    | "isize"
-    | "usize"
-    | "f32"
-    | "f64"
-    | "pointer"
+    | Exclude<TypeName, "void" | "buffer" | "cstring" | `struct ${string}`>
     | StructType;
 };
 

@@ -1,5 +1,5 @@
 /**
- * The malformed-ELF generator of `tests/elf/fuzz_test.ts`, as a module: one
+ * The malformed-ELF generator of `tests/elf/fuzz_test.ts` and the hostile-input suite: one
  * seeded mutation of a well-formed ELF64 little-endian file (a truncation,
  * flipped bytes, a header field, a section or segment header field, a
  * symbol, dynamic entry or note record field, or a mix), set to values that
