@@ -16,6 +16,7 @@ import { toPluginMetadata } from "../../src/isolate/_rpc_protocol.ts";
 import { readSidecar } from "../../src/isolate/read_sidecar.ts";
 import { CalcOp, mixedCalcDir, nativePlugin } from "./_helpers.ts";
 import { captureCli } from "../_cli.ts";
+import { BUILD } from "../_paths.ts";
 
 const INPUTS: [number, number][] = [
   [10, 4],
@@ -121,5 +122,28 @@ Deno.test("plugboard calc --dir mixes native and subprocess operators with the n
     out: ["10 % 4 = 2"],
     err: [],
   });
+  await Deno.remove(native, { recursive: true });
+});
+
+Deno.test("plugboard calc --dir mixes the three kinds (native, WebAssembly, subprocess in three languages) with the native answers", async () => {
+  await using mixed = await mixedCalcDir();
+  // "-" becomes WebAssembly (the same C as calc_sub.so); bash stays for "%".
+  await Deno.remove(mixed.files["-"]);
+  await Deno.remove(`${mixed.files["-"]}.plugboard.json`);
+  Deno.copyFileSync(`${BUILD}/wasm/calc_sub.wasm`, `${mixed.dir}/calc_sub.wasm`);
+  const native = await Deno.makeTempDir({ prefix: "plugboard-native-calc-" });
+  for (const name of ["calc_add", "calc_sub", "calc_mul", "calc_div"]) {
+    Deno.copyFileSync(nativePlugin(name), `${native}/${name}.so`);
+  }
+  const expressions = "7 - 10; 6 * 7; 9 / 4; 2 + 3 * 4 - 1; (1 - 0.1) * 3 / 7; -2 - -2; 1 / 0";
+  const run = await captureCli(["calc", "--dir", mixed.dir, expressions]);
+  const reference = await captureCli(["calc", "--dir", native, expressions]);
+  const path = (r: { err: string[] }) =>
+    r.err.map((l) => l.replace(/in plugin "[^"]*"/, "in plugin P"));
+  assert.deepEqual(
+    { code: run.code, out: run.out, err: path(run) },
+    { code: reference.code, out: reference.out, err: path(reference) },
+  );
+  assert.deepEqual(run.out.slice(0, 3), ["7 - 10 = -3", "6 * 7 = 42", "9 / 4 = 2.25"]);
   await Deno.remove(native, { recursive: true });
 });
