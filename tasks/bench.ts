@@ -1518,11 +1518,19 @@ async function main(argv: string[]): Promise<number> {
     // One process per file: a broken file cannot stop the others, and no
     // file's leftovers (heap, loaded libraries) weigh on another's timings.
     const files = benchFiles();
+    const total = runs * files.length;
+    const started = performance.now();
+    let done = 0;
     for (let i = 0; i < runs; i++) {
       const run: BenchRun = { runtime: "", cpu: "", benches: [] };
       for (const file of files) {
-        console.error(`deno ${args.join(" ")} ${file}  (run ${i + 1} of ${runs})`);
+        console.error(
+          `[${done + 1}/${total}${progressEstimate(started, done, total)}] deno ${
+            args.join(" ")
+          } ${file}  (run ${i + 1} of ${runs})`,
+        );
         const one = await runBenchFile(args, file);
+        done++;
         if (one.code !== 0) failed = true;
         run.runtime ||= one.run.runtime;
         run.cpu ||= one.run.cpu;
@@ -1546,3 +1554,19 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/**
+ * What is left, as `, about N min left`, from the time the finished steps
+ * took (the files differ in length, but each run has all of them): empty
+ * before the first step ends.
+ *
+ * @param started when the first step started (`performance.now()`)
+ * @param done steps finished
+ * @param total steps in all
+ * @returns the estimate's text
+ */
+export function progressEstimate(started: number, done: number, total: number): string {
+  if (done === 0) return "";
+  const left = ((performance.now() - started) / done) * (total - done) / 60_000;
+  return left < 1 ? ", less than a minute left" : `, about ${Math.round(left)} min left`;
+}

@@ -456,3 +456,20 @@ Deno.test("parseMetrics() keeps a metric's note", () => {
     [{ name: "peer bun: add", value: 0, unit: "missing", note: "x" }],
   );
 });
+
+Deno.test("progressEstimate() says how long the rest of deno task bench takes", async () => {
+  const { progressEstimate } = await import("../../tasks/bench.ts");
+  const minutesAgo = (m: number) => performance.now() - m * 60_000;
+  const cases: [number, number, number, string][] = [
+    [0, 0, 10, ""],
+    [2, 2, 4, ", about 2 min left"],
+    [1, 3, 5, ", less than a minute left"],
+    [10, 1, 5, ", about 40 min left"],
+  ];
+  for (const [ago, done, total, text] of cases) {
+    const got = progressEstimate(minutesAgo(ago), done, total);
+    if (got !== text) {
+      throw new Error(`${ago} min, ${done}/${total}: expected "${text}", found "${got}"`);
+    }
+  }
+});
