@@ -168,7 +168,14 @@ const MAX_I64 = (1n << 63n) - 1n;
  * Filled lazily (filling all 65536 at import cost ~10 ms and ~10 MiB).
  */
 let SMALL: bigint[] | undefined;
-function small(v: number): bigint {
+/**
+ * The bigint of a small non-negative integer (below 65536), from a table
+ * filled on first use.
+ *
+ * @param v the integer
+ * @returns its bigint
+ */
+export function small(v: number): bigint {
   const s = SMALL ??= new Array<bigint>(65536);
   return s[v] ??= BigInt(v);
 }

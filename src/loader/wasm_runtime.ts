@@ -33,6 +33,7 @@ import { fits, invalidArgument } from "../handle/arguments.ts";
 import type { HandleState } from "../handle/plugin.ts";
 import { GROW_FAILED_EXPORT, INTERRUPT_EXPORT } from "../wasm/prepare_wasm.ts";
 import { Wasi, WASI_MODULE, WasiExit, type WasiOptions, type WasiPreopen } from "./_wasi.ts";
+import { small } from "./_bind.ts";
 
 export type { WasiOptions, WasiPreopen };
 
@@ -106,8 +107,6 @@ interface Instance {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const SMALL: bigint[] = [];
-for (let i = 0; i < 65536; i++) SMALL.push(BigInt(i));
 const MAX_U64 = (1n << 64n) - 1n;
 const MIN_I64 = -(1n << 63n);
 const MAX_I64 = (1n << 63n) - 1n;
@@ -754,7 +753,7 @@ function invalidSize(path: string, fn: string, i: number, t: TypeName, v: unknow
 
 function toU64(path: string, fn: string, i: number, t: TypeName, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   } else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64) return v;
   return invalid(path, fn, i, t, v);
@@ -762,14 +761,14 @@ function toU64(path: string, fn: string, i: number, t: TypeName, v: unknown): bi
 
 function toI64(path: string, fn: string, i: number, t: TypeName, v: unknown): bigint {
   if (typeof v === "number") {
-    if (v >= 0 && v < 65536 && (v | 0) === v) return SMALL[v];
+    if (v >= 0 && v < 65536 && (v | 0) === v) return small(v);
     if (Number.isSafeInteger(v)) return BigInt(v);
   } else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64) return v;
   return invalid(path, fn, i, t, v);
 }
 
 function sizeResult(r: number): bigint {
-  return r >= 0 && r < 65536 ? SMALL[r] : BigInt(r);
+  return r >= 0 && r < 65536 ? small(r) : BigInt(r);
 }
 
 function closedError(path: string, fn: string): never {
