@@ -47,3 +47,30 @@ Deno.test(
     await Deno.remove(dir, { recursive: true });
   },
 );
+
+Deno.test("a WebAssembly plugin signed by a trusted publisher verifies without a hash pin", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "plugboard-wasm-sign-" });
+  const wasm = `${dir}/greeter.wasm`;
+  await Deno.copyFile(await built("greeter"), wasm);
+  const steps = [
+    await captureCli(["keygen", "--out", `${dir}/k.key`]),
+    await captureCli(["sign", wasm, "--key", `${dir}/k.key`]),
+    await captureCli([
+      "trust",
+      "--publisher",
+      `${dir}/k.key.pub`,
+      "--for",
+      "greeter@^0.1",
+      "--lock",
+      `${dir}/p.lock`,
+    ]),
+  ];
+  assertEquals(steps.map((r) => r.code), [0, 0, 0]);
+  const verified = await captureCli(["verify", wasm, "--lock", `${dir}/p.lock`, "--no-cache"]);
+  assertEquals(verified, {
+    code: 0,
+    out: [`ok greeter@0.1.0 ${wasm}`, `1 file(s) checked against ${dir}/p.lock: 1 ok, 0 failed`],
+    err: [],
+  });
+  await Deno.remove(dir, { recursive: true });
+});
