@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Segment } from "./_headers.ts";
+import type { Segment } from "./_headers.ts";
 import { malformed, type Reader, u32, u64 } from "./_reader.ts";
 
 const PT_LOAD = 1;
