@@ -42,6 +42,28 @@ const POINTERS: ReadonlyMap<number, { name: string; size?: number }> = new Map([
   [0x6ffffffe, { name: "DT_VERNEED" }],
 ]);
 
+/** Tables the linker walks by their size entry, which must be there. */
+const PAIRED: ReadonlyMap<number, string> = new Map([
+  [5, "DT_STRSZ"],
+  [7, "DT_RELASZ"],
+  [17, "DT_RELSZ"],
+  [23, "DT_PLTRELSZ"],
+  [25, "DT_INIT_ARRAYSZ"],
+  [26, "DT_FINI_ARRAYSZ"],
+  [32, "DT_PREINIT_ARRAYSZ"],
+  [36, "DT_RELRSZ"],
+]);
+
+/** Size entries of tables of 8-byte addresses, or of 24-byte (8-byte) records. */
+const MULTIPLE_OF: ReadonlyMap<number, { name: string; of: number }> = new Map([
+  [27, { name: "DT_INIT_ARRAYSZ", of: 8 }],
+  [28, { name: "DT_FINI_ARRAYSZ", of: 8 }],
+  [33, { name: "DT_PREINIT_ARRAYSZ", of: 8 }],
+  [8, { name: "DT_RELASZ", of: 24 }],
+  [2, { name: "DT_PLTRELSZ", of: 8 }],
+  [35, { name: "DT_RELRSZ", of: 8 }],
+]);
+
 /**
  * Refuse what would crash the dynamic linker while it maps the file.
  *
@@ -110,6 +132,10 @@ export function checkLoadable(r: Reader, segments: readonly Segment[]): void {
   for (const [tag, { name, size }] of POINTERS) {
     const addr = values.get(tag);
     if (addr === undefined) continue;
+    // A table whose size the linker reads from its pair: both, or neither.
+    if (size !== undefined && !values.has(size) && PAIRED.has(tag)) {
+      malformed(r, name, `its size entry (${PAIRED.get(tag)}) beside it`, "none");
+    }
     const length = size === undefined ? 1 : values.get(size) ?? 1;
     if (!mapped(addr, Math.max(length, 1))) {
       malformed(
@@ -120,4 +146,42 @@ export function checkLoadable(r: Reader, segments: readonly Segment[]): void {
       );
     }
   }
+  for (const [tag, { name, of }] of MULTIPLE_OF) {
+    const size = values.get(tag);
+    if (size !== undefined && size % of !== 0) {
+      malformed(r, name, `a multiple of ${of} bytes`, `${size} bytes`);
+    }
+  }
 }
+
+/**
+ * Refuse an exported function whose address is not code: a host that binds
+ * it would jump outside the object's executable segments. Only in a shared
+ * object's dynamic symbols (what `dlsym` hands out).
+ *
+ * @param r the reader
+ * @param segments the program headers
+ * @param symbols the dynamic symbols
+ * @throws {LoadError} `MALFORMED`, naming the symbol
+ */
+export function checkExportedCode(
+  r: Reader,
+  segments: readonly Segment[],
+  symbols: readonly { name: string; value: number; type: string; defined: boolean }[],
+): void {
+  const code = segments.filter((s) => s.type === PT_LOAD && (s.flags & PF_X) !== 0);
+  if (code.length === 0) return;
+  for (const sym of symbols) {
+    if (!sym.defined || (sym.type !== "func" && sym.type !== "ifunc")) continue;
+    if (!code.some((s) => sym.value >= s.vaddr && sym.value < s.vaddr + s.memsz)) {
+      malformed(
+        r,
+        `symbol ${JSON.stringify(sym.name.slice(0, 80))}`,
+        "an exported function inside an executable segment",
+        `address 0x${sym.value.toString(16)}`,
+      );
+    }
+  }
+}
+
+const PF_X = 1;

@@ -34,7 +34,7 @@ import {
   readSymbolSection,
 } from "./_contents.ts";
 import { describeNonElf } from "./_describe.ts";
-import { checkLoadable } from "./_loadable.ts";
+import { checkExportedCode, checkLoadable } from "./_loadable.ts";
 import { AddressMap, checkSectionNames, PT_LOAD, readHeaders } from "./_headers.ts";
 import { knownMachines, machineCode, machineName } from "./_machines.ts";
 import {
@@ -438,6 +438,7 @@ function parse(r: Reader, requireShared: boolean): ElfInfo {
     ? readDynamicSymbols(r, segments, dyn)
     : [];
   const localSymbols = symtab ? readSymbolSection(r, sections, symtab, ".symtab") : [];
+  if (etype === ET_DYN && segments.length > 0) checkExportedCode(r, segments, symbols);
 
   const regions: [Range, number][] = segments.length > 0
     ? segments.filter((s) => s.type === PT_NOTE).map((s) => [

@@ -623,3 +623,78 @@ Deno.test("readElf() refuses a dynamic tag past the processor range", () => {
   assert.equal(err.found, "0x9a6c549f");
   assert.equal(err.expected, "a tag from 0 to 0x7fffffff");
 });
+
+Deno.test("readElf() refuses dynamic tables and exported functions the dynamic linker would trip on", async (t) => {
+  // Each was found by the hostile-input suite to crash a process (in
+  // dlopen, dlclose or the first call), while the file otherwise parsed.
+  const greeter = Deno.readFileSync(new URL("../../build/greeter.so", import.meta.url));
+  const v = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const phoff = Number(v(greeter).getBigUint64(32, true));
+  const phnum = v(greeter).getUint16(56, true);
+  let dynamic = -1;
+  let dynsize = 0;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + 56 * i;
+    if (v(greeter).getUint32(at, true) === 2) {
+      dynamic = Number(v(greeter).getBigUint64(at + 8, true));
+      dynsize = Number(v(greeter).getBigUint64(at + 32, true));
+    }
+  }
+  const entry = (b: Uint8Array, tag: number) => {
+    for (let p = dynamic; p < dynamic + dynsize; p += 16) {
+      if (v(b).getBigUint64(p, true) === BigInt(tag)) return p;
+    }
+    throw new Error(`no dynamic entry ${tag}`);
+  };
+  const cases: [string, (b: Uint8Array) => void, string, string][] = [
+    [
+      "DT_STRSZ replaced by an unknown tag",
+      (b) => v(b).setBigUint64(entry(b, 10), 0xffn, true),
+      "its size entry (DT_STRSZ) beside it",
+      "none",
+    ],
+    [
+      "DT_FINI_ARRAYSZ not a multiple of 8",
+      (b) => v(b).setBigUint64(entry(b, 28) + 8, 12n, true),
+      "a multiple of 8 bytes",
+      "12 bytes",
+    ],
+  ];
+  for (const [name, edit, expected, found] of cases) {
+    await t.step(name, () => {
+      const bytes = greeter.slice();
+      edit(bytes);
+      const err = loadError(() => readElf(bytes, "plugin.so"));
+      assert.equal(err.code, "MALFORMED");
+      assert.deepEqual([err.expected, err.found], [expected, found]);
+    });
+  }
+  await t.step("an exported function outside the executable segments", () => {
+    // greet__into's st_value set to 0x7fffffff, as in the suite's case.
+    const bytes = greeter.slice();
+    const shoff = Number(v(bytes).getBigUint64(40, true));
+    const shnum = v(bytes).getUint16(60, true);
+    const section = (i: number) => shoff + 64 * i;
+    let sym = -1;
+    for (let i = 0; i < shnum && sym < 0; i++) {
+      if (v(bytes).getUint32(section(i) + 4, true) !== 11) continue; // SHT_DYNSYM
+      const off = Number(v(bytes).getBigUint64(section(i) + 24, true));
+      const size = Number(v(bytes).getBigUint64(section(i) + 32, true));
+      const strtab = section(v(bytes).getUint32(section(i) + 40, true));
+      const strOff = Number(v(bytes).getBigUint64(strtab + 24, true));
+      for (let p = off; p < off + size; p += 24) {
+        const name = strOff + v(bytes).getUint32(p, true);
+        const end = bytes.indexOf(0, name);
+        if (new TextDecoder().decode(bytes.subarray(name, end)) === "greet__into") sym = p;
+      }
+    }
+    assert.ok(sym > 0, "greet__into is exported");
+    v(bytes).setBigUint64(sym + 8, 0x7fff_ffffn, true);
+    const err = loadError(() => readElf(bytes, "plugin.so"));
+    assert.equal(err.code, "MALFORMED");
+    assert.deepEqual([err.expected, err.found], [
+      "an exported function inside an executable segment",
+      "address 0x7fffffff",
+    ]);
+  });
+});
