@@ -36,7 +36,9 @@ export function parseChecked(
   file: ReadFile,
   sidecar?: ReadFile,
 ): { format: ParsedFormat; metadata: PluginMetadata } {
-  const key = sidecar ? `${file.sha256}+${sidecar.sha256}` : file.sha256;
+  // A sidecar format names the sidecar's path in its messages, so copies of
+  // the same program and sidecar in two directories are two entries.
+  const key = sidecar ? `${file.sha256}+${sidecar.sha256}+${sidecar.path}` : file.sha256;
   const hit = parsed.get(key);
   if (hit) {
     parsed.delete(key);
