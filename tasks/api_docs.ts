@@ -10,6 +10,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { entrySources } from "./_entry_points.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 
@@ -25,7 +26,7 @@ interface DocSymbol {
  */
 export async function apiMarkdown(): Promise<string> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  const exports = config.exports as Record<string, string>;
+  const exports = entrySources();
   const out = [
     "# Public API",
     "",

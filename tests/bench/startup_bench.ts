@@ -13,6 +13,10 @@
  *   here), in ms;
  * - the in-process time of the first open and first call (`startup-timing`
  *   lines the scripts print), in ms;
+ * The scripts import `dist/`, the JavaScript the package's `exports` name
+ * (tasks/dist.ts), as a user of the published package does; one script
+ * imports mod.ts from the TypeScript sources for comparison.
+ *
  * - peak RSS of the empty script and of importing mod.ts, with
  *   `/usr/bin/time -f %M` when it is installed (Debian package `time`);
  * - the stages of a first open in a fresh process (open_stages.ts) and the
@@ -54,6 +58,7 @@ interface Script {
 const SCRIPTS: Script[] = [
   { name: "empty script", args: [`${DIR}/empty.ts`] },
   { name: "import mod.ts", args: [...SCRIPT_FLAGS, `${DIR}/import_core.ts`] },
+  { name: "import mod.ts, TypeScript sources", args: [...SCRIPT_FLAGS, `${DIR}/import_source.ts`] },
   {
     name: "raw Deno.dlopen script",
     args: [...SCRIPT_FLAGS, `${DIR}/raw_call.ts`, GREETER],
@@ -71,21 +76,21 @@ const SCRIPTS: Script[] = [
   },
   {
     name: "plugboard call",
-    args: [...CLI_FLAGS, `${ROOT}/src/cli/main.ts`, "call", GREETER, "greet", "World"],
+    args: [...CLI_FLAGS, `${ROOT}/dist/src/cli/main.js`, "call", GREETER, "greet", "World"],
     out: "Hello, World",
   },
 ];
 
 /** Layers imported alone (import_one.ts), bottom up; each with what it imports. */
 const LAYERS = [
-  "src/errors/plugin_error.ts",
-  "src/elf/read_elf.ts",
-  "src/abi/read_metadata.ts",
-  "src/registry/registry.ts",
-  "src/check/check_plugin.ts",
-  "src/loader/open_native.ts",
-  "src/open/open_plugin.ts",
-  "mod.ts",
+  "dist/src/errors/plugin_error.js",
+  "dist/src/elf/read_elf.js",
+  "dist/src/abi/read_metadata.js",
+  "dist/src/registry/registry.js",
+  "dist/src/check/check_plugin.js",
+  "dist/src/loader/open_native.js",
+  "dist/src/open/open_plugin.js",
+  "dist/mod.js",
 ];
 
 const STAGES = [

@@ -51,6 +51,7 @@ export function publishedFiles(): Set<string> {
 
 const TYPES: Record<string, string> = {
   ".ts": "application/typescript; charset=utf-8",
+  ".js": "application/javascript; charset=utf-8",
   ".json": "application/json; charset=utf-8",
 };
 

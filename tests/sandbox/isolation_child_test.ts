@@ -21,7 +21,7 @@ Deno.test("the isolation child serves a plugin from inside the sandbox", async (
   const base = childCommand(PROBE, await Deno.realPath(PROBE));
   // The standard command, with the wrapper as the script and its variable allowed.
   const args = base.args.map((a) =>
-    a.endsWith("/_child.ts")
+    /\/_child\.[jt]s$/.test(a) // .js when the suite runs against dist/
       ? WRAPPER
       : a.startsWith("--allow-env=")
       ? `${a},PLUGBOARD_TEST_SANDBOX`

@@ -2,19 +2,21 @@
  * Where the first open of a plugin in a fresh process goes, stage by stage,
  * in the order `openPlugin()` runs them (tests/bench/startup_bench.ts): each
  * stage is cold here, as it is in a script that opens one plugin. Reported
- * on stderr as `startup-timing {json}` (milliseconds).
+ * on stderr as `startup-timing {json}` (milliseconds). It runs the modules
+ * of `dist/`, as the published package does.
  *
  * @module
  */
 
-import { defineInterface } from "../../../mod.ts";
-import { checkPlugin, type PipelineOptions } from "../../../src/check/check_plugin.ts";
-import { parseChecked } from "../../../src/check/_parse_cache.ts";
-import { readElf } from "../../../src/elf/read_elf.ts";
-import { getFileCalls } from "../../../src/file/libc.ts";
-import { readFile } from "../../../src/file/read_file.ts";
-import { sha256HexAsync } from "../../../src/file/sha256.ts";
-import { openCandidate } from "../../../src/open/open_plugin.ts";
+import { defineInterface } from "../../../dist/mod.js";
+import { checkPlugin } from "../../../dist/src/check/check_plugin.js";
+import type { PipelineOptions } from "../../../src/check/check_plugin.ts";
+import { parseChecked } from "../../../dist/src/check/_parse_cache.js";
+import { readElf } from "../../../dist/src/elf/read_elf.js";
+import { getFileCalls } from "../../../dist/src/file/libc.js";
+import { readFile } from "../../../dist/src/file/read_file.js";
+import { sha256HexAsync } from "../../../dist/src/file/sha256.js";
+import { openCandidate } from "../../../dist/src/open/open_plugin.js";
 import type { Plugin } from "../../../src/handle/plugin.ts";
 
 const path = Deno.args[0];
@@ -39,7 +41,8 @@ parseChecked(file, undefined);
 lap("metadata");
 const candidate = checkPlugin(path, { interfaces: [Greeter], file } as PipelineOptions);
 lap("check");
-const plugin = await openCandidate(candidate, {}) as Plugin<"sync">;
+// The JavaScript of dist/ runs; its types are the sources'.
+const plugin = await openCandidate(candidate, {}) as unknown as Plugin<"sync">;
 lap("load");
 const greet = plugin.use(Greeter).greet;
 lap("bind");

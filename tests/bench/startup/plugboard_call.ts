@@ -1,6 +1,7 @@
 /**
  * The plugboard script of tests/bench/startup_bench.ts, written as the
- * README writes it: import plugboard, open the greeter with its interface,
+ * README writes it: import plugboard (`dist/mod.js`, what the package's
+ * `exports["."]` names), open the greeter with its interface,
  * call `greet("World")` once, print the text, close, exit. The open and the
  * first call are timed in the process and reported on stderr as
  * `startup-timing {json}`.
@@ -8,7 +9,7 @@
  * @module
  */
 
-import { defineInterface, openPlugin } from "../../../mod.ts";
+import { defineInterface, openPlugin } from "../../../dist/mod.js";
 
 const Greeter = defineInterface("greeter", "1.0", { greet: "cstring greet(cstring name)" });
 const t0 = performance.now();
