@@ -253,8 +253,12 @@ function transformer(eager: boolean): ts.TransformerFactory<ts.SourceFile> {
  * @param options `eager: false` leaves function declarations as they are
  * @returns path relative to the root → JavaScript text, sorted by path
  */
-export function distFiles(options: { eager?: boolean } = {}): Map<string, string> {
-  const eager = options.eager ?? true;
+export function distFiles(
+  options: { eager?: boolean | ((file: string) => boolean) } = {},
+): Map<string, string> {
+  const eagerOption = options.eager ?? true;
+  const eager = (file: string) =>
+    typeof eagerOption === "function" ? eagerOption(file) : eagerOption;
   const entries = new Set(Object.values(entrySources()).map((p) => p.slice(2)));
   const files = sources();
   const texts = new Map(files.map((f) => [f, Deno.readTextFileSync(`${ROOT}/${f}`)]));
@@ -273,7 +277,7 @@ export function distFiles(options: { eager?: boolean } = {}): Map<string, string
       },
     }).outputText;
     const sf = ts.createSourceFile(file.replace(/\.ts$/, ".js"), js, ts.ScriptTarget.ESNext, true);
-    const result = ts.transform(sf, [transformer(eager && !cyclic.has(file))]);
+    const result = ts.transform(sf, [transformer(eager(file) && !cyclic.has(file))]);
     const printed = printer.printFile(result.transformed[0]);
     result.dispose();
     const target = `${DIST}/${toJs(file)}`;

@@ -97,7 +97,6 @@ export class LoadedLibrary {
     metadata: PluginMetadata,
     mode: LoadMode,
     runInit: boolean,
-    prebind: readonly Signature[] = [],
   ): LoadedLibrary {
     const path = file.path;
     let memfd: number | undefined;
@@ -132,30 +131,12 @@ export class LoadedLibrary {
       const changed = changedSince(file);
       if (changed) throw changedError(path, file, changed);
     }
-    // The functions the caller will use, when it said so and they are few,
-    // are bound by the same Deno.dlopen as the entry symbol: one dlopen
-    // instead of two for a plugin opened to make a call (each costs a
-    // dlopen of the file and its own set-up). Nothing bound is called
-    // before the checks below pass. Should that dlopen fail, the entry is
-    // bound alone, so the error reported is the one of the entry.
-    const early = declarationsFor(
-      prebind.filter((sig) => metadata.functions.has(sig.name)),
-      (sig) => usesInto(metadata, elf, sig),
-      undefined,
-    );
     let entry: Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>;
     try {
-      entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" }, ...early }) as
-        & Deno.DynamicLibrary<{ plugboard_entry: { type: "pointer" } }>
-        & Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
-    } catch (first) {
-      try {
-        if (Object.keys(early).length === 0) throw first;
-        entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } } as const);
-      } catch (e) {
-        if (memfd !== undefined) closeFd(memfd);
-        throw dlopenError(e, path, loadPath, elf);
-      }
+      entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } } as const);
+    } catch (e) {
+      if (memfd !== undefined) closeFd(memfd);
+      throw dlopenError(e, path, loadPath, elf);
     }
     const fail = (err: PluginError): never => {
       entry.close();
@@ -300,7 +281,6 @@ export class LoadedLibrary {
       descriptor!,
       memfd,
     );
-    lib.#register(entry.symbols as Record<string, unknown>);
     if (runInit && metadata.hooks.init) {
       const init = view.getPointer(DESCRIPTOR.init);
       if (init !== null) {
@@ -374,7 +354,9 @@ export class LoadedLibrary {
     if (sig.result !== "cstring" || sig.nonblocking) return false;
     let known = this.#intoKnown.get(sig.name);
     if (known === undefined) {
-      known = usesInto(this.metadata, this.elf, sig);
+      const name = `${sig.name}${INTO_SUFFIX}`;
+      known = !this.metadata.functions.has(name) && isExportedFunction(this.elf, name) &&
+        isExportedFunction(this.elf, INTO_COPY);
       this.#intoKnown.set(sig.name, known);
     }
     return known;
@@ -388,11 +370,33 @@ export class LoadedLibrary {
   bindRaw(sig: Signature, path: string): BoundRaw {
     const ready = this.bound(sig);
     if (ready) return ready;
-    const decls = declarationsFor([sig], (s) => this.#into(s), {
-      raw: this.#raw,
-      takeError: this.takeError !== undefined,
-      intoCopy: this.#intoCopy !== undefined,
-    });
+    const into = this.#into(sig);
+    const key = rawKey(sig, into);
+    const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
+    if (!this.#raw.has(key)) {
+      const decl = ffiDeclaration(sig);
+      decls[key] = into
+        ? {
+          name: `${sig.name}${INTO_SUFFIX}`,
+          parameters: [...decl.parameters, "pointer", "u32"],
+          result: "u32",
+        }
+        : { name: sig.name, ...decl };
+    }
+    if (sig.fallible && !this.takeError) {
+      decls.__plugboard_take_error = {
+        name: "plugboard_take_error",
+        parameters: [],
+        result: "pointer",
+      };
+    }
+    if (into && !this.#intoCopy) {
+      decls.__plugboard_into_copy = {
+        name: INTO_COPY,
+        parameters: ["buffer", "u32"],
+        result: "u32",
+      };
+    }
     let group: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
     try {
       group = Deno.dlopen(this.loadPath, decls);
@@ -400,20 +404,14 @@ export class LoadedLibrary {
       throw dlopenError(e, path, this.loadPath, this.elf);
     }
     this.#groups.push(group);
-    this.#register(group.symbols);
-    return this.bound(sig)!;
-  }
-
-  /** Keep the functions a Deno.dlopen bound (the entry symbol aside). */
-  #register(symbols: Record<string, unknown>): void {
-    for (const [k, f] of Object.entries(symbols)) {
-      if (k === "plugboard_entry") continue;
+    for (const [k, f] of Object.entries(group.symbols)) {
       if (k === "__plugboard_take_error") {
         this.takeError = f as () => Deno.PointerValue;
       } else if (k === "__plugboard_into_copy") {
         this.#intoCopy = f as IntoCopy;
       } else this.#raw.set(k, f as BoundRaw["raw"]);
     }
+    return this.bound(sig)!;
   }
 
   /** One handle is done with the library. */
@@ -624,59 +622,6 @@ function changedError(
     hint:
       'load with { load: "memfd" } (the default), which loads exactly the checked bytes; by path, keep the file unchanged while it loads',
   });
-}
-
-/**
- * Whether a function's `cstring` results are read through its `NAME__into`
- * twin (see LoadedLibrary#into).
- */
-function usesInto(metadata: PluginMetadata, elf: ElfInfo, sig: Signature): boolean {
-  if (sig.result !== "cstring" || sig.nonblocking) return false;
-  const name = `${sig.name}${INTO_SUFFIX}`;
-  return !metadata.functions.has(name) && isExportedFunction(elf, name) &&
-    isExportedFunction(elf, INTO_COPY);
-}
-
-/**
- * The Deno.dlopen declarations that bind these signatures, with
- * `plugboard_take_error` for a fallible one and `plugboard_into_copy` for
- * one read through `NAME__into`, leaving out what is bound already.
- */
-function declarationsFor(
-  sigs: readonly Signature[],
-  into: (sig: Signature) => boolean,
-  have: { raw: ReadonlyMap<string, unknown>; takeError: boolean; intoCopy: boolean } | undefined,
-): Record<string, Deno.ForeignFunction & { name: string }> {
-  const decls: Record<string, Deno.ForeignFunction & { name: string }> = {};
-  for (const sig of sigs) {
-    const viaInto = into(sig);
-    const key = rawKey(sig, viaInto);
-    if (!have?.raw.has(key) && !(key in decls)) {
-      const decl = ffiDeclaration(sig);
-      decls[key] = viaInto
-        ? {
-          name: `${sig.name}${INTO_SUFFIX}`,
-          parameters: [...decl.parameters, "pointer", "u32"],
-          result: "u32",
-        }
-        : { name: sig.name, ...decl };
-    }
-    if (sig.fallible && !have?.takeError) {
-      decls.__plugboard_take_error = {
-        name: "plugboard_take_error",
-        parameters: [],
-        result: "pointer",
-      };
-    }
-    if (viaInto && !have?.intoCopy) {
-      decls.__plugboard_into_copy = {
-        name: INTO_COPY,
-        parameters: ["buffer", "u32"],
-        result: "u32",
-      };
-    }
-  }
-  return decls;
 }
 
 function rawKey(sig: Signature, into: boolean): string {

@@ -14,7 +14,6 @@
  * @module
  */
 
-import type { InterfaceSpec } from "../abi/define_interface.ts";
 import type { Signature } from "../abi/signature.ts";
 import { assertFfi } from "./_memfd.ts";
 import { formatOf, type PluginCandidate } from "../check/check_plugin.ts";
@@ -63,7 +62,7 @@ export interface NativeLoadOptions {
  */
 export function loadNative(
   candidate: PluginCandidate,
-  options: NativeLoadOptions & { interfaces?: readonly InterfaceSpec[] } = {},
+  options: NativeLoadOptions = {},
   path: string = candidate.file.path,
 ): Plugin<"sync"> {
   assertFfi(path);
@@ -100,32 +99,9 @@ export function loadNative(
       }
     }
   }
-  const lib = LoadedLibrary.load(
-    file,
-    elf,
-    candidate.metadata,
-    mode,
-    options.init ?? true,
-    bindAtLoad(options.interfaces),
-  );
+  const lib = LoadedLibrary.load(file, elf, candidate.metadata, mode, options.init ?? true);
   loadedLibraries.set(key, lib);
   return handle(candidate, lib, path, false);
-}
-
-/** At most this many functions are bound with the load itself. */
-const BIND_AT_LOAD_MAX = 4;
-
-/**
- * The functions to bind with the load's own Deno.dlopen: those of the
- * interfaces the caller opened the plugin for (checked against it by the
- * pipeline), when there are at most {@linkcode BIND_AT_LOAD_MAX}; a wider
- * interface keeps binding each function when it is first read, so opening
- * costs the same whatever its size.
- */
-function bindAtLoad(interfaces: readonly InterfaceSpec[] | undefined): Signature[] {
-  if (!interfaces?.length) return [];
-  const sigs = interfaces.flatMap((i) => [...i.signatures.values()]);
-  return sigs.length <= BIND_AT_LOAD_MAX ? sigs : [];
 }
 
 function handle(

@@ -38,8 +38,7 @@ function countDlopen<T>(fn: (opened: string[]) => T): T {
 
 Deno.test("Plugin.use() binds each function when it is first read, once per library", () => {
   countDlopen((opened) => {
-    // Opened without interfaces: nothing is known to bind with the load.
-    using p = openPluginSync(plugin("noop"));
+    using p = openPluginSync(plugin("noop"), { interfaces: [Bench] });
     assertEquals(opened.length, 1, "open maps the library once");
     const fns = p.use(Bench);
     assertEquals(opened.length, 1, "use() binds nothing");
@@ -52,38 +51,10 @@ Deno.test("Plugin.use() binds each function when it is first read, once per libr
     assertEquals(opened.length, 2, "calls and later reads bind nothing more");
     assertStrictEquals(fns.noop(), undefined);
     assertEquals(opened.length, 3, "each function binds only its own symbol");
-    using q = openPluginSync(plugin("noop"));
+    using q = openPluginSync(plugin("noop"), { interfaces: [Bench] });
     assertStrictEquals(q.shared, true);
     assertStrictEquals(q.use(Bench).add(40, 2), 42);
     assertEquals(opened.length, 3, "a second handle reuses the library's bound symbols");
-  });
-});
-
-Deno.test("the functions of at most 4 interface functions are bound by the load's own dlopen", () => {
-  countDlopen((opened) => {
-    using p = openPluginSync(plugin("noop"), { interfaces: [Bench] });
-    assertEquals(opened.length, 1, "open maps the library and binds its interface's functions");
-    const { noop, add, upper, greet } = p.use(Bench);
-    assertStrictEquals(add(2, 3), 5);
-    assertStrictEquals(noop(), undefined);
-    assertStrictEquals(typeof upper, "function");
-    assertStrictEquals(greet("World"), "Hello, World");
-    assertEquals(opened.length, 1, "reading and calling them binds nothing more");
-  });
-  countDlopen((opened) => {
-    // wide32: more than 4 functions, so each is still bound when first read.
-    const Wide = defineInterface("wide", "1.0", {
-      f00: "i32 f00(i32 x)",
-      f01: "i32 f01(i32 x)",
-      f02: "i32 f02(i32 x)",
-      f03: "i32 f03(i32 x)",
-      f04: "i32 f04(i32 x)",
-    });
-    using p = openPluginSync(plugin("wide32"));
-    const fns = p.use(Wide);
-    assertEquals(opened.length, 1);
-    assertStrictEquals(typeof fns.f03(1), "number");
-    assertEquals(opened.length, 2);
   });
 });
 

@@ -110,45 +110,6 @@ var changedError = (function changedError(path, file, { special, found }) {
         hint: 'load with { load: "memfd" } (the default), which loads exactly the checked bytes; by path, keep the file unchanged while it loads',
     });
 });
-var usesInto = (function usesInto(metadata, elf, sig) {
-    if (sig.result !== "cstring" || sig.nonblocking)
-        return false;
-    const name = `${sig.name}${INTO_SUFFIX}`;
-    return !metadata.functions.has(name) && isExportedFunction(elf, name) &&
-        isExportedFunction(elf, INTO_COPY);
-});
-var declarationsFor = (function declarationsFor(sigs, into, have) {
-    const decls = {};
-    for (const sig of sigs) {
-        const viaInto = into(sig);
-        const key = rawKey(sig, viaInto);
-        if (!have?.raw.has(key) && !(key in decls)) {
-            const decl = ffiDeclaration(sig);
-            decls[key] = viaInto
-                ? {
-                    name: `${sig.name}${INTO_SUFFIX}`,
-                    parameters: [...decl.parameters, "pointer", "u32"],
-                    result: "u32",
-                }
-                : { name: sig.name, ...decl };
-        }
-        if (sig.fallible && !have?.takeError) {
-            decls.__plugboard_take_error = {
-                name: "plugboard_take_error",
-                parameters: [],
-                result: "pointer",
-            };
-        }
-        if (viaInto && !have?.intoCopy) {
-            decls.__plugboard_into_copy = {
-                name: INTO_COPY,
-                parameters: ["buffer", "u32"],
-                result: "u32",
-            };
-        }
-    }
-    return decls;
-});
 var rawKey = (function rawKey(sig, into) {
     return sig.nonblocking
         ? `${sig.name}__nonblocking`
@@ -192,7 +153,7 @@ export class LoadedLibrary {
         this.#descriptor = descriptor;
         this.#memfd = memfd;
     }
-    static load(file, elf, metadata, mode, runInit, prebind = []) {
+    static load(file, elf, metadata, mode, runInit) {
         const path = file.path;
         let memfd;
         let loadPath = file.realPath;
@@ -224,22 +185,14 @@ export class LoadedLibrary {
             if (changed)
                 throw changedError(path, file, changed);
         }
-        const early = declarationsFor(prebind.filter((sig) => metadata.functions.has(sig.name)), (sig) => usesInto(metadata, elf, sig), undefined);
         let entry;
         try {
-            entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" }, ...early });
+            entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } });
         }
-        catch (first) {
-            try {
-                if (Object.keys(early).length === 0)
-                    throw first;
-                entry = Deno.dlopen(loadPath, { plugboard_entry: { type: "pointer" } });
-            }
-            catch (e) {
-                if (memfd !== undefined)
-                    closeFd(memfd);
-                throw dlopenError(e, path, loadPath, elf);
-            }
+        catch (e) {
+            if (memfd !== undefined)
+                closeFd(memfd);
+            throw dlopenError(e, path, loadPath, elf);
         }
         const fail = (err) => {
             entry.close();
@@ -321,7 +274,6 @@ export class LoadedLibrary {
             }
         }
         const lib = new LoadedLibrary(file, elf, metadata, mode, loadPath, entry, memory, descriptor, memfd);
-        lib.#register(entry.symbols);
         if (runInit && metadata.hooks.init) {
             const init = view.getPointer(DESCRIPTOR.init);
             if (init !== null) {
@@ -373,7 +325,9 @@ export class LoadedLibrary {
             return false;
         let known = this.#intoKnown.get(sig.name);
         if (known === undefined) {
-            known = usesInto(this.metadata, this.elf, sig);
+            const name = `${sig.name}${INTO_SUFFIX}`;
+            known = !this.metadata.functions.has(name) && isExportedFunction(this.elf, name) &&
+                isExportedFunction(this.elf, INTO_COPY);
             this.#intoKnown.set(sig.name, known);
         }
         return known;
@@ -382,11 +336,33 @@ export class LoadedLibrary {
         const ready = this.bound(sig);
         if (ready)
             return ready;
-        const decls = declarationsFor([sig], (s) => this.#into(s), {
-            raw: this.#raw,
-            takeError: this.takeError !== undefined,
-            intoCopy: this.#intoCopy !== undefined,
-        });
+        const into = this.#into(sig);
+        const key = rawKey(sig, into);
+        const decls = {};
+        if (!this.#raw.has(key)) {
+            const decl = ffiDeclaration(sig);
+            decls[key] = into
+                ? {
+                    name: `${sig.name}${INTO_SUFFIX}`,
+                    parameters: [...decl.parameters, "pointer", "u32"],
+                    result: "u32",
+                }
+                : { name: sig.name, ...decl };
+        }
+        if (sig.fallible && !this.takeError) {
+            decls.__plugboard_take_error = {
+                name: "plugboard_take_error",
+                parameters: [],
+                result: "pointer",
+            };
+        }
+        if (into && !this.#intoCopy) {
+            decls.__plugboard_into_copy = {
+                name: INTO_COPY,
+                parameters: ["buffer", "u32"],
+                result: "u32",
+            };
+        }
         let group;
         try {
             group = Deno.dlopen(this.loadPath, decls);
@@ -395,13 +371,7 @@ export class LoadedLibrary {
             throw dlopenError(e, path, this.loadPath, this.elf);
         }
         this.#groups.push(group);
-        this.#register(group.symbols);
-        return this.bound(sig);
-    }
-    #register(symbols) {
-        for (const [k, f] of Object.entries(symbols)) {
-            if (k === "plugboard_entry")
-                continue;
+        for (const [k, f] of Object.entries(group.symbols)) {
             if (k === "__plugboard_take_error") {
                 this.takeError = f;
             }
@@ -411,6 +381,7 @@ export class LoadedLibrary {
             else
                 this.#raw.set(k, f);
         }
+        return this.bound(sig);
     }
     release() {
         this.leases--;

@@ -39,15 +39,9 @@ export var loadNative = (function loadNative(candidate, options = {}, path = can
             }
         }
     }
-    const lib = LoadedLibrary.load(file, elf, candidate.metadata, mode, options.init ?? true, bindAtLoad(options.interfaces));
+    const lib = LoadedLibrary.load(file, elf, candidate.metadata, mode, options.init ?? true);
     loadedLibraries.set(key, lib);
     return handle(candidate, lib, path, false);
-});
-var bindAtLoad = (function bindAtLoad(interfaces) {
-    if (!interfaces?.length)
-        return [];
-    const sigs = interfaces.flatMap((i) => [...i.signatures.values()]);
-    return sigs.length <= BIND_AT_LOAD_MAX ? sigs : [];
 });
 var handle = (function handle(candidate, lib, path, shared) {
     lib.leases++;
@@ -111,7 +105,6 @@ var writeNumber = (function writeNumber(v, t, x) {
 var neverCalled = (function neverCalled() {
     throw new Error("unreachable: a function of a closed handle was called");
 });
-const BIND_AT_LOAD_MAX = 4;
 class NativeBackend {
     #lib;
     #path;
