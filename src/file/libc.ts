@@ -15,33 +15,150 @@
  * @module
  */
 
-const FILE_CALLS = {
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
-  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+/**
+ * The symbols of every open. The file and memfd calls all go through
+ * `syscall`: Deno compiles a trampoline for each symbol it binds (a
+ * few hundred µs cold), so binding one `syscall` instead of seven
+ * functions saves the first open of a process most of that. glibc's `syscall` is written
+ * in assembly on x86_64 and aarch64 and takes its arguments in registers
+ * like any function, so declaring it with fixed parameters is sound there.
+ */
+const CORE_SYMBOLS = {
+  syscall: { parameters: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], result: "i64" },
   dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
   dlclose: { parameters: ["pointer"], result: "i32" },
+  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
+/** System call numbers, by architecture. */
+const SYSCALLS: Record<string, Record<SyscallName, number>> = {
+  x86_64: {
+    read: 0,
+    write: 1,
+    close: 3,
+    kill: 62,
+    fcntl: 72,
+    openat: 257,
+    process_vm_readv: 310,
+    memfd_create: 319,
+    statx: 332,
+  },
+  aarch64: {
+    read: 63,
+    write: 64,
+    close: 57,
+    kill: 129,
+    fcntl: 25,
+    openat: 56,
+    process_vm_readv: 270,
+    memfd_create: 279,
+    statx: 291,
+  },
+};
+
+type SyscallName =
+  | "read"
+  | "write"
+  | "close"
+  | "kill"
+  | "fcntl"
+  | "openat"
+  | "process_vm_readv"
+  | "memfd_create"
+  | "statx";
+
 /** The calls of every open: files, memfds, the dynamic linker's names, errno. */
-export type FileCalls = Deno.DynamicLibrary<typeof FILE_CALLS>["symbols"];
+export interface FileCalls {
+  /** `open(2)`; returns the descriptor or -1 (errno set). */
+  open(path: Uint8Array, flags: number): number;
+  /** `read(2)`; returns the count or -1. */
+  read(fd: number, buf: Uint8Array, count: bigint): number;
+  /** `write(2)`; returns the count or -1. */
+  write(fd: number, buf: Uint8Array, count: bigint): number;
+  /** `close(2)`. */
+  close(fd: number): number;
+  /** `statx(2)` into a 256-byte buffer. */
+  statx(dirfd: number, path: Uint8Array, flags: number, mask: number, out: Uint8Array): number;
+  /** `fcntl(2)` with an integer argument. */
+  fcntl(fd: number, cmd: number, arg: number): number;
+  /** `memfd_create(2)`. */
+  memfd_create(name: Uint8Array, flags: number): number;
+  /** `process_vm_readv(2)` with the iovec arrays as bytes. */
+  process_vm_readv(
+    pid: number,
+    local: Uint8Array,
+    localCount: bigint,
+    remote: Uint8Array,
+    remoteCount: bigint,
+    flags: bigint,
+  ): number;
+  /** `kill(2)`. */
+  kill(pid: number, signal: number): number;
+  /** The dynamic linker's `dlopen`. */
+  dlopen(name: Uint8Array, flags: number): Deno.PointerValue;
+  /** The dynamic linker's `dlclose`. */
+  dlclose(handle: Deno.PointerObject): number;
+  /** The dynamic linker's `dladdr`, into a 32-byte `Dl_info`. */
+  dladdr(address: Deno.PointerObject, info: Uint8Array): number;
+  /** The calling thread's errno location. */
+  __errno_location(): Deno.PointerValue;
+}
+
+/** The address of a buffer's first byte, for a system call. */
+function addressOf(buf: Uint8Array): bigint | number {
+  return Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf));
+}
+
+/** The file calls over one bound `syscall` and the linker's own functions. */
+function fileCalls_(
+  symbols: Deno.DynamicLibrary<typeof CORE_SYMBOLS>["symbols"],
+  nr: Record<SyscallName, number>,
+): FileCalls {
+  const sys = symbols.syscall;
+  // Arguments as 64-bit integers; the result is a small integer (a count,
+  // a descriptor, -1).
+  const call = (
+    n: number,
+    a: bigint | number = 0,
+    b: bigint | number = 0,
+    c: bigint | number = 0,
+    d: bigint | number = 0,
+    e: bigint | number = 0,
+    f: bigint | number = 0,
+  ) => Number(sys(BigInt(n), BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e), BigInt(f)));
+  return {
+    open: (path, flags) => call(nr.openat, AT_FDCWD, addressOf(path), flags, 0),
+    read: (fd, buf, count) => call(nr.read, fd, addressOf(buf), count),
+    write: (fd, buf, count) => call(nr.write, fd, addressOf(buf), count),
+    close: (fd) => call(nr.close, fd),
+    statx: (dirfd, path, flags, mask, out) =>
+      call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)),
+    fcntl: (fd, cmd, arg) => call(nr.fcntl, fd, cmd, arg),
+    memfd_create: (name, flags) => call(nr.memfd_create, addressOf(name), flags),
+    process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) =>
+      call(
+        nr.process_vm_readv,
+        pid,
+        addressOf(local),
+        localCount,
+        addressOf(remote),
+        remoteCount,
+        flags,
+      ),
+    kill: (pid, signal) => call(nr.kill, pid, signal),
+    dlopen: (name, flags) => symbols.dlopen(name, flags),
+    dlclose: (handle) => symbols.dlclose(handle),
+    dladdr: (address, info) => symbols.dladdr(address, info),
+    __errno_location: () => symbols.__errno_location(),
+  };
+}
 
 const RARE_CALLS = {
   strerror: { parameters: ["i32"], result: "pointer" },
-  dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
-  process_vm_readv: {
-    parameters: ["i32", "buffer", "u64", "buffer", "u64", "u64"],
-    result: "isize",
-  },
-  kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const;
 
-/** The calls of rarer paths: error texts, unload checks, safe copies, signals. */
+/** The calls of rarer paths: error texts. */
 export type RareCalls = Deno.DynamicLibrary<typeof RARE_CALLS>["symbols"];
 
 /** libc's strncmp, as the pointer path of `cstring` results calls it. */
@@ -116,8 +233,10 @@ export function getFileCalls(): FileCalls | null {
   if (fileCalls !== undefined) return fileCalls;
   fileCalls = null;
   if (Deno.build.os !== "linux" || !ffiGranted()) return fileCalls;
+  const nr = SYSCALLS[Deno.build.arch];
+  if (nr === undefined) return fileCalls;
   try {
-    fileCalls = Deno.dlopen("libc.so.6", FILE_CALLS).symbols;
+    fileCalls = fileCalls_(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
   } catch {
     fileCalls = null;
   }
@@ -178,8 +297,6 @@ export const AT_FDCWD = -100;
 /** `statx(2)`: every basic field. */
 export const STATX_BASIC_STATS = 0x7ff;
 
-let killCall: ((pid: number, signal: number) => number) | null | undefined;
-
 /**
  * Send a signal to a process group (a negative pid) or a process, with the
  * best means the host has: `Deno.kill` when `--allow-run` is granted in
@@ -206,18 +323,6 @@ export function signalProcess(pid: number, signal: "SIGKILL" | "SIGTERM"): boole
   } catch {
     return false; // no such process or group: nothing left to signal
   }
-  if (killCall === undefined) {
-    killCall = null;
-    if (Deno.build.os === "linux" && ffiGranted()) {
-      try {
-        const lib = Deno.dlopen("libc.so.6", {
-          kill: { parameters: ["i32", "i32"], result: "i32" },
-        });
-        killCall = lib.symbols.kill;
-      } catch {
-        killCall = null;
-      }
-    }
-  }
-  return killCall !== null && killCall(pid, signal === "SIGKILL" ? 9 : 15) === 0;
+  const calls = getFileCalls();
+  return calls !== null && calls.kill(pid, signal === "SIGKILL" ? 9 : 15) === 0;
 }

@@ -146,7 +146,7 @@ export function closeFd(fd: number): void {
  */
 export function objectBase(addr: Deno.PointerObject): bigint | undefined {
   const info = new BigUint64Array(4);
-  if (getRareCalls().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
+  if (core().dladdr(addr, new Uint8Array(info.buffer)) === 0) return undefined;
   return info[1];
 }
 
@@ -168,7 +168,7 @@ export function safeRead(address: bigint, length: number): Uint8Array | undefine
   local[1] = BigInt(length);
   const remote = new BigUint64Array([address, BigInt(length)]);
   const n = Number(
-    getRareCalls().process_vm_readv(
+    core().process_vm_readv(
       Deno.pid,
       new Uint8Array(local.buffer),
       1n,

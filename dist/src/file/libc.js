@@ -1,4 +1,26 @@
 // Generated from src/file/libc.ts by tasks/dist.ts (deno task dist): do not edit.
+var addressOf = (function addressOf(buf) {
+    return Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf));
+});
+var fileCalls_ = (function fileCalls_(symbols, nr) {
+    const sys = symbols.syscall;
+    const call = (n, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0) => Number(sys(BigInt(n), BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e), BigInt(f)));
+    return {
+        open: (path, flags) => call(nr.openat, AT_FDCWD, addressOf(path), flags, 0),
+        read: (fd, buf, count) => call(nr.read, fd, addressOf(buf), count),
+        write: (fd, buf, count) => call(nr.write, fd, addressOf(buf), count),
+        close: (fd) => call(nr.close, fd),
+        statx: (dirfd, path, flags, mask, out) => call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)),
+        fcntl: (fd, cmd, arg) => call(nr.fcntl, fd, cmd, arg),
+        memfd_create: (name, flags) => call(nr.memfd_create, addressOf(name), flags),
+        process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) => call(nr.process_vm_readv, pid, addressOf(local), localCount, addressOf(remote), remoteCount, flags),
+        kill: (pid, signal) => call(nr.kill, pid, signal),
+        dlopen: (name, flags) => symbols.dlopen(name, flags),
+        dlclose: (handle) => symbols.dlclose(handle),
+        dladdr: (address, info) => symbols.dladdr(address, info),
+        __errno_location: () => symbols.__errno_location(),
+    };
+});
 export var getStrncmp = (function getStrncmp() {
     if (strncmpCall !== undefined)
         return strncmpCall;
@@ -33,8 +55,11 @@ export var getFileCalls = (function getFileCalls() {
     fileCalls = null;
     if (Deno.build.os !== "linux" || !ffiGranted())
         return fileCalls;
+    const nr = SYSCALLS[Deno.build.arch];
+    if (nr === undefined)
+        return fileCalls;
     try {
-        fileCalls = Deno.dlopen("libc.so.6", FILE_CALLS).symbols;
+        fileCalls = fileCalls_(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
     }
     catch {
         fileCalls = null;
@@ -58,42 +83,42 @@ export var signalProcess = (function signalProcess(pid, signal) {
     catch {
         return false;
     }
-    if (killCall === undefined) {
-        killCall = null;
-        if (Deno.build.os === "linux" && ffiGranted()) {
-            try {
-                const lib = Deno.dlopen("libc.so.6", {
-                    kill: { parameters: ["i32", "i32"], result: "i32" },
-                });
-                killCall = lib.symbols.kill;
-            }
-            catch {
-                killCall = null;
-            }
-        }
-    }
-    return killCall !== null && killCall(pid, signal === "SIGKILL" ? 9 : 15) === 0;
+    const calls = getFileCalls();
+    return calls !== null && calls.kill(pid, signal === "SIGKILL" ? 9 : 15) === 0;
 });
-const FILE_CALLS = {
-    open: { parameters: ["buffer", "i32"], result: "i32" },
-    read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    close: { parameters: ["i32"], result: "i32" },
-    statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-    fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+const CORE_SYMBOLS = {
+    syscall: { parameters: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], result: "i64" },
     dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
     dlclose: { parameters: ["pointer"], result: "i32" },
+    dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
     __errno_location: { parameters: [], result: "pointer" },
+};
+const SYSCALLS = {
+    x86_64: {
+        read: 0,
+        write: 1,
+        close: 3,
+        kill: 62,
+        fcntl: 72,
+        openat: 257,
+        process_vm_readv: 310,
+        memfd_create: 319,
+        statx: 332,
+    },
+    aarch64: {
+        read: 63,
+        write: 64,
+        close: 57,
+        kill: 129,
+        fcntl: 25,
+        openat: 56,
+        process_vm_readv: 270,
+        memfd_create: 279,
+        statx: 291,
+    },
 };
 const RARE_CALLS = {
     strerror: { parameters: ["i32"], result: "pointer" },
-    dladdr: { parameters: ["pointer", "buffer"], result: "i32" },
-    process_vm_readv: {
-        parameters: ["i32", "buffer", "u64", "buffer", "u64", "u64"],
-        result: "isize",
-    },
-    kill: { parameters: ["i32", "i32"], result: "i32" },
 };
 let strncmpCall;
 let rareCalls;
@@ -122,4 +147,3 @@ export const AT_EMPTY_PATH = 0x1000;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_FDCWD = -100;
 export const STATX_BASIC_STATS = 0x7ff;
-let killCall;

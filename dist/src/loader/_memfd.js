@@ -75,7 +75,7 @@ export var closeFd = (function closeFd(fd) {
 });
 export var objectBase = (function objectBase(addr) {
     const info = new BigUint64Array(4);
-    if (getRareCalls().dladdr(addr, new Uint8Array(info.buffer)) === 0)
+    if (core().dladdr(addr, new Uint8Array(info.buffer)) === 0)
         return undefined;
     return info[1];
 });
@@ -87,7 +87,7 @@ export var safeRead = (function safeRead(address, length) {
     local[0] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(out)));
     local[1] = BigInt(length);
     const remote = new BigUint64Array([address, BigInt(length)]);
-    const n = Number(getRareCalls().process_vm_readv(Deno.pid, new Uint8Array(local.buffer), 1n, new Uint8Array(remote.buffer), 1n, 0n));
+    const n = Number(core().process_vm_readv(Deno.pid, new Uint8Array(local.buffer), 1n, new Uint8Array(remote.buffer), 1n, 0n));
     return n === length ? out : undefined;
 });
 const MFD_CLOEXEC = 0x1;
