@@ -1096,7 +1096,7 @@ function targetNotes(n: NoteInput): string[] {
   const layer = (k: string) => n.metric(`startup import alone, in process: ${k}`);
   const ms = (x: number | undefined) => f(x, "ms");
   const stagesText = [
-    ["libc", "binding libc (the process's first Deno.dlopen, 10 symbols)"],
+    ["libc", "binding libc (the process's first Deno.dlopen: syscall and 4 linker symbols)"],
     ["read", "reading the file (realpath, open, statx, read, the permissions of each directory)"],
     ["hash", "SHA-256 (Web Crypto)"],
     ["elf", "the ELF parse"],
@@ -1119,32 +1119,41 @@ function targetNotes(n: NoteInput): string[] {
   ].map(([k, what]) => `${what} ${ms(layer(k))}`).join(", ");
   notes.push(
     `**Start-up.** A \`deno run\` script that imports plugboard, opens a plugin and calls it ` +
-      `once: ${verdict(n.scriptRow)}. Importing mod.ts: ${verdict(n.importRow)}; peak RSS: ` +
-      `${verdict(n.rssRow)}. \`plugboard call\`: ${verdict(n.cliRow)}. The first open and ` +
-      `call in a fresh process: ${verdict(n.firstOpenRow)}. The profile, measured in the same ` +
-      `run: an empty \`deno run\` takes ${ms(n.metric("startup whole process: empty script"))}` +
-      ` of the raw script's ${ms(n.metric("startup whole process: raw Deno.dlopen script"))}; ` +
+      `once: ${verdict(n.scriptRow)}. Importing the core entry point: ` +
+      `${verdict(n.importRow)}; peak RSS: ${verdict(n.rssRow)}. \`plugboard call\`: ` +
+      `${verdict(n.cliRow)}. The first open and call in a fresh process: ` +
+      `${verdict(n.firstOpenRow)}. Done for these rows: the package runs generated JavaScript ` +
+      "(`dist/`, tasks/dist.ts; `exports` name it and its entry points carry `@ts-self-types` " +
+      "to the TypeScript sources), because Deno loads a TypeScript module through its emit " +
+      "cache with an inline source map about twice the code's size (the row above: importing " +
+      "mod.ts from the sources against dist/mod.js); the generator writes each top-level " +
+      "function as a parenthesised function expression, which V8 compiles with its module and " +
+      "so keeps in Deno's code cache (a declaration is compiled on its first call in every " +
+      "process: the first open was about 5 ms slower without); the file and memfd calls go " +
+      "through one bound `syscall`, so the first open binds 5 libc symbols instead of 14 (Deno " +
+      "compiles a trampoline for each, ~0.1-0.2 ms cold); no initialiser at import does work " +
+      "a call may never need (the 65,536 cached bigints for 64-bit arguments were made at " +
+      "import: ~10 ms and ~9 MiB); isolation is imported on first use; `plugboard call` loads " +
+      "the modules of the command it runs only. The profile, measured in the same run: an " +
+      `empty \`deno run\` takes ${ms(n.metric("startup whole process: empty script"))} of ` +
+      `the raw script's ${ms(n.metric("startup whole process: raw Deno.dlopen script"))}; ` +
       `plugboard's script has its modules loaded after ` +
       `${ms(n.metric("startup modules loaded, in process: plugboard script"))} (the raw ` +
       `script's first line runs at ` +
       `${ms(n.metric("startup modules loaded, in process: raw Deno.dlopen script"))}). ` +
       `Importing each layer alone, in a fresh process, with what it imports: ${layersText}. ` +
       `The first open, stage by stage, each cold, in a fresh process: ${stagesText}. Warm, the ` +
-      "same stages take microseconds (the stage rows of the load note): a first open pays for " +
-      "V8 compiling and first running the reader, the parsers and the loader, since Deno's " +
-      "code cache holds only what was compiled when a module loaded (its top level; every " +
-      "function is compiled lazily on its first call, ~15-25 µs for a small one, measured " +
-      "here), and Deno ignores V8's compile-hint comments. Done for these rows: no " +
-      "initialiser at import does work a call may never need (the 65,536 cached bigints for " +
-      "64-bit arguments were made at import: ~10 ms and ~9 MiB); `plugboard call` loads the " +
-      "modules of the command it runs only. What would close the rest: fewer and smaller " +
-      "modules on the core path (a `deno bundle` of mod.ts, one module, loaded ~7 ms faster " +
-      "here, but JSR serves packages as modules); the registry (lockfile, signatures) " +
-      "loaded only when a registry or policy is given, which needs checkPlugin() and " +
-      "openPluginSync() to take a Registry object rather than a lockfile path, since a " +
-      "synchronous function cannot load a module; binding fewer libc symbols on the first " +
-      "open (each costs ~0.1-0.2 ms cold; one `syscall` symbol could replace seven); a Deno " +
-      "that keeps lazily compiled functions in its code cache.",
+      "same stages take microseconds (the stage rows of the load note). What a cold stage " +
+      "pays is first use: the first regular expression a process runs costs ~0.45 ms, each " +
+      "further one ~0.06-0.13 ms to compile, the first JSON.stringify ~0.35 ms, the first " +
+      "TextEncoder ~0.2 ms (measured here), and the code runs in V8's interpreter until it " +
+      "is hot; the raw script touches none of it. What would close the rest: less work on a " +
+      "first open (the symbol table only when a SYMBOL_MISSING explanation needs it, each " +
+      "signature parsed when its function is first used, fewer regular expressions on the " +
+      "path); the registry (lockfile, signatures) loaded only when a registry or policy is " +
+      "given, which needs checkPlugin() and openPluginSync() to take a Registry object rather " +
+      "than a lockfile path, since a synchronous function cannot load a module; a Deno that " +
+      "keeps lazily compiled functions in its code cache.",
   );
   const peer = (who: string, op: string) => n.metric(`peer ${who}: ${op}`);
   notes.push(
