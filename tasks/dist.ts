@@ -14,14 +14,18 @@
  * Each module is transpiled alone (TypeScript's `transpileModule`, the
  * types erased, comments removed), relative `.ts` specifiers (imports,
  * re-exports, `import()` of a literal, `new URL("./x.ts", import.meta.url)`)
- * become `.js`, and each top-level function declaration of a module outside
- * any import cycle is written as a parenthesised function expression at the
- * top of its module: V8 compiles those when the module is compiled, so they
- * are in Deno's code cache, where a declaration is compiled on its first
- * call in every process (the first open of a fresh process spent most of its
- * time there). Hoisting is kept by placing them first; a module in a cycle
- * is left alone, since another module of the cycle may call its functions
- * before it runs.
+ * become `.js`, and each top-level function declaration of the modules an
+ * in-process native open runs ({@linkcode isEager}), outside any import
+ * cycle, is written as a parenthesised function expression at the top of its
+ * module: V8 compiles those when the module is compiled, so they are in
+ * Deno's code cache, where a declaration is compiled on its first call in
+ * every process (the first open of a fresh process spent about a third of
+ * its time there). Hoisting is kept by placing them first; a module in a
+ * cycle is left alone, since another module of the cycle may call its
+ * functions before it runs. The other modules stay lazy: compiling them at
+ * import would cost every program what only some use (measured: eager
+ * everywhere, the import took about 1 ms more and the first open was no
+ * faster).
  *
  * A test (tests/docs/dist_test.ts) regenerates the files and fails when
  * `dist/` is stale; `deno task test:dist` runs the whole suite against
@@ -40,6 +44,19 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 
 /** The folder the JavaScript is written to, relative to the root. */
 export const DIST = "dist";
+
+/**
+ * Whether a module's functions are compiled with it: those of an in-process
+ * native open and of the CLI, not those of WebAssembly, subprocess plugins,
+ * the registry, isolation or the host.
+ *
+ * @param file a source path relative to the root
+ * @returns whether its top-level functions are made eager
+ */
+export function isEager(file: string): boolean {
+  return !/^src\/(wasm|registry|isolate|host)\//.test(file) &&
+    !/wasm|_wasi|sidecar|_rpc/.test(file);
+}
 
 /** The modules the package publishes: mod.ts and src/**.ts but tests. */
 function sources(): string[] {
@@ -250,13 +267,14 @@ function transformer(eager: boolean): ts.TransformerFactory<ts.SourceFile> {
 /**
  * Every file of `dist/`, generated from the sources.
  *
- * @param options `eager: false` leaves function declarations as they are
+ * @param options `eager`: which modules get eager functions (default
+ *   {@linkcode isEager}; `false` for none)
  * @returns path relative to the root → JavaScript text, sorted by path
  */
 export function distFiles(
   options: { eager?: boolean | ((file: string) => boolean) } = {},
 ): Map<string, string> {
-  const eagerOption = options.eager ?? true;
+  const eagerOption = options.eager ?? isEager;
   const eager = (file: string) =>
     typeof eagerOption === "function" ? eagerOption(file) : eagerOption;
   const entries = new Set(Object.values(entrySources()).map((p) => p.slice(2)));

@@ -3,7 +3,27 @@ import { formatVersionPair, HOST_ABI, isAbiCompatible, parseVersionPair, } from 
 import { interfaceHash } from "../abi/read_metadata.js";
 import { canonicalSignature, parseSignature, structsUsed, } from "../abi/signature.js";
 import { LoadError, quote } from "../errors/plugin_error.js";
-export var parseRpcMetadata = (function parseRpcMetadata(value, path, source, options = {}) {
+export const RPC_PROTOCOL = "plugboard-rpc";
+export const RPC_VERSIONS = Object.freeze([1]);
+export const RPC_VERSION_ENV = "PLUGBOARD_RPC";
+export const RPC_COOKIE_ENV = "PLUGBOARD_RPC_COOKIE";
+export const RPC_COOKIE = "plugboard-rpc-7c1e5a93d0b24f68";
+export const RPC_MODE_ENV = "PLUGBOARD_RPC_MODE";
+export const RPC_MAX_LINE_ENV = "PLUGBOARD_RPC_MAX_LINE";
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+export const SIDECAR_SUFFIX = ".plugboard.json";
+export const DESCRIBE_ARG = "--plugboard-describe";
+export const RESERVED_CODES = Object.freeze({
+    PARSE_ERROR: -32700,
+    INVALID_REQUEST: -32600,
+    UNKNOWN_FUNCTION: -32601,
+    INVALID_ARGUMENTS: -32602,
+    INTERNAL_ERROR: -32603,
+});
+const NAME = /^[a-z0-9._-]{1,128}$/;
+const INTERFACE_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+export function parseRpcMetadata(value, path, source, options = {}) {
     const versions = options.versions ?? RPC_VERSIONS;
     const hostAbi = options.hostAbi ?? HOST_ABI;
     const bad = (expected, found, hint) => metadataError(path, source, expected, found, options.file, hint);
@@ -114,8 +134,8 @@ export var parseRpcMetadata = (function parseRpcMetadata(value, path, source, op
         interfaces: Object.freeze(interfaces),
         functions,
     });
-});
-export var metadataToJson = (function metadataToJson(meta) {
+}
+export function metadataToJson(meta) {
     return {
         [RPC_PROTOCOL]: meta.protocol,
         name: meta.name,
@@ -128,8 +148,8 @@ export var metadataToJson = (function metadataToJson(meta) {
             functions: i.functions.map(canonicalSignature),
         })),
     };
-});
-export var compareRpcMetadata = (function compareRpcMetadata(expected, found, path, sidecar) {
+}
+export function compareRpcMetadata(expected, found, path, sidecar) {
     const differ = (what, e, f) => {
         throw new LoadError("METADATA_MISMATCH", {
             path,
@@ -161,8 +181,8 @@ export var compareRpcMetadata = (function compareRpcMetadata(expected, found, pa
             differ(`the functions of ${quote(ie.id)}`, sigs(ie), sigs(iface));
         }
     }
-});
-export var toPluginMetadata = (function toPluginMetadata(meta) {
+}
+export function toPluginMetadata(meta) {
     const interfaces = meta.interfaces.map((i) => {
         const fns = [...i.functions].sort((a, b) => a.name < b.name ? -1 : 1);
         return Object.freeze({
@@ -188,8 +208,8 @@ export var toPluginMetadata = (function toPluginMetadata(meta) {
         hooks: Object.freeze({ init: false, shutdown: false }),
         structs: new Map(),
     });
-});
-export var describeJson = (function describeJson(v) {
+}
+export function describeJson(v) {
     if (v === undefined)
         return "none";
     if (v === null)
@@ -201,11 +221,11 @@ export var describeJson = (function describeJson(v) {
     if (typeof v === "string")
         return quoteShort(v);
     return `the ${typeof v} ${String(v)}`;
-});
-export var quoteShort = (function quoteShort(s, max = 80) {
+}
+export function quoteShort(s, max = 80) {
     return quote(s.length > max ? s.slice(0, max) + "…" : s);
-});
-var metadataError = (function metadataError(path, source, expected, found, file, hint) {
+}
+function metadataError(path, source, expected, found, file, hint) {
     const code = source === "handshake" ? "HANDSHAKE_FAILED" : "BAD_METADATA";
     return new LoadError(code, {
         path,
@@ -221,24 +241,4 @@ var metadataError = (function metadataError(path, source, expected, found, file,
                 ? "rewrite the sidecar with `plugboard describe PROGRAM --run --write` (docs/subprocess.md describes the format)"
                 : "fix the plugin's metadata object (docs/subprocess.md describes the format)"),
     });
-});
-export const RPC_PROTOCOL = "plugboard-rpc";
-export const RPC_VERSIONS = Object.freeze([1]);
-export const RPC_VERSION_ENV = "PLUGBOARD_RPC";
-export const RPC_COOKIE_ENV = "PLUGBOARD_RPC_COOKIE";
-export const RPC_COOKIE = "plugboard-rpc-7c1e5a93d0b24f68";
-export const RPC_MODE_ENV = "PLUGBOARD_RPC_MODE";
-export const RPC_MAX_LINE_ENV = "PLUGBOARD_RPC_MAX_LINE";
-export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
-export const SIDECAR_SUFFIX = ".plugboard.json";
-export const DESCRIBE_ARG = "--plugboard-describe";
-export const RESERVED_CODES = Object.freeze({
-    PARSE_ERROR: -32700,
-    INVALID_REQUEST: -32600,
-    UNKNOWN_FUNCTION: -32601,
-    INVALID_ARGUMENTS: -32602,
-    INTERNAL_ERROR: -32603,
-});
-const NAME = /^[a-z0-9._-]{1,128}$/;
-const INTERFACE_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+}

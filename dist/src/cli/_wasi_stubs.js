@@ -1,5 +1,6 @@
 // Generated from src/cli/_wasi_stubs.ts by tasks/dist.ts (deno task dist): do not edit.
-export var wasiStubSource = (function wasiStubSource(imports) {
+export const WASI_MODULE = "wasi_snapshot_preview1";
+export function wasiStubSource(imports) {
     const ctype = (t) => t === "i64" ? "int64_t" : t === "f32" ? "float" : t === "f64" ? "double" : "int32_t";
     const lines = [
         "/* WASI stubs written by plugboard build: this plugin imports no WASI. */",
@@ -27,5 +28,4 @@ export var wasiStubSource = (function wasiStubSource(imports) {
         lines.push(`__attribute__((visibility("hidden"))) ${result} __imported_${WASI_MODULE}_${i.name}(${params.length ? params.join(", ") : "void"}) { ${body} }`);
     }
     return lines.join("\n") + "\n";
-});
-export const WASI_MODULE = "wasi_snapshot_preview1";
+}

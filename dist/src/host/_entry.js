@@ -9,7 +9,8 @@ import { skipMessage } from "./discover.js";
 import { closedFunction, failingFunction, routeFunction, } from "./_route.js";
 import { disabledCallError, disabledError } from "./_rollout.js";
 import { isNodelete, provides } from "./_select.js";
-export var precheck = (function precheck(path, ctx) {
+export { asPluginError, skipMessage };
+export function precheck(path, ctx) {
     const result = examinePlugin(path, {
         ...ctx.loadOptions,
         interfaces: ctx.interfaces,
@@ -25,16 +26,16 @@ export var precheck = (function precheck(path, ctx) {
         });
     }
     return candidate;
-});
-var isolationOf = (function isolationOf(candidate, ctx) {
+}
+function isolationOf(candidate, ctx) {
     const isolation = ctx.loadOptions.isolation ?? "none";
     if (isolation === "auto")
         return candidate.kind === "executable" ? "process" : "none";
     if (isolation === "process" && candidate.kind === "wasm")
         return "worker";
     return isolation;
-});
-var checkedOf = (function checkedOf(candidate, ctx) {
+}
+function checkedOf(candidate, ctx) {
     const elf = formatOf(candidate).elf;
     return {
         metadata: candidate.metadata,
@@ -43,8 +44,8 @@ var checkedOf = (function checkedOf(candidate, ctx) {
         kind: candidate.kind,
         isolation: isolationOf(candidate, ctx),
     };
-});
-var openChecked = (async function openChecked(path, ctx, candidate = precheck(path, ctx)) {
+}
+async function openChecked(path, ctx, candidate = precheck(path, ctx)) {
     const options = ctx.loadOptions;
     const isolation = isolationOf(candidate, ctx);
     const plugin = isolation !== "none"
@@ -55,11 +56,10 @@ var openChecked = (async function openChecked(path, ctx, candidate = precheck(pa
         }, path)
         : await openCandidate(candidate, { ...options, isolation: "none" }, path);
     return { plugin, checked: checkedOf(candidate, ctx) };
-});
-var useHandle = (function useHandle(handle, spec) {
+}
+function useHandle(handle, spec) {
     return handle.use(spec);
-});
-export { asPluginError, skipMessage };
+}
 export class PluginEntry {
     path;
     realPath;

@@ -1,7 +1,7 @@
 // Generated from src/host/_rollout.ts by tasks/dist.ts (deno task dist): do not edit.
 import { compareSemVer, parseRange, satisfies } from "../abi/semver.js";
 import { CallError, PluginError, quote } from "../errors/plugin_error.js";
-export var checkRule = (function checkRule(name, rule) {
+export function checkRule(name, rule) {
     const bad = (expected, found, hint) => new PluginError("USAGE", `Invalid rollout rule for plugin ${quote(name)}: expected ${expected}, found ${found}`, { hint });
     if (name === "") {
         throw bad("a plugin name", "an empty name", "key each rule by the plugin's metadata name");
@@ -40,8 +40,8 @@ export var checkRule = (function checkRule(name, rule) {
         weights: weights && Object.freeze(weights),
         rule: frozen,
     });
-});
-export var parsePluginSpec = (function parsePluginSpec(spec) {
+}
+export function parsePluginSpec(spec) {
     const at = spec.indexOf("@");
     const name = at === -1 ? spec : spec.slice(0, at);
     const rangeText = at === -1 ? "*" : spec.slice(at + 1);
@@ -52,8 +52,9 @@ export var parsePluginSpec = (function parsePluginSpec(spec) {
         });
     }
     return { name, rangeText, range };
-});
-export var admits = (function admits(range, version) {
+}
+const admitted = new WeakMap();
+export function admits(range, version) {
     let byRange = admitted.get(version);
     if (!byRange)
         admitted.set(version, byRange = new WeakMap());
@@ -61,8 +62,28 @@ export var admits = (function admits(range, version) {
     if (yes === undefined)
         byRange.set(range, yes = satisfies(version, range));
     return yes;
-});
-export var keyPoint = (function keyPoint(name, key) {
+}
+export class RoundRobin {
+    #scores = new Map();
+    next(ranges) {
+        let total = 0;
+        let best = 0;
+        let bestScore = -Infinity;
+        for (let i = 0; i < ranges.length; i++) {
+            const r = ranges[i];
+            const score = (this.#scores.get(r.text) ?? 0) + r.weight;
+            this.#scores.set(r.text, score);
+            total += r.weight;
+            if (score > bestScore) {
+                best = i;
+                bestScore = score;
+            }
+        }
+        this.#scores.set(ranges[best].text, bestScore - total);
+        return best;
+    }
+}
+export function keyPoint(name, key) {
     let h = 0x811c9dc5;
     const text = `${name}\0${key}`;
     for (let i = 0; i < text.length; i++) {
@@ -78,8 +99,8 @@ export var keyPoint = (function keyPoint(name, key) {
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     return (h >>> 0) / 4294967296;
-});
-export var pick = (function pick(name, choices, rule, key, rr) {
+}
+export function pick(name, choices, rule, key, rr) {
     let range;
     const weights = rule?.weights;
     if (weights) {
@@ -123,34 +144,13 @@ export var pick = (function pick(name, choices, rule, key, rr) {
         }
     }
     return best.item;
-});
-var enableHint = (function enableHint(name) {
+}
+function enableHint(name) {
     return `enable it with host.setRollout(${quote(name)}, { enabled: true }), or drop enabled: false from the host's rollout option; the file stays where it is`;
-});
-export var disabledError = (function disabledError(name, path) {
+}
+export function disabledError(name, path) {
     return new PluginError("DISABLED", `Cannot use plugin ${quote(name)}${path === undefined ? "" : ` (${quote(path)})`}: it is disabled by configuration: expected enabled: true, found rollout rule { enabled: false }`, { ...(path === undefined ? {} : { path }), hint: enableHint(name) });
-});
-export var disabledCallError = (function disabledCallError(name, path, fn) {
+}
+export function disabledCallError(name, path, fn) {
     return new CallError("DISABLED", path, fn, `plugin ${quote(name)} is disabled by configuration (rollout rule { enabled: false })`, { hint: enableHint(name) });
-});
-const admitted = new WeakMap();
-export class RoundRobin {
-    #scores = new Map();
-    next(ranges) {
-        let total = 0;
-        let best = 0;
-        let bestScore = -Infinity;
-        for (let i = 0; i < ranges.length; i++) {
-            const r = ranges[i];
-            const score = (this.#scores.get(r.text) ?? 0) + r.weight;
-            this.#scores.set(r.text, score);
-            total += r.weight;
-            if (score > bestScore) {
-                best = i;
-                bestScore = score;
-            }
-        }
-        this.#scores.set(ranges[best].text, bestScore - total);
-        return best;
-    }
 }

@@ -1,6 +1,6 @@
 // Generated from src/host/_route.ts by tasks/dist.ts (deno task dist): do not edit.
 import { CallError } from "../errors/plugin_error.js";
-export var routeFunction = (function routeFunction(sig, slot, hooks, options = {}) {
+export function routeFunction(sig, slot, hooks, options = {}) {
     const args = sig.parameters.map((_, i) => `a${i}`).join(", ");
     let src;
     if (hooks.logCall) {
@@ -32,14 +32,14 @@ export var routeFunction = (function routeFunction(sig, slot, hooks, options = {
     const f = new Function("s", "h", "log", "N", `"use strict";\n${src}`)(slot, hooks, log, sig.name);
     Object.defineProperty(f, "name", { value: sig.name });
     return f;
-});
-export var closedFunction = (function closedFunction(sig, path, why) {
+}
+export function closedFunction(sig, path, why) {
     return failingFunction(sig, () => new CallError("CLOSED", path, sig.name, why, {
         hint: "ask the host for the plugin again; functions of a closed or removed plugin cannot be called",
     }));
-});
-export var failingFunction = (function failingFunction(sig, error, options = {}) {
+}
+export function failingFunction(sig, error, options = {}) {
     return sig.nonblocking || options.async ? () => Promise.reject(error()) : () => {
         throw error();
     };
-});
+}

@@ -1,7 +1,7 @@
 // Generated from src/host/_select.ts by tasks/dist.ts (deno task dist): do not edit.
 import { checkInterface } from "../abi/define_interface.js";
 import { PluginError } from "../errors/plugin_error.js";
-export var interfaceRef = (function interfaceRef(ref) {
+export function interfaceRef(ref) {
     if (typeof ref !== "string") {
         return { id: ref.id, major: ref.version.major, minor: ref.version.minor, spec: ref };
     }
@@ -17,8 +17,8 @@ export var interfaceRef = (function interfaceRef(ref) {
         minor: m[3] === undefined ? undefined : Number(m[3]),
         spec: undefined,
     };
-});
-export var provides = (function provides(meta, ref) {
+}
+export function provides(meta, ref) {
     const found = meta.interfaces.find((i) => i.id === ref.id);
     if (!found || found.version.major !== ref.major)
         return false;
@@ -33,8 +33,8 @@ export var provides = (function provides(meta, ref) {
     catch {
         return false;
     }
-});
-export var isNodelete = (function isNodelete(elf) {
-    return (elf.flags1 & DF_1_NODELETE) !== 0;
-});
+}
 const DF_1_NODELETE = 0x8;
+export function isNodelete(elf) {
+    return (elf.flags1 & DF_1_NODELETE) !== 0;
+}

@@ -1,7 +1,8 @@
 // Generated from src/host/discover.ts by tasks/dist.ts (deno task dist): do not edit.
 import { join, resolve } from "../file/paths.js";
 import { PluginError } from "../errors/plugin_error.js";
-export var searchPaths = (function searchPaths(paths, env) {
+export const PATH_VARIABLE = "PLUGBOARD_PATH";
+export function searchPaths(paths, env) {
     const all = [...paths];
     if (env) {
         let value;
@@ -18,8 +19,11 @@ export var searchPaths = (function searchPaths(paths, env) {
             all.push(...value.split(":"));
     }
     return [...new Set(all.filter((p) => p !== ""))];
-});
-export var scan = (function scan(paths) {
+}
+const SO_NAME = /\.so(\.\d+)*$/;
+const WASM_NAME = /\.wasm$/;
+const SIDECAR = ".plugboard.json";
+export function scan(paths) {
     const candidates = [];
     const missing = [];
     for (const dir of paths) {
@@ -66,16 +70,16 @@ export var scan = (function scan(paths) {
     }
     candidates.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
     return { candidates, missing };
-});
-export var stampOf = (function stampOf(path) {
+}
+export function stampOf(path) {
     try {
         return stamp(Deno.statSync(path));
     }
     catch {
         return "missing";
     }
-});
-var candidate = (function candidate(path, name, kind, st) {
+}
+function candidate(path, name, kind, st) {
     let realPath;
     try {
         realPath = Deno.realPathSync(path);
@@ -93,20 +97,16 @@ var candidate = (function candidate(path, name, kind, st) {
         }
     }
     return { path, name, realPath, stamp: change, kind };
-});
-var stamp = (function stamp(st) {
+}
+function stamp(st) {
     return `${st.dev}:${st.ino}:${st.size}:${st.mtime?.getTime() ?? 0}`;
-});
-var baseName = (function baseName(path) {
+}
+function baseName(path) {
     const r = resolve(path);
     return r.slice(r.lastIndexOf("/") + 1);
-});
-export var skipMessage = (function skipMessage(err, path) {
+}
+export function skipMessage(err, path) {
     return err.summary.includes(path)
         ? err.summary
         : `Skipped ${JSON.stringify(path)}: ${err.summary}`;
-});
-export const PATH_VARIABLE = "PLUGBOARD_PATH";
-const SO_NAME = /\.so(\.\d+)*$/;
-const WASM_NAME = /\.wasm$/;
-const SIDECAR = ".plugboard.json";
+}

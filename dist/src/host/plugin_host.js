@@ -9,32 +9,6 @@ import { interfaceRef } from "./_select.js";
 import { admits, checkRule, disabledError, parsePluginSpec, pick, RoundRobin, } from "./_rollout.js";
 import { HostedPlugin } from "./hosted_plugin.js";
 import { HostWatcher } from "./host_watcher.js";
-var skipOf = (function skipOf(err, path) {
-    return {
-        path,
-        code: err.code,
-        message: err.summary,
-        ...(err.hint ? { hint: err.hint } : {}),
-        ...(isForOtherInterfaces(err) ? { forOtherInterfaces: true } : {}),
-    };
-});
-var semverOf = (function semverOf(meta) {
-    let v = semvers.get(meta);
-    if (v === undefined)
-        semvers.set(meta, v = parseSemVer(meta.version) ?? null);
-    return v ?? undefined;
-});
-var dropUndefined = (function dropUndefined(fields) {
-    const out = {};
-    for (const [k, v] of Object.entries(fields))
-        if (v !== undefined)
-            out[k] = v;
-    return out;
-});
-var parentOf = (function parentOf(path) {
-    const i = path.lastIndexOf("/");
-    return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
-});
 export class PluginHost {
     #paths;
     #mode;
@@ -383,4 +357,30 @@ export class PluginHost {
         return slot;
     }
 }
+function skipOf(err, path) {
+    return {
+        path,
+        code: err.code,
+        message: err.summary,
+        ...(err.hint ? { hint: err.hint } : {}),
+        ...(isForOtherInterfaces(err) ? { forOtherInterfaces: true } : {}),
+    };
+}
 const semvers = new WeakMap();
+function semverOf(meta) {
+    let v = semvers.get(meta);
+    if (v === undefined)
+        semvers.set(meta, v = parseSemVer(meta.version) ?? null);
+    return v ?? undefined;
+}
+function dropUndefined(fields) {
+    const out = {};
+    for (const [k, v] of Object.entries(fields))
+        if (v !== undefined)
+            out[k] = v;
+    return out;
+}
+function parentOf(path) {
+    const i = path.lastIndexOf("/");
+    return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}

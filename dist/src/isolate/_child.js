@@ -9,15 +9,33 @@ import { PART_BYTES, PartAssembler, RING_MAX_FRAME, RingKind, ShmChannel, } from
 import { parseSignature } from "../abi/signature.js";
 import { LoadError } from "../errors/plugin_error.js";
 import { Cursor, errorToData, EXIT_NO_COOKIE, EXIT_NO_VERSION, EXIT_ORPHANED, EXIT_PROTOCOL, FrameWriter, HANDSHAKE_PREFIX, HEADER_SIZE, Kind, MAGIC_COOKIE, MAGIC_COOKIE_ENV, MAX_FRAME, parseJson, PROTOCOL_VERSIONS, readValue, writeValue, } from "./_protocol.js";
-var errno = (function errno() {
+const LIBC = {
+    read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+    dup: { parameters: ["i32"], result: "i32" },
+    dup2: { parameters: ["i32", "i32"], result: "i32" },
+    prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+    getppid: { parameters: [], result: "i32" },
+    __errno_location: { parameters: [], result: "pointer" },
+};
+let libc;
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9n;
+const EINTR = 4;
+let served;
+let outFd = -1;
+const out = new FrameWriter();
+const bound = [];
+let ring;
+function errno() {
     const p = libc.__errno_location();
     return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-});
-var fail = (function fail(code, message) {
+}
+function fail(code, message) {
     console.error(`plugboard isolation child: ${message}`);
     Deno.exit(code);
-});
-var writeAll = (function writeAll(bytes, length) {
+}
+function writeAll(bytes, length) {
     let off = 0;
     while (off < length) {
         const n = Number(libc.write(outFd, bytes.subarray(off, length), BigInt(length - off)));
@@ -29,8 +47,8 @@ var writeAll = (function writeAll(bytes, length) {
         }
         off += n;
     }
-});
-var flush = (function flush() {
+}
+function flush() {
     if (out.length === 0)
         return;
     if (ring)
@@ -38,8 +56,8 @@ var flush = (function flush() {
     else
         writeAll(out.bytes, out.length);
     out.length = 0;
-});
-var flushToRing = (function flushToRing(r) {
+}
+function flushToRing(r) {
     const bytes = out.bytes;
     for (let pos = 0; pos < out.length;) {
         const size = HEADER_SIZE + out.view.getUint32(pos, true);
@@ -61,15 +79,15 @@ var flushToRing = (function flushToRing(r) {
         pos += size;
     }
     bell(r.publish());
-});
-var bell = (function bell(wake) {
+}
+function bell(wake) {
     if (wake !== "pipe-bell")
         return;
     const frame = new Uint8Array(HEADER_SIZE);
     frame[8] = RingKind.BELL;
     writeAll(frame, HEADER_SIZE);
-});
-var handleAttach = (function handleAttach(id, payload) {
+}
+function handleAttach(id, payload) {
     const req = parseJson(payload);
     try {
         const r = ShmChannel.attach(req.path);
@@ -81,13 +99,13 @@ var handleAttach = (function handleAttach(id, payload) {
     catch (e) {
         out.json(id, Kind.ERROR, errorToData(e));
     }
-});
-var closePlugin = (function closePlugin() {
+}
+function closePlugin() {
     const p = served;
     served = undefined;
     p?.close();
-});
-var assertPinned = (function assertPinned(file, req) {
+}
+function assertPinned(file, req) {
     if (file.sha256 !== req.sha256) {
         throw new LoadError("CHECKSUM_MISMATCH", {
             path: req.path,
@@ -97,8 +115,8 @@ var assertPinned = (function assertPinned(file, req) {
             hint: `something rewrote the ${req.kind ?? "plugin"} while it was being opened; open it again`,
         });
     }
-});
-var load = (function load(req) {
+}
+function load(req) {
     const options = { allowInsecurePermissions: req.allowInsecurePermissions };
     if (req.kind === "library") {
         const checked = checkLibrary(req.path, req.functions ?? [], options);
@@ -123,8 +141,8 @@ var load = (function load(req) {
         functions: (decls) => p.functions(decls),
         close: () => void p.close(),
     };
-});
-var handleLoad = (function handleLoad(id, payload) {
+}
+function handleLoad(id, payload) {
     const req = parseJson(payload);
     if (req.sandbox) {
         try {
@@ -149,8 +167,8 @@ var handleLoad = (function handleLoad(id, payload) {
     catch (e) {
         out.json(id, Kind.ERROR, errorToData(e));
     }
-});
-var handleBind = (function handleBind(id, c) {
+}
+function handleBind(id, c) {
     const count = c.u16();
     const entries = [];
     for (let i = 0; i < count; i++)
@@ -182,8 +200,8 @@ var handleBind = (function handleBind(id, c) {
             bound[entry.index] = e;
         out.json(id, Kind.ERROR, errorToData(e));
     }
-});
-var handleCall = (function handleCall(id, c) {
+}
+function handleCall(id, c) {
     const b = bound[c.u16()];
     if (b === undefined || b instanceof Error) {
         out.json(id, Kind.ERROR, errorToData(b ?? new Error("function index not bound")));
@@ -205,8 +223,8 @@ var handleCall = (function handleCall(id, c) {
     for (const i of b.buffers)
         out.raw(args[i]);
     out.end(start);
-});
-var handleFrame = (function handleFrame(id, kind, bytes, view, at, len) {
+}
+function handleFrame(id, kind, bytes, view, at, len) {
     flush();
     switch (kind) {
         case Kind.CALL:
@@ -233,16 +251,20 @@ var handleFrame = (function handleFrame(id, kind, bytes, view, at, len) {
         default:
             fail(EXIT_PROTOCOL, `unknown frame kind ${kind}`);
     }
-});
-var pipeFrameReady = (function pipeFrameReady() {
+}
+let inBuf = new Uint8Array(64 * 1024);
+let inView = new DataView(inBuf.buffer);
+let inPos = 0;
+let inFilled = 0;
+function pipeFrameReady() {
     if (inFilled - inPos < HEADER_SIZE)
         return false;
     const len = inView.getUint32(inPos, true);
     if (len > MAX_FRAME)
         fail(EXIT_PROTOCOL, `frame of ${len} bytes exceeds the limit`);
     return inFilled - inPos >= HEADER_SIZE + len;
-});
-var readMore = (function readMore() {
+}
+function readMore() {
     if (inPos > 0) {
         inBuf.copyWithin(0, inPos, inFilled);
         inFilled -= inPos;
@@ -271,14 +293,14 @@ var readMore = (function readMore() {
         inFilled += n;
         return;
     }
-});
-var handlePipeFrame = (function handlePipeFrame() {
+}
+function handlePipeFrame() {
     const len = inView.getUint32(inPos, true);
     const at = inPos;
     inPos += HEADER_SIZE + len;
     handleFrame(inView.getUint32(at + 4, true), inBuf[at + 8], inBuf, inView, at + HEADER_SIZE, len);
-});
-var serve = (function serve() {
+}
+function serve() {
     for (;;) {
         readMore();
         while (pipeFrameReady()) {
@@ -288,8 +310,8 @@ var serve = (function serve() {
         }
         flush();
     }
-});
-var serveRing = (function serveRing(r) {
+}
+function serveRing(r) {
     const parts = new PartAssembler();
     for (;;) {
         let f;
@@ -321,8 +343,8 @@ var serveRing = (function serveRing(r) {
             flush();
         }
     }
-});
-export var main = (function main() {
+}
+export function main() {
     libc = Deno.dlopen("libc.so.6", LIBC).symbols;
     const [parentText, versionsText = ""] = Deno.args;
     libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0n, 0n, 0n);
@@ -345,28 +367,6 @@ export var main = (function main() {
     const line = new TextEncoder().encode(`${HANDSHAKE_PREFIX}${version}|${Deno.pid}\n`);
     writeAll(line, line.length);
     serve();
-});
-const LIBC = {
-    read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    dup: { parameters: ["i32"], result: "i32" },
-    dup2: { parameters: ["i32", "i32"], result: "i32" },
-    prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
-    getppid: { parameters: [], result: "i32" },
-    __errno_location: { parameters: [], result: "pointer" },
-};
-let libc;
-const PR_SET_PDEATHSIG = 1;
-const SIGKILL = 9n;
-const EINTR = 4;
-let served;
-let outFd = -1;
-const out = new FrameWriter();
-const bound = [];
-let ring;
-let inBuf = new Uint8Array(64 * 1024);
-let inView = new DataView(inBuf.buffer);
-let inPos = 0;
-let inFilled = 0;
+}
 if (import.meta.main)
     main();

@@ -6,11 +6,17 @@ import { resolve } from "../file/paths.js";
 import { signalProcess } from "../file/libc.js";
 import { CHILD_STALL_MS, HOST_SPIN_US, PART_BYTES, PartAssembler, peekChildExit, RING_MAX_FRAME, RingError, RingKind, ShmChannel, shmSupported, SpinBudget, } from "./_shm.js";
 import { Cursor, errorFromData, fits, FrameWriter, HANDSHAKE_PREFIX, HEADER_SIZE, invalidArgument, Kind, MAGIC_COOKIE, MAGIC_COOKIE_ENV, MAX_FRAME, parseJson, PROTOCOL_VERSIONS, readValue, writeValue, } from "./_protocol.js";
-export var ensureChildCached = (async function ensureChildCached() {
+export const STDERR_TAIL_LINES = 20;
+const DRAIN_MS = 500;
+const SYNC_SLICE_MS = 2;
+const CHILD_URL = new URL("./_child.js", import.meta.url).href;
+const REMOTE = /^https?:/.test(import.meta.url);
+const COMPILED = /\/deno-compile-/.test(import.meta.url);
+export async function ensureChildCached() {
     if (REMOTE)
         await import("./_child.js");
-});
-export var childCommand = (function childCommand(path, realPath) {
+}
+export function childCommand(path, realPath) {
     if (COMPILED) {
         throw new PluginError("USAGE", `Cannot isolate plugin ${JSON.stringify(path)}: expected a host run by Deno's own executable, found a \`deno compile\` binary`, {
             path,
@@ -44,46 +50,13 @@ export var childCommand = (function childCommand(path, realPath) {
         ],
         env: { [MAGIC_COOKIE_ENV]: MAGIC_COOKIE },
     };
-});
-var inheritedCookie = (function inheritedCookie() {
+}
+function inheritedCookie() {
     const variable = MAGIC_COOKIE_ENV;
     if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted")
         return false;
     return Deno.env.get(variable) !== undefined;
-});
-var whatOf = (function whatOf(p) {
-    return p.bound ? `${p.bound.sig.name}()` : p.what;
-});
-var reserve = (function reserve(buf, keep, size) {
-    if (size <= buf.length)
-        return buf;
-    const bigger = new Uint8Array(Math.max(size, buf.length * 2));
-    bigger.set(buf.subarray(0, keep));
-    return bigger;
-});
-var tailNote = (function tailNote(exit) {
-    const tail = exit.stderrTail.filter((l) => l.trim() !== "").slice(-3);
-    return tail.length ? `; its stderr ended with ${quoteShort(tail.join(" / "), 300)}` : "";
-});
-var quoteShort = (function quoteShort(s, max = 80) {
-    return JSON.stringify(s.length > max ? s.slice(0, max) + "…" : s);
-});
-var starving = (function starving() {
-    if (!turnTimer) {
-        turnTimer = true;
-        setTimeout(() => {
-            turnTimer = false;
-            lastTurn = performance.now();
-        }, 0);
-    }
-    return performance.now() - lastTurn > STARVE_MS;
-});
-export const STDERR_TAIL_LINES = 20;
-const DRAIN_MS = 500;
-const SYNC_SLICE_MS = 2;
-const CHILD_URL = new URL("./_child.js", import.meta.url).href;
-const REMOTE = /^https?:/.test(import.meta.url);
-const COMPILED = /\/deno-compile-/.test(import.meta.url);
+}
 const decoder = new TextDecoder();
 export class ChildConnection {
     pid;
@@ -996,6 +969,33 @@ export class ChildConnection {
         });
     }
 }
+function whatOf(p) {
+    return p.bound ? `${p.bound.sig.name}()` : p.what;
+}
+function reserve(buf, keep, size) {
+    if (size <= buf.length)
+        return buf;
+    const bigger = new Uint8Array(Math.max(size, buf.length * 2));
+    bigger.set(buf.subarray(0, keep));
+    return bigger;
+}
+function tailNote(exit) {
+    const tail = exit.stderrTail.filter((l) => l.trim() !== "").slice(-3);
+    return tail.length ? `; its stderr ended with ${quoteShort(tail.join(" / "), 300)}` : "";
+}
+function quoteShort(s, max = 80) {
+    return JSON.stringify(s.length > max ? s.slice(0, max) + "…" : s);
+}
 const STARVE_MS = 5;
 let turnTimer = false;
 let lastTurn = performance.now();
+function starving() {
+    if (!turnTimer) {
+        turnTimer = true;
+        setTimeout(() => {
+            turnTimer = false;
+            lastTurn = performance.now();
+        }, 0);
+    }
+    return performance.now() - lastTurn > STARVE_MS;
+}

@@ -1,5 +1,17 @@
 // Generated from src/isolate/_launcher.ts by tasks/dist.ts (deno task dist): do not edit.
-var openLibc = (function openLibc() {
+export const EXIT_HOST_GONE = 70;
+export const EXIT_SANDBOX_FAILED = 75;
+export const EXIT_CANNOT_EXECUTE = 126;
+export const EXIT_NOT_FOUND = 127;
+const PR_SET_PDEATHSIG = 1;
+const PR_SET_CHILD_SUBREAPER = 36;
+const SIGKILL = 9;
+const SIGTERM = 15;
+const RLIMIT_CORE = 4;
+const WNOHANG = 1;
+const KILL_BUDGET_MS = 2000;
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+function openLibc() {
     return Deno.dlopen("libc.so.6", {
         prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
         getppid: { parameters: [], result: "i32" },
@@ -17,16 +29,22 @@ var openLibc = (function openLibc() {
         execv: { parameters: ["buffer", "buffer"], result: "i32" },
         __errno_location: { parameters: [], result: "pointer" },
     }).symbols;
-});
-var execProgram = (function execProgram(libc, program, args) {
+}
+function execProgram(libc, program, args) {
     const strings = [program, ...args].map(cstring);
     const argv = new BigUint64Array(strings.length + 1);
     strings.forEach((b, i) => argv[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b))));
     libc.execv(strings[0], new Uint8Array(argv.buffer));
     const e = libc.__errno_location();
     return e === null ? 0 : new Deno.UnsafePointerView(e).getInt32();
-});
-var readProcs = (function readProcs(libc) {
+}
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
+const D_NAME = 19;
+const cstring = (s) => new TextEncoder().encode(s + "\0");
+const statBuffer = new Uint8Array(1024);
+const latin1 = new TextDecoder("latin1");
+function readProcs(libc) {
     const out = [];
     const dir = libc.opendir(cstring("/proc"));
     if (dir === null)
@@ -56,8 +74,8 @@ var readProcs = (function readProcs(libc) {
         libc.closedir(dir);
     }
     return out;
-});
-var descendantsOf = (function descendantsOf(libc, root) {
+}
+function descendantsOf(libc, root) {
     const children = new Map();
     for (const p of readProcs(libc)) {
         const list = children.get(p.ppid);
@@ -82,8 +100,8 @@ var descendantsOf = (function descendantsOf(libc, root) {
         }
     }
     return { alive, zombies };
-});
-var killDescendants = (async function killDescendants(libc, own) {
+}
+async function killDescendants(libc, own) {
     const me = Deno.pid;
     const until = performance.now() + KILL_BUDGET_MS;
     for (;;) {
@@ -97,12 +115,12 @@ var killDescendants = (async function killDescendants(libc, own) {
             libc.kill(pid, SIGKILL);
         await new Promise((r) => setTimeout(r, 2));
     }
-});
-var fail = (function fail(code, message) {
+}
+function fail(code, message) {
     console.error(`plugboard launcher: ${message}`);
     Deno.exit(code);
-});
-var exitLike = (function exitLike(libc, status) {
+}
+function exitLike(libc, status) {
     if (status.signal !== null) {
         const signo = status.code - 128;
         libc.setrlimit(RLIMIT_CORE, new Uint8Array(16));
@@ -110,8 +128,8 @@ var exitLike = (function exitLike(libc, status) {
         libc.kill(libc.getpid(), signo);
     }
     Deno.exit(status.code);
-});
-export var runLauncher = (async function runLauncher(hostPid, config) {
+}
+export async function runLauncher(hostPid, config) {
     const libc = openLibc();
     let stopping = false;
     let child;
@@ -185,25 +203,7 @@ export var runLauncher = (async function runLauncher(hostPid, config) {
     stopping = true;
     await killDescendants(libc, child.pid);
     exitLike(libc, status);
-});
-export const EXIT_HOST_GONE = 70;
-export const EXIT_SANDBOX_FAILED = 75;
-export const EXIT_CANNOT_EXECUTE = 126;
-export const EXIT_NOT_FOUND = 127;
-const PR_SET_PDEATHSIG = 1;
-const PR_SET_CHILD_SUBREAPER = 36;
-const SIGKILL = 9;
-const SIGTERM = 15;
-const RLIMIT_CORE = 4;
-const WNOHANG = 1;
-const KILL_BUDGET_MS = 2000;
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
-const D_NAME = 19;
-const cstring = (s) => new TextEncoder().encode(s + "\0");
-const statBuffer = new Uint8Array(1024);
-const latin1 = new TextDecoder("latin1");
+}
 if (import.meta.main) {
     const [hostText, configText] = Deno.args;
     let config;

@@ -2,9 +2,6 @@
 import { CrashError, describeChildExit } from "../errors/crash_error.js";
 import { CallError } from "../errors/plugin_error.js";
 import { logRecord } from "../log/log_record.js";
-var noExit = (function noExit() {
-    return { pid: 0, exitCode: null, signal: null, signalNumber: null, stderrTail: [] };
-});
 const STABLE_MS = 10000;
 export class ProcessPool {
     #init;
@@ -302,4 +299,7 @@ export class ProcessPool {
         catch {
         }
     }
+}
+function noExit() {
+    return { pid: 0, exitCode: null, signal: null, signalNumber: null, stderrTail: [] };
 }

@@ -6,7 +6,9 @@ import { Fairness, LineBuffer } from "./_rpc_lines.js";
 import { checkProgram, drain, LAUNCHER_DEFAULT, ProgramProcess, readStderr, } from "./_rpc_process.js";
 import { compareRpcMetadata, decodeBuffers, decodeResult, DEFAULT_MAX_LINE_BYTES, encodeRequest, parseReply, parseRpcMetadata, ProtocolViolation, quoteShort, RPC_PROTOCOL, RPC_VERSIONS, SIDECAR_SUFFIX, } from "./_rpc_protocol.js";
 import { bindFunction, useInterface } from "./_rpc_target.js";
-export var openRpcConnection = (async function openRpcConnection(path, options = {}) {
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+export async function openRpcConnection(path, options = {}) {
     if (options.expected && options.expected.mode !== "rpc") {
         throw new PluginError("USAGE", `Cannot start plugin ${quote(path)} as a process: its sidecar declares mode ${quote(options.expected.mode)}`, { path, hint: "open one-shot plugins with openOneShot(), which runs the program per call" });
     }
@@ -14,19 +16,7 @@ export var openRpcConnection = (async function openRpcConnection(path, options =
     const conn = new RpcConnection(path, options);
     await conn.start();
     return conn;
-});
-var tailNote = (function tailNote(exit) {
-    const tail = exit.stderrTail.filter((l) => l.trim() !== "").slice(-3);
-    return tail.length ? `; its stderr ended with ${quoteShort(tail.join(" / "), 300)}` : "";
-});
-export var defaultLog = (function defaultLog(r) {
-    if (r.event === "stderr")
-        console.error(`[${r.plugin ?? r.path} ${r.pid}] ${r.message}`);
-    else if (r.level === "warn" || r.level === "error")
-        console.error(`plugboard: ${r.message}`);
-});
-const encoder = new TextEncoder();
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+}
 export class RpcConnection {
     path;
     pid;
@@ -489,4 +479,14 @@ export class RpcConnection {
         catch {
         }
     }
+}
+function tailNote(exit) {
+    const tail = exit.stderrTail.filter((l) => l.trim() !== "").slice(-3);
+    return tail.length ? `; its stderr ended with ${quoteShort(tail.join(" / "), 300)}` : "";
+}
+export function defaultLog(r) {
+    if (r.event === "stderr")
+        console.error(`[${r.plugin ?? r.path} ${r.pid}] ${r.message}`);
+    else if (r.level === "warn" || r.level === "error")
+        console.error(`plugboard: ${r.message}`);
 }

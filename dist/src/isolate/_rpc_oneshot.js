@@ -6,13 +6,13 @@ import { defaultLog } from "./_rpc_connection.js";
 import { checkProgram, LAUNCHER_DEFAULT, runOnce, } from "./_rpc_process.js";
 import { checkArguments, decodeTextResult, DEFAULT_MAX_LINE_BYTES, ProtocolViolation, valueToText, } from "./_rpc_protocol.js";
 import { bindFunction, useInterface } from "./_rpc_target.js";
-export var openOneShot = (function openOneShot(path, metadata, options = {}) {
+export function openOneShot(path, metadata, options = {}) {
     if (metadata.mode !== "oneshot") {
         throw new PluginError("USAGE", `Cannot run plugin ${quote(path)} once per call: its metadata declares mode ${quote(metadata.mode)}`, { path, hint: "start rpc plugins with openRpcConnection()" });
     }
     checkProgram(path, options.sha256);
     return new OneShotProgram(path, metadata, options);
-});
+}
 export class OneShotProgram {
     path;
     metadata;

@@ -3,7 +3,8 @@ import { canonicalSignature } from "../abi/signature.js";
 import { CallError, LoadError, PluginError, quote } from "../errors/plugin_error.js";
 import { fits, invalidArgument } from "./_protocol.js";
 import { compareRpcMetadata, DEFAULT_MAX_LINE_BYTES, DESCRIBE_ARG, describeJson, metadataToJson, parseRpcMetadata, quoteShort, RESERVED_CODES, RPC_COOKIE, RPC_COOKIE_ENV, RPC_MAX_LINE_ENV, RPC_MODE_ENV, RPC_PROTOCOL, RPC_VERSION_ENV, RPC_VERSIONS, SIDECAR_SUFFIX, toPluginMetadata, } from "../check/sidecar.js";
-export var bindRpcFunction = (function bindRpcFunction(meta, sig, path) {
+export { compareRpcMetadata, DEFAULT_MAX_LINE_BYTES, DESCRIBE_ARG, describeJson, metadataToJson, parseRpcMetadata, quoteShort, RESERVED_CODES, RPC_COOKIE, RPC_COOKIE_ENV, RPC_MAX_LINE_ENV, RPC_MODE_ENV, RPC_PROTOCOL, RPC_VERSION_ENV, RPC_VERSIONS, SIDECAR_SUFFIX, toPluginMetadata, };
+export function bindRpcFunction(meta, sig, path) {
     if (sig.result === "pointer" || sig.parameters.includes("pointer")) {
         throw new PluginError("USAGE", `Cannot call ${quote(sig.name)} of plugin ${quote(path)} in a subprocess: a pointer cannot cross a process boundary`, { path, hint: "declare the data as buffer parameters (copied both ways)" });
     }
@@ -38,8 +39,8 @@ export var bindRpcFunction = (function bindRpcFunction(meta, sig, path) {
         buffers: Object.freeze(buffers),
         head: `,"call":${JSON.stringify(sig.name)},"args":[`,
     });
-});
-export var encodeRequest = (function encodeRequest(id, fn, args, path) {
+}
+export function encodeRequest(id, fn, args, path) {
     checkArguments(fn, args, path);
     const params = fn.sig.parameters;
     let line = `{"id":${id}${fn.head}`;
@@ -49,8 +50,8 @@ export var encodeRequest = (function encodeRequest(id, fn, args, path) {
         line += valueToJson(params[i], args[i]);
     }
     return line + "]}";
-});
-export var checkArguments = (function checkArguments(fn, args, path) {
+}
+export function checkArguments(fn, args, path) {
     const params = fn.sig.parameters;
     if (args.length !== params.length) {
         throw new CallError("INVALID_ARGUMENT", path, fn.sig.name, `expected ${params.length} argument(s), found ${args.length}`, { hint: `call it as ${fn.sig.name}(${params.join(", ")})` });
@@ -59,8 +60,8 @@ export var checkArguments = (function checkArguments(fn, args, path) {
         if (!fits(params[i], args[i]))
             throw invalidArgument(path, fn.sig.name, i, params[i], args[i]);
     }
-});
-export var valueToJson = (function valueToJson(t, v) {
+}
+export function valueToJson(t, v) {
     switch (t) {
         case "bool":
             return v ? "true" : "false";
@@ -82,8 +83,8 @@ export var valueToJson = (function valueToJson(t, v) {
         default:
             return String(v);
     }
-});
-var floatToJson = (function floatToJson(v) {
+}
+function floatToJson(v) {
     if (Number.isNaN(v))
         return '"NaN"';
     if (v === Infinity)
@@ -91,8 +92,17 @@ var floatToJson = (function floatToJson(v) {
     if (v === -Infinity)
         return '"-Infinity"';
     return Object.is(v, -0) ? "-0.0" : String(v);
-});
-export var parseReply = (function parseReply(line) {
+}
+export class ProtocolViolation extends Error {
+    found;
+    constructor(found) {
+        super(found);
+        this.found = found;
+    }
+}
+const MIN_I32 = -(2 ** 31);
+const MAX_I32 = 2 ** 31 - 1;
+export function parseReply(line) {
     let v;
     try {
         v = JSON.parse(line);
@@ -121,8 +131,23 @@ export var parseReply = (function parseReply(line) {
         return { id, error: { code: e.code, message: e.message ?? "" } };
     }
     return { id, error: undefined, result: o.result, buffers: o.buffers };
-});
-export var decodeResult = (function decodeResult(t, v) {
+}
+const I64_TEXT = /^-?\d{1,20}$/;
+const RANGES = {
+    i8: [-128, 127],
+    u8: [0, 255],
+    i16: [-32768, 32767],
+    u16: [0, 65535],
+    i32: [MIN_I32, MAX_I32],
+    u32: [0, 2 ** 32 - 1],
+};
+const RANGES_64 = {
+    i64: [-(1n << 63n), (1n << 63n) - 1n],
+    isize: [-(1n << 63n), (1n << 63n) - 1n],
+    u64: [0n, (1n << 64n) - 1n],
+    usize: [0n, (1n << 64n) - 1n],
+};
+export function decodeResult(t, v) {
     const wrong = () => {
         throw new ProtocolViolation(`a result that is not ${expectedJson(t)}: ${v === undefined ? "none" : quoteShort(JSON.stringify(v))}`);
     };
@@ -169,8 +194,9 @@ export var decodeResult = (function decodeResult(t, v) {
                 : wrong();
         }
     }
-});
-export var decodeBuffers = (function decodeBuffers(fn, args, v) {
+}
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export function decodeBuffers(fn, args, v) {
     const n = fn.buffers.length;
     if (v === undefined || v === null)
         return new Array(n).fill(undefined);
@@ -191,8 +217,8 @@ export var decodeBuffers = (function decodeBuffers(fn, args, v) {
         }
         return bytes;
     });
-});
-export var valueToText = (function valueToText(t, v) {
+}
+export function valueToText(t, v) {
     switch (t) {
         case "bool":
             return v ? "true" : "false";
@@ -208,8 +234,9 @@ export var valueToText = (function valueToText(t, v) {
         default:
             return String(v);
     }
-});
-export var decodeTextResult = (function decodeTextResult(t, text) {
+}
+const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+export function decodeTextResult(t, text) {
     const wrong = () => {
         throw new ProtocolViolation(`a standard output that is not ${expectedText(t)}: ${quoteShort(text)}`);
     };
@@ -247,8 +274,8 @@ export var decodeTextResult = (function decodeTextResult(t, text) {
             return n >= range[0] && n <= range[1] ? n : wrong();
         }
     }
-});
-var expectedJson = (function expectedJson(t) {
+}
+function expectedJson(t) {
     switch (t) {
         case "void":
             return "null or absent (void)";
@@ -267,8 +294,8 @@ var expectedJson = (function expectedJson(t) {
         default:
             return `an integer in the ${t} range ${RANGES[t][0]} to ${RANGES[t][1]}`;
     }
-});
-var expectedText = (function expectedText(t) {
+}
+function expectedText(t) {
     switch (t) {
         case "bool":
             return "true, false, 1 or 0";
@@ -280,31 +307,4 @@ var expectedText = (function expectedText(t) {
         default:
             return `a decimal integer in the ${t} range`;
     }
-});
-export { compareRpcMetadata, DEFAULT_MAX_LINE_BYTES, DESCRIBE_ARG, describeJson, metadataToJson, parseRpcMetadata, quoteShort, RESERVED_CODES, RPC_COOKIE, RPC_COOKIE_ENV, RPC_MAX_LINE_ENV, RPC_MODE_ENV, RPC_PROTOCOL, RPC_VERSION_ENV, RPC_VERSIONS, SIDECAR_SUFFIX, toPluginMetadata, };
-export class ProtocolViolation extends Error {
-    found;
-    constructor(found) {
-        super(found);
-        this.found = found;
-    }
 }
-const MIN_I32 = -(2 ** 31);
-const MAX_I32 = 2 ** 31 - 1;
-const I64_TEXT = /^-?\d{1,20}$/;
-const RANGES = {
-    i8: [-128, 127],
-    u8: [0, 255],
-    i16: [-32768, 32767],
-    u16: [0, 65535],
-    i32: [MIN_I32, MAX_I32],
-    u32: [0, 2 ** 32 - 1],
-};
-const RANGES_64 = {
-    i64: [-(1n << 63n), (1n << 63n) - 1n],
-    isize: [-(1n << 63n), (1n << 63n) - 1n],
-    u64: [0n, (1n << 64n) - 1n],
-    usize: [0n, (1n << 64n) - 1n],
-};
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -2,10 +2,10 @@
 import { checkInterface } from "../abi/define_interface.js";
 import { parseSignature, } from "../abi/signature.js";
 import { bindRpcFunction, toPluginMetadata, } from "./_rpc_protocol.js";
-export var bindFunction = (function bindFunction(target, sig) {
+export function bindFunction(target, sig) {
     return bindRpcFunction(target.metadata, typeof sig === "string" ? parseSignature(sig) : sig, target.path);
-});
-export var useInterface = (function useInterface(target, spec) {
+}
+export function useInterface(target, spec) {
     checkInterface(toPluginMetadata(target.metadata), spec, target.path);
     const out = {};
     for (const [name, sig] of spec.signatures) {
@@ -13,4 +13,4 @@ export var useInterface = (function useInterface(target, spec) {
         out[name] = (...args) => target.call(fn, args);
     }
     return Object.freeze(out);
-});
+}

@@ -1,59 +1,5 @@
 // Generated from src/isolate/_shm.ts by tasks/dist.ts (deno task dist): do not edit.
 import { HEADER_SIZE } from "./_protocol.js";
-var lib = (function lib() {
-    libc ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-    return libc;
-});
-var osError = (function osError() {
-    const c = lib();
-    const p = c.__errno_location();
-    const errno = p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-    const s = c.strerror(errno);
-    return `${s ? Deno.UnsafePointerView.getCString(s) : "unknown error"} (errno ${errno})`;
-});
-var errno = (function errno() {
-    const p = lib().__errno_location();
-    return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-});
-export var shmSupported = (function shmSupported() {
-    if (Deno.build.os !== "linux" || FUTEX_NR[Deno.build.arch] === undefined)
-        return false;
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-});
-export var asyncWaitersInFlight = (function asyncWaitersInFlight() {
-    return asyncWaiters;
-});
-var oneSecondAddress = (function oneSecondAddress() {
-    oneSecondAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(oneSecond)));
-    return oneSecondAddr;
-});
-var timespecAddress = (function timespecAddress() {
-    timespecAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(timespecBytes)));
-    return timespecAddr;
-});
-var align = (function align(n) {
-    return (n + 7) & ~7;
-});
-var map = (function map(fd) {
-    const p = lib().mmap(null, BigInt(SHM_BYTES), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n);
-    if (p === null || Deno.UnsafePointer.value(p) === 0xffffffffffffffffn) {
-        throw new Error(`mmap failed: ${osError()}`);
-    }
-    return p;
-});
-export var peekChildExit = (function peekChildExit(pid) {
-    const info = new Int32Array(32);
-    const rc = lib().waitid(P_PID, pid, new Uint8Array(info.buffer), WEXITED | WNOHANG | WNOWAIT);
-    if (rc !== 0)
-        return errno() === ECHILD ? "gone" : null;
-    if (info[4] === 0)
-        return null;
-    const code = info[2];
-    const status = info[6];
-    return code === CLD_EXITED
-        ? { exitCode: status, signal: null, signalNumber: null }
-        : { exitCode: null, signal: SIGNALS[status] || `signal ${status}`, signalNumber: status };
-});
 const FUTEX_NR = { x86_64: 202n, aarch64: 98n };
 const FUTEX_WAIT = 0n;
 const FUTEX_WAKE = 1n;
@@ -95,6 +41,21 @@ const SYMBOLS = {
     __errno_location: { parameters: [], result: "pointer" },
 };
 let libc;
+function lib() {
+    libc ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+    return libc;
+}
+function osError() {
+    const c = lib();
+    const p = c.__errno_location();
+    const errno = p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+    const s = c.strerror(errno);
+    return `${s ? Deno.UnsafePointerView.getCString(s) : "unknown error"} (errno ${errno})`;
+}
+function errno() {
+    const p = lib().__errno_location();
+    return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
 export const RING_BYTES = 64 * 1024;
 const CONTROL_BYTES = 4096;
 export const SHM_BYTES = CONTROL_BYTES + 2 * RING_BYTES;
@@ -128,6 +89,11 @@ export const RingKind = {
     BELL: 34,
 };
 export const PART_BYTES = RING_MAX_FRAME - 16;
+export function shmSupported() {
+    if (Deno.build.os !== "linux" || FUTEX_NR[Deno.build.arch] === undefined)
+        return false;
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+}
 export class ShmChannel {
     side;
     bytes;
@@ -552,11 +518,32 @@ export class RingError extends Error {
     }
 }
 let asyncWaiters = 0;
+export function asyncWaitersInFlight() {
+    return asyncWaiters;
+}
 const timespecBytes = new Uint8Array(16);
 const timespec = new DataView(timespecBytes.buffer);
 let timespecAddr;
 const oneSecond = new BigInt64Array([1n, 0n]);
 let oneSecondAddr;
+function oneSecondAddress() {
+    oneSecondAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(oneSecond)));
+    return oneSecondAddr;
+}
+function timespecAddress() {
+    timespecAddr ??= BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(timespecBytes)));
+    return timespecAddr;
+}
+function align(n) {
+    return (n + 7) & ~7;
+}
+function map(fd) {
+    const p = lib().mmap(null, BigInt(SHM_BYTES), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n);
+    if (p === null || Deno.UnsafePointer.value(p) === 0xffffffffffffffffn) {
+        throw new Error(`mmap failed: ${osError()}`);
+    }
+    return p;
+}
 const SIGNALS = [
     "",
     "SIGHUP",
@@ -591,3 +578,16 @@ const SIGNALS = [
     "SIGPWR",
     "SIGSYS",
 ];
+export function peekChildExit(pid) {
+    const info = new Int32Array(32);
+    const rc = lib().waitid(P_PID, pid, new Uint8Array(info.buffer), WEXITED | WNOHANG | WNOWAIT);
+    if (rc !== 0)
+        return errno() === ECHILD ? "gone" : null;
+    if (info[4] === 0)
+        return null;
+    const code = info[2];
+    const status = info[6];
+    return code === CLD_EXITED
+        ? { exitCode: status, signal: null, signalNumber: null }
+        : { exitCode: null, signal: SIGNALS[status] || `signal ${status}`, signalNumber: status };
+}

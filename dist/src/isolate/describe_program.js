@@ -7,7 +7,7 @@ import { defaultLog } from "./_rpc_connection.js";
 import { programSandbox } from "./isolate_executable.js";
 import { checkProgram, ensureLauncherCached, LAUNCHER_DEFAULT, runOnce } from "./_rpc_process.js";
 import { DEFAULT_MAX_LINE_BYTES, DESCRIBE_ARG, parseRpcMetadata, quoteShort, RPC_PROTOCOL, } from "./_rpc_protocol.js";
-export var describeProgram = (async function describeProgram(path, options = {}) {
+export async function describeProgram(path, options = {}) {
     checkProgram(path);
     const sandbox = options.sandbox
         ? programSandbox(readFile(path), options.sandbox, path)
@@ -80,8 +80,8 @@ export var describeProgram = (async function describeProgram(path, options = {})
     }
     const metadata = parseRpcMetadata(value, path, "describe");
     return Object.freeze({ metadata, sidecar: formatSidecar(value) });
-});
-export var formatSidecar = (function formatSidecar(value) {
+}
+export function formatSidecar(value) {
     const { interfaces, ...rest } = value;
     const ordered = {
         [RPC_PROTOCOL]: value[RPC_PROTOCOL],
@@ -93,4 +93,4 @@ export var formatSidecar = (function formatSidecar(value) {
         interfaces,
     };
     return JSON.stringify(ordered, null, 2) + "\n";
-});
+}

@@ -11,7 +11,7 @@ import { dirname } from "../file/paths.js";
 import { assertIsolatable } from "./_protocol.js";
 import { bindRpcFunction } from "./_rpc_protocol.js";
 import { PooledBackend, resolveIsolation } from "./isolate_native.js";
-export var isolateExecutable = (async function isolateExecutable(candidate, options, path = candidate.file.path) {
+export async function isolateExecutable(candidate, options, path = candidate.file.path) {
     const o = resolveIsolation(options);
     const sidecar = formatOf(candidate).sidecar;
     const sandbox = programSandbox(candidate.file, options.sandbox, path);
@@ -71,8 +71,8 @@ export var isolateExecutable = (async function isolateExecutable(candidate, opti
         isolation: "process",
         path,
     });
-});
-export var programSandbox = (function programSandbox(file, option, path) {
+}
+export function programSandbox(file, option, path) {
     if (option === undefined || option === false)
         return undefined;
     const program = file.realPath;
@@ -93,8 +93,8 @@ export var programSandbox = (function programSandbox(file, option, path) {
         },
         exec: !resolved.policy.processes,
     };
-});
-var interpreterOf = (function interpreterOf(bytes) {
+}
+function interpreterOf(bytes) {
     if (bytes[0] !== 0x23 || bytes[1] !== 0x21)
         return [];
     const end = bytes.indexOf(0x0a);
@@ -116,15 +116,15 @@ var interpreterOf = (function interpreterOf(bytes) {
         }
     }
     return out;
-});
-var realOrSelf = (function realOrSelf(path) {
+}
+function realOrSelf(path) {
     try {
         return Deno.realPathSync(path);
     }
     catch {
         return path;
     }
-});
+}
 class RpcPoolConnection {
     #conn;
     #rpc;

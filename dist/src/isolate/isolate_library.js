@@ -5,7 +5,7 @@ import { PluginError } from "../errors/plugin_error.js";
 import { assertPlainSignatures, Library } from "../loader/open_library.js";
 import { assertIsolatable } from "./_protocol.js";
 import { PooledBackend, startPool } from "./isolate_native.js";
-export var isolateLibrary = (async function isolateLibrary(path, declarations, options = {}) {
+export async function isolateLibrary(path, declarations, options = {}) {
     const signatures = parseDeclarations(declarations);
     assertPlainSignatures(signatures.values(), path);
     for (const sig of signatures.values())
@@ -46,4 +46,4 @@ export var isolateLibrary = (async function isolateLibrary(path, declarations, o
         await backend.close();
         throw e;
     }
-});
+}

@@ -7,7 +7,7 @@ import { ProcessPool } from "./_pool.js";
 import { assertIsolatable } from "./_protocol.js";
 import { shmSupported } from "./_shm.js";
 import { resolveSandbox } from "./sandbox.js";
-export var resolveIsolation = (function resolveIsolation(o) {
+export function resolveIsolation(o) {
     const pool = positive(o.pool, 1, "pool");
     if (!Number.isInteger(pool))
         throw usage("pool", o.pool);
@@ -24,8 +24,8 @@ export var resolveIsolation = (function resolveIsolation(o) {
         },
         log: o.log ?? defaultLog,
     };
-});
-export var isolateNative = (async function isolateNative(candidate, options, path = candidate.file.path) {
+}
+export async function isolateNative(candidate, options, path = candidate.file.path) {
     const calls = options.calls ?? "async";
     const transport = resolveTransport(options, path);
     const withDeadline = calls === "sync"
@@ -54,8 +54,9 @@ export var isolateNative = (async function isolateNative(candidate, options, pat
     return calls === "sync"
         ? new Plugin({ candidate, backend, calls: "sync", isolation: "process", path })
         : new Plugin({ candidate, backend, calls: "async", isolation: "process", path });
-});
-var resolveTransport = (function resolveTransport(options, path) {
+}
+const SYNC_TIMEOUT_MS = 1000;
+function resolveTransport(options, path) {
     const t = options.transport ?? "auto";
     if (t !== "auto" && t !== "shared-memory" && t !== "pipe") {
         throw new PluginError("USAGE", `Invalid option transport: expected "auto", "shared-memory" or "pipe", found ${String(t)}`, { path, hint: "leave it out for the default" });
@@ -83,8 +84,8 @@ var resolveTransport = (function resolveTransport(options, path) {
         });
     }
     return "shared-memory";
-});
-export var startPool = (async function startPool(start) {
+}
+export async function startPool(start) {
     const { path, file } = start;
     const o = resolveIsolation(start.options);
     const command = childCommand(path, file.realPath);
@@ -116,28 +117,7 @@ export var startPool = (async function startPool(start) {
     await ensureChildCached();
     await pool.start();
     return pool;
-});
-var signatureKey = (function signatureKey(sig) {
-    return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${sig.parameters.join(",")})`;
-});
-var defaultLog = (function defaultLog(r) {
-    if (r.event === "stderr")
-        console.error(`[${r.plugin} ${r.pid}] ${r.message}`);
-    else if (r.level === "warn" || r.level === "error")
-        console.error(`plugboard: ${r.message}`);
-});
-var positive = (function positive(v, fallback, name, zeroOk = false) {
-    if (v === undefined)
-        return fallback;
-    if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) {
-        throw usage(name, v);
-    }
-    return v;
-});
-var usage = (function usage(name, v) {
-    return new PluginError("USAGE", `Invalid option ${name}: expected a positive number, found ${String(v)}`, { hint: `pass ${name} as a positive number, or leave it out for the default` });
-});
-const SYNC_TIMEOUT_MS = 1000;
+}
 export class PooledBackend {
     #pool;
     #path;
@@ -193,4 +173,24 @@ export class PooledBackend {
     processes() {
         return this.#pool.state();
     }
+}
+function signatureKey(sig) {
+    return `${sig.fallible ? "fallible " : ""}${sig.result} ${sig.name}(${sig.parameters.join(",")})`;
+}
+function defaultLog(r) {
+    if (r.event === "stderr")
+        console.error(`[${r.plugin} ${r.pid}] ${r.message}`);
+    else if (r.level === "warn" || r.level === "error")
+        console.error(`plugboard: ${r.message}`);
+}
+function positive(v, fallback, name, zeroOk = false) {
+    if (v === undefined)
+        return fallback;
+    if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) {
+        throw usage(name, v);
+    }
+    return v;
+}
+function usage(name, v) {
+    return new PluginError("USAGE", `Invalid option ${name}: expected a positive number, found ${String(v)}`, { hint: `pass ${name} as a positive number, or leave it out for the default` });
 }

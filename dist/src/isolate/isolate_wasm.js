@@ -5,7 +5,8 @@ import { WasmRuntime } from "../loader/wasm_runtime.js";
 import { WorkerConnection } from "./_wasm_connection.js";
 import { ProcessPool } from "./_pool.js";
 import { PooledBackend, resolveIsolation } from "./isolate_native.js";
-export var isolateWasm = (async function isolateWasm(candidate, options = {}, path = candidate.file.path) {
+const INTERRUPT_GRACE_MS = 1000;
+export async function isolateWasm(candidate, options = {}, path = candidate.file.path) {
     const o = resolveIsolation({ ...options, restart: options.restart ?? true });
     const c = compileWasm(candidate, options.wasm, true, path);
     const output = c.wasi?.output;
@@ -35,8 +36,8 @@ export var isolateWasm = (async function isolateWasm(candidate, options = {}, pa
         isolation: "worker",
         path,
     });
-});
-export var wasmStart = (function wasmStart(candidate, c, path, init = true) {
+}
+export function wasmStart(candidate, c, path, init = true) {
     const output = c.wasi?.output;
     return {
         type: "start",
@@ -50,8 +51,7 @@ export var wasmStart = (function wasmStart(candidate, c, path, init = true) {
             init,
         },
     };
-});
-const INTERRUPT_GRACE_MS = 1000;
+}
 class WorkerBackend extends PooledBackend {
     #candidate;
     constructor(pool, path, candidate) {

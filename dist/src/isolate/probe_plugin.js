@@ -9,7 +9,7 @@ import { logRecord } from "../log/log_record.js";
 import { childCommand, ChildConnection, ensureChildCached, } from "./_connection.js";
 import { resolveSandbox } from "./sandbox.js";
 import { openQuarantine, quarantinedError, } from "./quarantine.js";
-export var probePlugin = (async function probePlugin(path, options = {}) {
+export async function probePlugin(path, options = {}) {
     const started = performance.now();
     const timeoutMs = options.timeoutMs ?? 10000;
     const result = (status, fields = {}) => Object.freeze({
@@ -157,8 +157,8 @@ export var probePlugin = (async function probePlugin(path, options = {}) {
         error: error ?? new PluginError(hung ? "PLUGIN_TIMEOUT" : "PLUGIN_CRASHED", summary, { path }),
         stderrTail,
     });
-});
-var checkTarget = (function checkTarget(path, options) {
+}
+function checkTarget(path, options) {
     try {
         const candidate = checkPlugin(path, options);
         return {
@@ -192,8 +192,8 @@ var checkTarget = (function checkTarget(path, options) {
             load: { kind: "library", init: false },
         };
     }
-});
-var exportedFunctions = (function exportedFunctions(elf) {
+}
+function exportedFunctions(elf) {
     return elf.symbols.filter((s) => s.defined && s.binding !== "local" && (s.type === "func" || s.type === "ifunc") &&
         (s.visibility === "default" || s.visibility === "protected")).length;
-});
+}

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "../file/paths.js";
 import { LoadError, PluginError, quote } from "../errors/plugin_error.js";
 import { readFile } from "../file/read_file.js";
 import { withFileLock, writeError, writeFileAtomic } from "../file/write_file.js";
-export var defaultQuarantinePath = (function defaultQuarantinePath(env = processEnv()) {
+export function defaultQuarantinePath(env = processEnv()) {
     if (env.PLUGBOARD_QUARANTINE)
         return env.PLUGBOARD_QUARANTINE;
     if (env.XDG_STATE_HOME)
@@ -13,8 +13,8 @@ export var defaultQuarantinePath = (function defaultQuarantinePath(env = process
     throw new PluginError("USAGE", "Cannot find a place for the quarantine list: HOME is not set", {
         hint: "set PLUGBOARD_QUARANTINE to a file path, or pass one (--quarantine FILE)",
     });
-});
-var processEnv = (function processEnv() {
+}
+function processEnv() {
     const get = (variable) => Deno.permissions.querySync({ name: "env", variable }).state === "granted"
         ? Deno.env.get(variable)
         : undefined;
@@ -23,92 +23,10 @@ var processEnv = (function processEnv() {
         XDG_STATE_HOME: get("XDG_STATE_HOME"),
         HOME: get("HOME"),
     };
-});
-export var openQuarantine = (function openQuarantine(path = defaultQuarantinePath()) {
+}
+export function openQuarantine(path = defaultQuarantinePath()) {
     return new Quarantine(path);
-});
-export var quarantinedError = (function quarantinedError(path, record) {
-    return new LoadError("QUARANTINED", {
-        path,
-        what: "the plugin is quarantined",
-        expected: "a plugin that did not crash or hang when probed",
-        found: `${describeReason(record.reason)} on ${record.time} (SHA-256 ${record.sha256.slice(0, 12)})`,
-        hint: `fix and rebuild it (a new build is probed again), or run \`plugboard quarantine clear ${path}\` to probe it again`,
-    });
-});
-export var describeQuarantineReason = (function describeQuarantineReason(reason) {
-    return describeReason(reason);
-});
-var describeReason = (function describeReason(reason) {
-    const doing = reason.phase === "load"
-        ? "while loading"
-        : reason.phase === "shutdown"
-            ? "while shutting down"
-            : `in ${reason.function ?? "a call"}()`;
-    if (reason.kind === "timeout")
-        return `a hang ${doing}`;
-    const how = reason.signal !== null
-        ? `killed by ${reason.signal}${reason.signalNumber !== null ? ` (signal ${reason.signalNumber})` : ""}`
-        : `exited with code ${reason.exitCode}`;
-    return `a crash ${doing}: ${how}`;
-});
-var fileHash = (function fileHash(path) {
-    try {
-        return readFile(path, { allowInsecurePermissions: true }).sha256;
-    }
-    catch {
-        return undefined;
-    }
-});
-var recordProblem = (function recordProblem(key, r) {
-    if (typeof r !== "object" || r === null || Array.isArray(r))
-        return "not an object";
-    const x = r;
-    if (!/^[0-9a-f]{64}$/.test(key) || x.sha256 !== key)
-        return "its key is not its SHA-256";
-    if (typeof x.path !== "string")
-        return '"path" is not a string';
-    if (typeof x.time !== "string")
-        return '"time" is not a string';
-    for (const f of ["name", "version"]) {
-        if (x[f] !== undefined && typeof x[f] !== "string")
-            return `"${f}" is not a string`;
-    }
-    const reason = x.reason;
-    if (typeof reason !== "object" || reason === null)
-        return '"reason" is not an object';
-    if (reason.kind !== "crash" && reason.kind !== "timeout") {
-        return '"reason.kind" is not crash or timeout';
-    }
-    if (!["load", "call", "shutdown"].includes(reason.phase)) {
-        return '"reason.phase" is not load, call or shutdown';
-    }
-    if (typeof reason.message !== "string")
-        return '"reason.message" is not a string';
-    if (reason.signal !== null && typeof reason.signal !== "string") {
-        return '"reason.signal" is not a string or null';
-    }
-    if (reason.signalNumber !== null && typeof reason.signalNumber !== "number") {
-        return '"reason.signalNumber" is not a number or null';
-    }
-    if (reason.exitCode !== null && typeof reason.exitCode !== "number") {
-        return '"reason.exitCode" is not a number or null';
-    }
-    if (!Array.isArray(reason.stderrTail) || !reason.stderrTail.every((l) => typeof l === "string")) {
-        return '"reason.stderrTail" is not a list of strings';
-    }
-    if (reason.function !== undefined && typeof reason.function !== "string") {
-        return '"reason.function" is not a string';
-    }
-    return undefined;
-});
-var invalid = (function invalid(path, expected, found, cause) {
-    return new PluginError("QUARANTINE_INVALID", `Cannot read the quarantine list ${quote(path)}: expected ${expected}, found ${found}`, {
-        path,
-        hint: `delete or fix the file, or choose another with --quarantine FILE`,
-        cause,
-    });
-});
+}
 export class Quarantine {
     path;
     constructor(path) {
@@ -219,4 +137,86 @@ export class Quarantine {
         });
     }
 }
+export function quarantinedError(path, record) {
+    return new LoadError("QUARANTINED", {
+        path,
+        what: "the plugin is quarantined",
+        expected: "a plugin that did not crash or hang when probed",
+        found: `${describeReason(record.reason)} on ${record.time} (SHA-256 ${record.sha256.slice(0, 12)})`,
+        hint: `fix and rebuild it (a new build is probed again), or run \`plugboard quarantine clear ${path}\` to probe it again`,
+    });
+}
+export function describeQuarantineReason(reason) {
+    return describeReason(reason);
+}
+function describeReason(reason) {
+    const doing = reason.phase === "load"
+        ? "while loading"
+        : reason.phase === "shutdown"
+            ? "while shutting down"
+            : `in ${reason.function ?? "a call"}()`;
+    if (reason.kind === "timeout")
+        return `a hang ${doing}`;
+    const how = reason.signal !== null
+        ? `killed by ${reason.signal}${reason.signalNumber !== null ? ` (signal ${reason.signalNumber})` : ""}`
+        : `exited with code ${reason.exitCode}`;
+    return `a crash ${doing}: ${how}`;
+}
+function fileHash(path) {
+    try {
+        return readFile(path, { allowInsecurePermissions: true }).sha256;
+    }
+    catch {
+        return undefined;
+    }
+}
 const MAX_QUARANTINE_BYTES = 16 << 20;
+function recordProblem(key, r) {
+    if (typeof r !== "object" || r === null || Array.isArray(r))
+        return "not an object";
+    const x = r;
+    if (!/^[0-9a-f]{64}$/.test(key) || x.sha256 !== key)
+        return "its key is not its SHA-256";
+    if (typeof x.path !== "string")
+        return '"path" is not a string';
+    if (typeof x.time !== "string")
+        return '"time" is not a string';
+    for (const f of ["name", "version"]) {
+        if (x[f] !== undefined && typeof x[f] !== "string")
+            return `"${f}" is not a string`;
+    }
+    const reason = x.reason;
+    if (typeof reason !== "object" || reason === null)
+        return '"reason" is not an object';
+    if (reason.kind !== "crash" && reason.kind !== "timeout") {
+        return '"reason.kind" is not crash or timeout';
+    }
+    if (!["load", "call", "shutdown"].includes(reason.phase)) {
+        return '"reason.phase" is not load, call or shutdown';
+    }
+    if (typeof reason.message !== "string")
+        return '"reason.message" is not a string';
+    if (reason.signal !== null && typeof reason.signal !== "string") {
+        return '"reason.signal" is not a string or null';
+    }
+    if (reason.signalNumber !== null && typeof reason.signalNumber !== "number") {
+        return '"reason.signalNumber" is not a number or null';
+    }
+    if (reason.exitCode !== null && typeof reason.exitCode !== "number") {
+        return '"reason.exitCode" is not a number or null';
+    }
+    if (!Array.isArray(reason.stderrTail) || !reason.stderrTail.every((l) => typeof l === "string")) {
+        return '"reason.stderrTail" is not a list of strings';
+    }
+    if (reason.function !== undefined && typeof reason.function !== "string") {
+        return '"reason.function" is not a string';
+    }
+    return undefined;
+}
+function invalid(path, expected, found, cause) {
+    return new PluginError("QUARANTINE_INVALID", `Cannot read the quarantine list ${quote(path)}: expected ${expected}, found ${found}`, {
+        path,
+        hint: `delete or fix the file, or choose another with --quarantine FILE`,
+        cause,
+    });
+}

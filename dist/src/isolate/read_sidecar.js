@@ -2,10 +2,10 @@
 import { sha256Hex } from "../file/sha256.js";
 import { LoadError } from "../errors/plugin_error.js";
 import { DEFAULT_MAX_LINE_BYTES, parseRpcMetadata, quoteShort, SIDECAR_SUFFIX, } from "./_rpc_protocol.js";
-export var sidecarPath = (function sidecarPath(program) {
+export function sidecarPath(program) {
     return program + SIDECAR_SUFFIX;
-});
-export var readSidecar = (function readSidecar(program, options = {}) {
+}
+export function readSidecar(program, options = {}) {
     const path = sidecarPath(program);
     const programBytes = readFile(program, program, "the program");
     const bytes = readFile(program, path, "its sidecar");
@@ -45,8 +45,8 @@ export var readSidecar = (function readSidecar(program, options = {}) {
         sha256: sha256Hex(bytes),
         programSha256: sha256Hex(programBytes),
     });
-});
-var readFile = (function readFile(program, file, what) {
+}
+function readFile(program, file, what) {
     try {
         return Deno.readFileSync(file);
     }
@@ -84,4 +84,4 @@ var readFile = (function readFile(program, file, what) {
             cause: e,
         });
     }
-});
+}

@@ -1,7 +1,7 @@
 // Generated from src/isolate/sandbox.ts by tasks/dist.ts (deno task dist): do not edit.
 import { resolve } from "../file/paths.js";
 import { planSandbox, sandboxSupport } from "./_sandbox.js";
-export var resolveSandbox = (function resolveSandbox(option, plugin) {
+export function resolveSandbox(option, plugin) {
     if (option === undefined || option === false)
         return undefined;
     const o = option === true ? {} : option;
@@ -21,5 +21,5 @@ export var resolveSandbox = (function resolveSandbox(option, plugin) {
     };
     planSandbox(policy, sandboxSupport(), { ...resolved, path: plugin.path });
     return resolved;
-});
+}
 export const SANDBOX_MODULE = new URL("./_sandbox.js", import.meta.url).href;

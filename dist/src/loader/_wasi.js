@@ -1,43 +1,4 @@
 // Generated from src/loader/_wasi.ts by tasks/dist.ts (deno task dist): do not edit.
-var fileType = (function fileType(info) {
-    return info.isFile
-        ? FILETYPE_REGULAR_FILE
-        : info.isDirectory
-            ? FILETYPE_DIRECTORY
-            : info.isSymlink
-                ? FILETYPE_SYMBOLIC_LINK
-                : FILETYPE_UNKNOWN;
-});
-var writeFilestat = (function writeFilestat(v, out, info, type) {
-    const ns = (d) => BigInt(d ? d.getTime() : 0) * 1000000n;
-    v.setBigUint64(out, BigInt(info?.dev ?? 0), true);
-    v.setBigUint64(out + 8, BigInt(info?.ino ?? 0), true);
-    v.setUint8(out + 16, type);
-    v.setBigUint64(out + 24, BigInt(info?.nlink ?? 1), true);
-    v.setBigUint64(out + 32, BigInt(info?.size ?? 0), true);
-    v.setBigUint64(out + 40, ns(info?.atime), true);
-    v.setBigUint64(out + 48, ns(info?.mtime), true);
-    v.setBigUint64(out + 56, ns(info?.birthtime ?? info?.mtime), true);
-});
-var writeAll = (function writeAll(bytes) {
-    let done = 0;
-    while (done < bytes.length)
-        done += Deno.stderr.writeSync(bytes.subarray(done));
-});
-var errnoOf = (function errnoOf(e) {
-    if (e instanceof Deno.errors.NotFound)
-        return ENOENT;
-    if (e instanceof Deno.errors.AlreadyExists)
-        return EEXIST;
-    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
-        return EACCES;
-    }
-    if (e instanceof Deno.errors.IsADirectory)
-        return EISDIR;
-    if (e instanceof Deno.errors.NotADirectory)
-        return ENOTDIR;
-    return EIO;
-});
 export const WASI_MODULE = "wasi_snapshot_preview1";
 export class WasiExit extends Error {
     exitCode;
@@ -504,4 +465,43 @@ export class Wasi {
         writeFilestat(this.#view(), out, info, fileType(info));
         return SUCCESS;
     }
+}
+function fileType(info) {
+    return info.isFile
+        ? FILETYPE_REGULAR_FILE
+        : info.isDirectory
+            ? FILETYPE_DIRECTORY
+            : info.isSymlink
+                ? FILETYPE_SYMBOLIC_LINK
+                : FILETYPE_UNKNOWN;
+}
+function writeFilestat(v, out, info, type) {
+    const ns = (d) => BigInt(d ? d.getTime() : 0) * 1000000n;
+    v.setBigUint64(out, BigInt(info?.dev ?? 0), true);
+    v.setBigUint64(out + 8, BigInt(info?.ino ?? 0), true);
+    v.setUint8(out + 16, type);
+    v.setBigUint64(out + 24, BigInt(info?.nlink ?? 1), true);
+    v.setBigUint64(out + 32, BigInt(info?.size ?? 0), true);
+    v.setBigUint64(out + 40, ns(info?.atime), true);
+    v.setBigUint64(out + 48, ns(info?.mtime), true);
+    v.setBigUint64(out + 56, ns(info?.birthtime ?? info?.mtime), true);
+}
+function writeAll(bytes) {
+    let done = 0;
+    while (done < bytes.length)
+        done += Deno.stderr.writeSync(bytes.subarray(done));
+}
+function errnoOf(e) {
+    if (e instanceof Deno.errors.NotFound)
+        return ENOENT;
+    if (e instanceof Deno.errors.AlreadyExists)
+        return EEXIST;
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+        return EACCES;
+    }
+    if (e instanceof Deno.errors.IsADirectory)
+        return EISDIR;
+    if (e instanceof Deno.errors.NotADirectory)
+        return ENOTDIR;
+    return EIO;
 }

@@ -5,7 +5,13 @@ import { Plugin, } from "../handle/plugin.js";
 import { prepareWasm } from "../wasm/prepare_wasm.js";
 import { WASI_MODULE } from "./_wasi.js";
 import { WasmRuntime } from "./wasm_runtime.js";
-export var compileWasm = (function compileWasm(candidate, wasm = {}, interrupt, path = candidate.file.path) {
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const PAGE = 65536;
+const compiled = new Map();
+let compiledBytes = 0;
+const MAX_MODULES = 32;
+const MAX_BYTES = 64 << 20;
+export function compileWasm(candidate, wasm = {}, interrupt, path = candidate.file.path) {
     const info = formatOf(candidate).wasm;
     if (!info)
         throw new Error("unreachable: compileWasm() of a plugin that is not WebAssembly");
@@ -64,8 +70,8 @@ export var compileWasm = (function compileWasm(candidate, wasm = {}, interrupt, 
         }
     }
     return { module, maxBytes, wasi, compileMs };
-});
-export var loadWasm = (function loadWasm(candidate, options = {}, path = candidate.file.path) {
+}
+export function loadWasm(candidate, options = {}, path = candidate.file.path) {
     const c = compileWasm(candidate, options.wasm, false, path);
     const runtime = new WasmRuntime({
         path,
@@ -83,63 +89,7 @@ export var loadWasm = (function loadWasm(candidate, options = {}, path = candida
         isolation: "none",
         path,
     });
-});
-var checkImports = (function checkImports(info, wasi, path) {
-    const other = info.imports.filter((i) => i.module !== WASI_MODULE || i.kind !== "function");
-    const names = (list) => list.slice(0, 8).map((i) => `${i.module}.${i.name}`).join(", ") +
-        (list.length > 8 ? `, and ${list.length - 8} more` : "");
-    if (other.length > 0) {
-        throw new LoadError("IMPORT_DENIED", {
-            path,
-            what: "the module imports what the host does not provide",
-            expected: `no imports but WASI preview 1 functions (${WASI_MODULE})`,
-            found: `${other.length} other import${other.length === 1 ? "" : "s"}: ${names(other)}`,
-            hint: "build the plugin without undefined functions (plugboard gives a plugin nothing but what WASI grants)",
-        });
-    }
-    if (info.imports.length > 0 && wasi === undefined) {
-        throw new LoadError("IMPORT_DENIED", {
-            path,
-            what: "the module imports WASI, which the host did not grant",
-            expected: "no imports (WASI only with the option wasm: { wasi: {...} })",
-            found: `${info.imports.length} WASI import${info.imports.length === 1 ? "" : "s"}: ${names(info.imports)}`,
-            hint: "grant WASI with { wasm: { wasi: { ... } } } (args, env, clock and preopened directories are opt-in), or build it with plugboard build --target wasm32, which links stubs for the WASI calls libc needs",
-        });
-    }
-});
-var resolveMaxBytes = (function resolveMaxBytes(v) {
-    if (v === undefined)
-        return DEFAULT_MAX_MEMORY_BYTES;
-    if (typeof v !== "number" || !(v >= PAGE) || v > 2 ** 32) {
-        throw new PluginError("USAGE", `Invalid option wasm.maxMemoryBytes: expected a number of bytes from 65536 to 4294967296, found ${String(v)}`, { hint: "pass the limit in bytes; it is rounded down to 64 KiB pages" });
-    }
-    return Math.floor(v / PAGE) * PAGE;
-});
-var checkWasi = (function checkWasi(wasi) {
-    for (const [guest, grant] of Object.entries(wasi.preopens ?? {})) {
-        const dir = typeof grant === "string" ? grant : grant?.path;
-        let ok = false;
-        let why = "";
-        try {
-            ok = typeof dir === "string" && Deno.statSync(dir).isDirectory;
-            if (!ok)
-                why = "not a directory";
-        }
-        catch (e) {
-            why = e instanceof Error ? e.message : String(e);
-        }
-        if (!ok || !guest.startsWith("/")) {
-            throw new PluginError("USAGE", `Invalid option wasm.wasi.preopens[${JSON.stringify(guest)}]: expected ${guest.startsWith("/") ? "a directory" : "an absolute guest path"}, found ${JSON.stringify(dir)}${why ? ` (${why})` : ""}`, { hint: 'map an absolute guest path to a host directory: { "/data": "./data" }' });
-        }
-    }
-    return wasi;
-});
-export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
-const PAGE = 65536;
-const compiled = new Map();
-let compiledBytes = 0;
-const MAX_MODULES = 32;
-const MAX_BYTES = 64 << 20;
+}
 class WasmBackend {
     #runtime;
     #candidate;
@@ -167,4 +117,54 @@ class WasmBackend {
         const problem = this.#runtime.close();
         return Promise.resolve(problem ? { unloaded: true, reason: problem } : { unloaded: true });
     }
+}
+function checkImports(info, wasi, path) {
+    const other = info.imports.filter((i) => i.module !== WASI_MODULE || i.kind !== "function");
+    const names = (list) => list.slice(0, 8).map((i) => `${i.module}.${i.name}`).join(", ") +
+        (list.length > 8 ? `, and ${list.length - 8} more` : "");
+    if (other.length > 0) {
+        throw new LoadError("IMPORT_DENIED", {
+            path,
+            what: "the module imports what the host does not provide",
+            expected: `no imports but WASI preview 1 functions (${WASI_MODULE})`,
+            found: `${other.length} other import${other.length === 1 ? "" : "s"}: ${names(other)}`,
+            hint: "build the plugin without undefined functions (plugboard gives a plugin nothing but what WASI grants)",
+        });
+    }
+    if (info.imports.length > 0 && wasi === undefined) {
+        throw new LoadError("IMPORT_DENIED", {
+            path,
+            what: "the module imports WASI, which the host did not grant",
+            expected: "no imports (WASI only with the option wasm: { wasi: {...} })",
+            found: `${info.imports.length} WASI import${info.imports.length === 1 ? "" : "s"}: ${names(info.imports)}`,
+            hint: "grant WASI with { wasm: { wasi: { ... } } } (args, env, clock and preopened directories are opt-in), or build it with plugboard build --target wasm32, which links stubs for the WASI calls libc needs",
+        });
+    }
+}
+function resolveMaxBytes(v) {
+    if (v === undefined)
+        return DEFAULT_MAX_MEMORY_BYTES;
+    if (typeof v !== "number" || !(v >= PAGE) || v > 2 ** 32) {
+        throw new PluginError("USAGE", `Invalid option wasm.maxMemoryBytes: expected a number of bytes from 65536 to 4294967296, found ${String(v)}`, { hint: "pass the limit in bytes; it is rounded down to 64 KiB pages" });
+    }
+    return Math.floor(v / PAGE) * PAGE;
+}
+function checkWasi(wasi) {
+    for (const [guest, grant] of Object.entries(wasi.preopens ?? {})) {
+        const dir = typeof grant === "string" ? grant : grant?.path;
+        let ok = false;
+        let why = "";
+        try {
+            ok = typeof dir === "string" && Deno.statSync(dir).isDirectory;
+            if (!ok)
+                why = "not a directory";
+        }
+        catch (e) {
+            why = e instanceof Error ? e.message : String(e);
+        }
+        if (!ok || !guest.startsWith("/")) {
+            throw new PluginError("USAGE", `Invalid option wasm.wasi.preopens[${JSON.stringify(guest)}]: expected ${guest.startsWith("/") ? "a directory" : "an absolute guest path"}, found ${JSON.stringify(dir)}${why ? ` (${why})` : ""}`, { hint: 'map an absolute guest path to a host directory: { "/data": "./data" }' });
+        }
+    }
+    return wasi;
 }

@@ -5,198 +5,6 @@ import { fits, invalidArgument } from "../handle/arguments.js";
 import { GROW_FAILED_EXPORT, INTERRUPT_EXPORT } from "../wasm/prepare_wasm.js";
 import { Wasi, WASI_MODULE, WasiExit } from "./_wasi.js";
 import { small } from "./_bind.js";
-var closedRaw = (function closedRaw() {
-    throw new Error("unreachable: a function of a closed WebAssembly plugin was called");
-});
-var deadRaw = (function deadRaw() {
-    throw new Error("plugboard: the plugin is down");
-});
-export var trapText = (function trapText(e) {
-    if (e instanceof WasiExit)
-        return e.message;
-    if (e instanceof Error)
-        return e.message;
-    return String(e);
-});
-var invalid = (function invalid(path, fn, i, t, v) {
-    throw invalidArgument(path, fn, i, t, v);
-});
-var invalidSize = (function invalidSize(path, fn, i, t, v) {
-    if (t === "usize" && fits(t, v)) {
-        const shown = typeof v === "bigint" ? `${v}n` : String(v);
-        throw new CallError("INVALID_ARGUMENT", path, fn, `argument ${i + 1} does not fit usize: expected an integer from 0 to 4294967295 (usize is 32 bits on wasm32), found ${typeof v} ${shown}`, { hint: "pass a value of the declared type" });
-    }
-    if (t === "isize" && fits(t, v)) {
-        const shown = typeof v === "bigint" ? `${v}n` : String(v);
-        throw new CallError("INVALID_ARGUMENT", path, fn, `argument ${i + 1} does not fit isize: expected an integer from -2147483648 to 2147483647 (isize is 32 bits on wasm32), found ${typeof v} ${shown}`, { hint: "pass a value of the declared type" });
-    }
-    return invalid(path, fn, i, t, v);
-});
-var toU64 = (function toU64(path, fn, i, t, v) {
-    if (typeof v === "number") {
-        if (v >= 0 && v < 65536 && (v | 0) === v)
-            return small(v);
-        if (Number.isSafeInteger(v) && v >= 0)
-            return BigInt(v);
-    }
-    else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64)
-        return v;
-    return invalid(path, fn, i, t, v);
-});
-var toI64 = (function toI64(path, fn, i, t, v) {
-    if (typeof v === "number") {
-        if (v >= 0 && v < 65536 && (v | 0) === v)
-            return small(v);
-        if (Number.isSafeInteger(v))
-            return BigInt(v);
-    }
-    else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64)
-        return v;
-    return invalid(path, fn, i, t, v);
-});
-var sizeResult = (function sizeResult(r) {
-    return r >= 0 && r < 65536 ? small(r) : BigInt(r);
-});
-var closedError = (function closedError(path, fn) {
-    throw new CallError("CLOSED", path, fn, "the plugin handle is closed", {
-        hint: "open the plugin again; functions of a closed handle cannot be called",
-    });
-});
-var makeWrapper = (function makeWrapper(sig, slot, rt, handle, code) {
-    const fn = sig.name;
-    const path = rt.path;
-    const args = [];
-    const body = ["if (h.closed) closed(PATH, FN);"];
-    const passed = [];
-    const after = [];
-    const env = {
-        rt,
-        slot,
-        h: handle,
-        PATH: path,
-        FN: fn,
-        closed: closedError,
-        invalid,
-        invalidSize,
-        toU64,
-        toI64,
-        sizeResult,
-    };
-    const memoryArgs = sig.parameters.some((t) => t === "cstring" || t === "buffer");
-    if (memoryArgs)
-        body.push("rt.begin();");
-    sig.parameters.forEach((t, i) => {
-        const a = `a${i}`;
-        args.push(a);
-        switch (t) {
-            case "i8":
-                body.push(`if (typeof ${a} !== "number" || ((${a} << 24) >> 24) !== ${a}) invalid(PATH, FN, ${i}, "i8", ${a});`);
-                break;
-            case "u8":
-                body.push(`if (typeof ${a} !== "number" || (${a} & 0xff) !== ${a}) invalid(PATH, FN, ${i}, "u8", ${a});`);
-                break;
-            case "i16":
-                body.push(`if (typeof ${a} !== "number" || ((${a} << 16) >> 16) !== ${a}) invalid(PATH, FN, ${i}, "i16", ${a});`);
-                break;
-            case "u16":
-                body.push(`if (typeof ${a} !== "number" || (${a} & 0xffff) !== ${a}) invalid(PATH, FN, ${i}, "u16", ${a});`);
-                break;
-            case "i32":
-                body.push(`if (typeof ${a} !== "number" || (${a} | 0) !== ${a}) invalid(PATH, FN, ${i}, "i32", ${a});`);
-                break;
-            case "u32":
-                body.push(`if (typeof ${a} !== "number" || (${a} >>> 0) !== ${a}) invalid(PATH, FN, ${i}, "u32", ${a});`);
-                break;
-            case "f32":
-            case "f64":
-                body.push(`if (typeof ${a} !== "number") invalid(PATH, FN, ${i}, "${t}", ${a});`);
-                break;
-            case "bool":
-                body.push(`if (typeof ${a} !== "boolean") invalid(PATH, FN, ${i}, "bool", ${a});`);
-                break;
-            case "u64":
-                body.push(`if (typeof ${a} !== "bigint") ${a} = toU64(PATH, FN, ${i}, "u64", ${a}); else if (${a} < 0n || ${a} > 18446744073709551615n) invalid(PATH, FN, ${i}, "u64", ${a});`);
-                break;
-            case "i64":
-                body.push(`if (typeof ${a} !== "bigint" || ${a} < -9223372036854775808n || ${a} > 9223372036854775807n) ${a} = toI64(PATH, FN, ${i}, "i64", ${a});`);
-                break;
-            case "usize":
-                body.push(`if (typeof ${a} === "number") { if ((${a} >>> 0) !== ${a}) invalidSize(PATH, FN, ${i}, "usize", ${a}); } else if (typeof ${a} === "bigint" && ${a} >= 0n && ${a} <= 4294967295n) ${a} = Number(${a}); else invalidSize(PATH, FN, ${i}, "usize", ${a});`);
-                break;
-            case "isize":
-                body.push(`if (typeof ${a} === "number") { if ((${a} | 0) !== ${a}) invalidSize(PATH, FN, ${i}, "isize", ${a}); } else if (typeof ${a} === "bigint" && ${a} >= -2147483648n && ${a} <= 2147483647n) ${a} = Number(${a}); else invalidSize(PATH, FN, ${i}, "isize", ${a});`);
-                break;
-            case "cstring":
-                body.push(`const p${i} = rt.putString(${a}, FN, ${i});`);
-                passed.push(`p${i}`);
-                return;
-            case "buffer":
-                body.push(`const p${i} = rt.putBuffer(${a}, FN, ${i});`);
-                passed.push(`p${i}`);
-                after.push(`rt.copyBack(${a}, p${i});`);
-                return;
-            default:
-                throw new Error(`unreachable: parameter type ${t}`);
-        }
-        passed.push(a);
-    });
-    body.push("let r;", `try { r = slot.f(${passed.join(", ")}); } catch (e) { rt.trapped(FN, e); }`, ...after);
-    if (sig.fallible)
-        body.push("const e = rt.take(); if (e !== 0) rt.failed(FN, e);");
-    const ret = (x) => body.push(sig.nonblocking ? `return Promise.resolve(${x});` : `return ${x};`);
-    switch (sig.result) {
-        case "void":
-            ret("undefined");
-            break;
-        case "i8":
-            ret("(r << 24) >> 24");
-            break;
-        case "u8":
-            ret("r & 0xff");
-            break;
-        case "i16":
-            ret("(r << 16) >> 16");
-            break;
-        case "u16":
-            ret("r & 0xffff");
-            break;
-        case "u32":
-            ret("r >>> 0");
-            break;
-        case "bool":
-            ret("(r & 0xff) !== 0");
-            break;
-        case "u64":
-            ret("BigInt.asUintN(64, r)");
-            break;
-        case "usize":
-            ret("sizeResult(r >>> 0)");
-            break;
-        case "isize":
-            ret("r >= 0 ? sizeResult(r) : BigInt(r)");
-            break;
-        case "cstring":
-            env.cache = { n: -1, bytes: new Uint8Array(0), text: null };
-            ret("rt.readString(r, cache, FN)");
-            break;
-        default:
-            ret("r");
-    }
-    const inner = sig.nonblocking
-        ? `try {\n    ${body.join("\n    ")}\n  } catch (e) {\n    return Promise.reject(e);\n  }`
-        : body.join("\n  ");
-    const src = (id) => `"use strict";\nreturn function ${fn}$pbw${id}(${args.join(", ")}) {\n  ${inner}\n};`;
-    const shape = src("");
-    let id = code.get(shape);
-    if (id === undefined) {
-        id = fresh < MAX_FRESH ? String(++fresh) : "";
-        code.set(shape, id);
-    }
-    const names = Object.keys(env);
-    const wrapper = new Function(...names, src(id))(...names.map((n) => env[n]));
-    Object.defineProperty(wrapper, "name", { value: fn });
-    return wrapper;
-});
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const MAX_U64 = (1n << 64n) - 1n;
@@ -632,5 +440,197 @@ export class WasmRuntime {
         return inst;
     }
 }
+function closedRaw() {
+    throw new Error("unreachable: a function of a closed WebAssembly plugin was called");
+}
+function deadRaw() {
+    throw new Error("plugboard: the plugin is down");
+}
+export function trapText(e) {
+    if (e instanceof WasiExit)
+        return e.message;
+    if (e instanceof Error)
+        return e.message;
+    return String(e);
+}
+function invalid(path, fn, i, t, v) {
+    throw invalidArgument(path, fn, i, t, v);
+}
+function invalidSize(path, fn, i, t, v) {
+    if (t === "usize" && fits(t, v)) {
+        const shown = typeof v === "bigint" ? `${v}n` : String(v);
+        throw new CallError("INVALID_ARGUMENT", path, fn, `argument ${i + 1} does not fit usize: expected an integer from 0 to 4294967295 (usize is 32 bits on wasm32), found ${typeof v} ${shown}`, { hint: "pass a value of the declared type" });
+    }
+    if (t === "isize" && fits(t, v)) {
+        const shown = typeof v === "bigint" ? `${v}n` : String(v);
+        throw new CallError("INVALID_ARGUMENT", path, fn, `argument ${i + 1} does not fit isize: expected an integer from -2147483648 to 2147483647 (isize is 32 bits on wasm32), found ${typeof v} ${shown}`, { hint: "pass a value of the declared type" });
+    }
+    return invalid(path, fn, i, t, v);
+}
+function toU64(path, fn, i, t, v) {
+    if (typeof v === "number") {
+        if (v >= 0 && v < 65536 && (v | 0) === v)
+            return small(v);
+        if (Number.isSafeInteger(v) && v >= 0)
+            return BigInt(v);
+    }
+    else if (typeof v === "bigint" && v >= 0n && v <= MAX_U64)
+        return v;
+    return invalid(path, fn, i, t, v);
+}
+function toI64(path, fn, i, t, v) {
+    if (typeof v === "number") {
+        if (v >= 0 && v < 65536 && (v | 0) === v)
+            return small(v);
+        if (Number.isSafeInteger(v))
+            return BigInt(v);
+    }
+    else if (typeof v === "bigint" && v >= MIN_I64 && v <= MAX_I64)
+        return v;
+    return invalid(path, fn, i, t, v);
+}
+function sizeResult(r) {
+    return r >= 0 && r < 65536 ? small(r) : BigInt(r);
+}
+function closedError(path, fn) {
+    throw new CallError("CLOSED", path, fn, "the plugin handle is closed", {
+        hint: "open the plugin again; functions of a closed handle cannot be called",
+    });
+}
 let fresh = 0;
 const MAX_FRESH = 4096;
+function makeWrapper(sig, slot, rt, handle, code) {
+    const fn = sig.name;
+    const path = rt.path;
+    const args = [];
+    const body = ["if (h.closed) closed(PATH, FN);"];
+    const passed = [];
+    const after = [];
+    const env = {
+        rt,
+        slot,
+        h: handle,
+        PATH: path,
+        FN: fn,
+        closed: closedError,
+        invalid,
+        invalidSize,
+        toU64,
+        toI64,
+        sizeResult,
+    };
+    const memoryArgs = sig.parameters.some((t) => t === "cstring" || t === "buffer");
+    if (memoryArgs)
+        body.push("rt.begin();");
+    sig.parameters.forEach((t, i) => {
+        const a = `a${i}`;
+        args.push(a);
+        switch (t) {
+            case "i8":
+                body.push(`if (typeof ${a} !== "number" || ((${a} << 24) >> 24) !== ${a}) invalid(PATH, FN, ${i}, "i8", ${a});`);
+                break;
+            case "u8":
+                body.push(`if (typeof ${a} !== "number" || (${a} & 0xff) !== ${a}) invalid(PATH, FN, ${i}, "u8", ${a});`);
+                break;
+            case "i16":
+                body.push(`if (typeof ${a} !== "number" || ((${a} << 16) >> 16) !== ${a}) invalid(PATH, FN, ${i}, "i16", ${a});`);
+                break;
+            case "u16":
+                body.push(`if (typeof ${a} !== "number" || (${a} & 0xffff) !== ${a}) invalid(PATH, FN, ${i}, "u16", ${a});`);
+                break;
+            case "i32":
+                body.push(`if (typeof ${a} !== "number" || (${a} | 0) !== ${a}) invalid(PATH, FN, ${i}, "i32", ${a});`);
+                break;
+            case "u32":
+                body.push(`if (typeof ${a} !== "number" || (${a} >>> 0) !== ${a}) invalid(PATH, FN, ${i}, "u32", ${a});`);
+                break;
+            case "f32":
+            case "f64":
+                body.push(`if (typeof ${a} !== "number") invalid(PATH, FN, ${i}, "${t}", ${a});`);
+                break;
+            case "bool":
+                body.push(`if (typeof ${a} !== "boolean") invalid(PATH, FN, ${i}, "bool", ${a});`);
+                break;
+            case "u64":
+                body.push(`if (typeof ${a} !== "bigint") ${a} = toU64(PATH, FN, ${i}, "u64", ${a}); else if (${a} < 0n || ${a} > 18446744073709551615n) invalid(PATH, FN, ${i}, "u64", ${a});`);
+                break;
+            case "i64":
+                body.push(`if (typeof ${a} !== "bigint" || ${a} < -9223372036854775808n || ${a} > 9223372036854775807n) ${a} = toI64(PATH, FN, ${i}, "i64", ${a});`);
+                break;
+            case "usize":
+                body.push(`if (typeof ${a} === "number") { if ((${a} >>> 0) !== ${a}) invalidSize(PATH, FN, ${i}, "usize", ${a}); } else if (typeof ${a} === "bigint" && ${a} >= 0n && ${a} <= 4294967295n) ${a} = Number(${a}); else invalidSize(PATH, FN, ${i}, "usize", ${a});`);
+                break;
+            case "isize":
+                body.push(`if (typeof ${a} === "number") { if ((${a} | 0) !== ${a}) invalidSize(PATH, FN, ${i}, "isize", ${a}); } else if (typeof ${a} === "bigint" && ${a} >= -2147483648n && ${a} <= 2147483647n) ${a} = Number(${a}); else invalidSize(PATH, FN, ${i}, "isize", ${a});`);
+                break;
+            case "cstring":
+                body.push(`const p${i} = rt.putString(${a}, FN, ${i});`);
+                passed.push(`p${i}`);
+                return;
+            case "buffer":
+                body.push(`const p${i} = rt.putBuffer(${a}, FN, ${i});`);
+                passed.push(`p${i}`);
+                after.push(`rt.copyBack(${a}, p${i});`);
+                return;
+            default:
+                throw new Error(`unreachable: parameter type ${t}`);
+        }
+        passed.push(a);
+    });
+    body.push("let r;", `try { r = slot.f(${passed.join(", ")}); } catch (e) { rt.trapped(FN, e); }`, ...after);
+    if (sig.fallible)
+        body.push("const e = rt.take(); if (e !== 0) rt.failed(FN, e);");
+    const ret = (x) => body.push(sig.nonblocking ? `return Promise.resolve(${x});` : `return ${x};`);
+    switch (sig.result) {
+        case "void":
+            ret("undefined");
+            break;
+        case "i8":
+            ret("(r << 24) >> 24");
+            break;
+        case "u8":
+            ret("r & 0xff");
+            break;
+        case "i16":
+            ret("(r << 16) >> 16");
+            break;
+        case "u16":
+            ret("r & 0xffff");
+            break;
+        case "u32":
+            ret("r >>> 0");
+            break;
+        case "bool":
+            ret("(r & 0xff) !== 0");
+            break;
+        case "u64":
+            ret("BigInt.asUintN(64, r)");
+            break;
+        case "usize":
+            ret("sizeResult(r >>> 0)");
+            break;
+        case "isize":
+            ret("r >= 0 ? sizeResult(r) : BigInt(r)");
+            break;
+        case "cstring":
+            env.cache = { n: -1, bytes: new Uint8Array(0), text: null };
+            ret("rt.readString(r, cache, FN)");
+            break;
+        default:
+            ret("r");
+    }
+    const inner = sig.nonblocking
+        ? `try {\n    ${body.join("\n    ")}\n  } catch (e) {\n    return Promise.reject(e);\n  }`
+        : body.join("\n  ");
+    const src = (id) => `"use strict";\nreturn function ${fn}$pbw${id}(${args.join(", ")}) {\n  ${inner}\n};`;
+    const shape = src("");
+    let id = code.get(shape);
+    if (id === undefined) {
+        id = fresh < MAX_FRESH ? String(++fresh) : "";
+        code.set(shape, id);
+    }
+    const names = Object.keys(env);
+    const wrapper = new Function(...names, src(id))(...names.map((n) => env[n]));
+    Object.defineProperty(wrapper, "name", { value: fn });
+    return wrapper;
+}

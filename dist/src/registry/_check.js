@@ -1,6 +1,6 @@
 // Generated from src/registry/_check.ts by tasks/dist.ts (deno task dist): do not edit.
 import { LoadError } from "../errors/plugin_error.js";
-export var resolvePolicy = (function resolvePolicy(policy = {}) {
+export function resolvePolicy(policy = {}) {
     return {
         mode: policy.mode ?? "strict",
         pin: policy.pin ?? "checksum",
@@ -9,8 +9,8 @@ export var resolvePolicy = (function resolvePolicy(policy = {}) {
         requireBuildId: policy.requireBuildId,
         pinToolchain: policy.pinToolchain ?? false,
     };
-});
-export var differences = (function differences(path, fp, ctx, policy) {
+}
+export function differences(path, fp, ctx, policy) {
     const out = [];
     const entry = ctx.entry;
     if (entry && entry.sha256 === fp.sha256 && entry.abi === fp.abi &&
@@ -76,8 +76,8 @@ export var differences = (function differences(path, fp, ctx, policy) {
                 : `its build id and metadata are unchanged, so the file was modified after it was built: restore the trusted file, or rebuild it from its sources; ${intended()}`);
     }
     return out;
-});
-export var interfaceDifferences = (function interfaceDifferences(trusted, found, rule) {
+}
+export function interfaceDifferences(trusted, found, rule) {
     const out = [];
     if (sameInterfaces(trusted, found))
         return out;
@@ -145,19 +145,19 @@ export var interfaceDifferences = (function interfaceDifferences(trusted, found,
         });
     }
     return out;
-});
-export var shortHashes = (function shortHashes(a, b, len = 12, ellipsis = "…") {
+}
+export function shortHashes(a, b, len = 12, ellipsis = "…") {
     let n = len;
     while (n < Math.max(a.length, b.length) && a.slice(0, n) === b.slice(0, n))
         n += 4;
     const cut = (h) => h.length > n ? `${h.slice(0, n)}${ellipsis}` : h;
     return [cut(a), cut(b)];
-});
-export var sameCompiler = (function sameCompiler(pinned, found) {
+}
+export function sameCompiler(pinned, found) {
     return found === pinned ||
         (found.startsWith(pinned) && /^[.\s]/.test(found.slice(pinned.length)));
-});
-var sameInterfaces = (function sameInterfaces(a, b) {
+}
+function sameInterfaces(a, b) {
     if (a === b)
         return true;
     let n = 0;
@@ -171,10 +171,10 @@ var sameInterfaces = (function sameInterfaces(a, b) {
     for (const _ in b)
         n--;
     return n === 0;
-});
-var label = (function label(id, i) {
+}
+function label(id, i) {
     return `${id}/${i.version} (shape ${i.hash.slice(0, 12)})`;
-});
-var fnName = (function fnName(sig) {
+}
+function fnName(sig) {
     return /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(sig)?.[1] ?? sig;
-});
+}

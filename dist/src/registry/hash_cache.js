@@ -4,70 +4,6 @@ import { PluginError } from "../errors/plugin_error.js";
 import { readFile } from "../file/read_file.js";
 import { stampOf } from "../file/stamp.js";
 import { writeError, writeFileAtomic } from "../file/write_file.js";
-var toStamp = (function toStamp(stat) {
-    return "mtimeMs" in stat ? stat : stampOf(stat);
-});
-var parseListing = (function parseListing(v) {
-    if (typeof v !== "object" || v === null)
-        return undefined;
-    const l = v;
-    const num = (x) => typeof x === "number" && Number.isFinite(x);
-    if (typeof l.path !== "string" || !num(l.mtimeMs) || !num(l.ctimeMs) || !num(l.listedAtMs) ||
-        !Array.isArray(l.names) || !l.names.every((n) => typeof n === "string")) {
-        return undefined;
-    }
-    return {
-        path: l.path,
-        mtimeMs: l.mtimeMs,
-        ctimeMs: l.ctimeMs,
-        listedAtMs: l.listedAtMs,
-        names: Object.freeze([...l.names]),
-    };
-});
-var parseEntry = (function parseEntry(v) {
-    if (typeof v !== "object" || v === null)
-        return undefined;
-    const e = v;
-    const num = (x) => typeof x === "number" && Number.isFinite(x);
-    const str = (x) => typeof x === "string";
-    if (!str(e.path) || !num(e.size) || !num(e.mtimeMs) || !num(e.hashedAtMs) ||
-        !num(e.ctimeMs) || !str(e.sha256) || !str(e.name) ||
-        !str(e.version) || !str(e.abi) || !str(e.buildId) || !str(e.compiler) ||
-        !Array.isArray(e.interfaces)) {
-        return undefined;
-    }
-    const interfaces = [];
-    for (const i of e.interfaces) {
-        if (typeof i !== "object" || i === null || !str(i.id) || !str(i.version) ||
-            !str(i.hash) || !Array.isArray(i.functions) ||
-            !i.functions.every(str)) {
-            return undefined;
-        }
-        interfaces.push(Object.freeze({
-            id: i.id,
-            version: i.version,
-            hash: i.hash,
-            functions: Object.freeze([...i.functions]),
-        }));
-    }
-    return {
-        path: e.path,
-        size: e.size,
-        mtimeMs: e.mtimeMs,
-        ctimeMs: e.ctimeMs,
-        hashedAtMs: e.hashedAtMs,
-        plugin: Object.freeze({
-            kind: e.kind === "wasm" || e.kind === "executable" ? e.kind : "native",
-            sha256: e.sha256,
-            name: e.name,
-            version: e.version,
-            abi: e.abi,
-            buildId: e.buildId,
-            compiler: e.compiler,
-            interfaces: Object.freeze(interfaces),
-        }),
-    };
-});
 export const HASH_CACHE_VERSION = 1;
 export const RACY_WINDOW_MS = 20;
 export const MAX_CACHE_BYTES = 256 << 20;
@@ -233,4 +169,68 @@ export class HashCache {
         this.#dirty = false;
         return true;
     }
+}
+function toStamp(stat) {
+    return "mtimeMs" in stat ? stat : stampOf(stat);
+}
+function parseListing(v) {
+    if (typeof v !== "object" || v === null)
+        return undefined;
+    const l = v;
+    const num = (x) => typeof x === "number" && Number.isFinite(x);
+    if (typeof l.path !== "string" || !num(l.mtimeMs) || !num(l.ctimeMs) || !num(l.listedAtMs) ||
+        !Array.isArray(l.names) || !l.names.every((n) => typeof n === "string")) {
+        return undefined;
+    }
+    return {
+        path: l.path,
+        mtimeMs: l.mtimeMs,
+        ctimeMs: l.ctimeMs,
+        listedAtMs: l.listedAtMs,
+        names: Object.freeze([...l.names]),
+    };
+}
+function parseEntry(v) {
+    if (typeof v !== "object" || v === null)
+        return undefined;
+    const e = v;
+    const num = (x) => typeof x === "number" && Number.isFinite(x);
+    const str = (x) => typeof x === "string";
+    if (!str(e.path) || !num(e.size) || !num(e.mtimeMs) || !num(e.hashedAtMs) ||
+        !num(e.ctimeMs) || !str(e.sha256) || !str(e.name) ||
+        !str(e.version) || !str(e.abi) || !str(e.buildId) || !str(e.compiler) ||
+        !Array.isArray(e.interfaces)) {
+        return undefined;
+    }
+    const interfaces = [];
+    for (const i of e.interfaces) {
+        if (typeof i !== "object" || i === null || !str(i.id) || !str(i.version) ||
+            !str(i.hash) || !Array.isArray(i.functions) ||
+            !i.functions.every(str)) {
+            return undefined;
+        }
+        interfaces.push(Object.freeze({
+            id: i.id,
+            version: i.version,
+            hash: i.hash,
+            functions: Object.freeze([...i.functions]),
+        }));
+    }
+    return {
+        path: e.path,
+        size: e.size,
+        mtimeMs: e.mtimeMs,
+        ctimeMs: e.ctimeMs,
+        hashedAtMs: e.hashedAtMs,
+        plugin: Object.freeze({
+            kind: e.kind === "wasm" || e.kind === "executable" ? e.kind : "native",
+            sha256: e.sha256,
+            name: e.name,
+            version: e.version,
+            abi: e.abi,
+            buildId: e.buildId,
+            compiler: e.compiler,
+            interfaces: Object.freeze(interfaces),
+        }),
+    };
 }

@@ -4,11 +4,28 @@ import { readFile } from "../file/read_file.js";
 import { publicKeyOf } from "./signature.js";
 import { writeFileAtomic } from "../file/write_file.js";
 import { compareEntries } from "../abi/semver.js";
-export var lockKey = (function lockKey(e) {
+export const LOCKFILE_VERSION = 2;
+export const MAX_LOCKFILE_BYTES = 64 << 20;
+export const DEFAULT_LOCKFILE = "plugboard.lock";
+export function lockKey(e) {
     const kind = e.kind ?? "native";
     return kind === "native" ? `${e.name}@${e.version}` : `${e.name}@${e.version}:${kind}`;
-});
-export var readLockfile = (function readLockfile(path, options = {}) {
+}
+const ENTRY_KEYS = [
+    "name",
+    "version",
+    "kind",
+    "abi",
+    "interfaces",
+    "compiler",
+    "buildId",
+    "sha256",
+    "path",
+];
+const INTERFACE_KEYS = ["version", "hash", "functions"];
+const HEX64 = /^[0-9a-f]{64}$/;
+const PAIR = /^\d{1,5}\.\d{1,5}$/;
+export function readLockfile(path, options = {}) {
     const file = readFile(path, {
         subject: "lockfile",
         maxBytes: MAX_LOCKFILE_BYTES,
@@ -23,8 +40,8 @@ export var readLockfile = (function readLockfile(path, options = {}) {
         throw invalid(path, "the file", "UTF-8 text", "invalid UTF-8 bytes", e);
     }
     return parseLockfile(text, { path });
-});
-export var parseLockfile = (function parseLockfile(text, options = {}) {
+}
+export function parseLockfile(text, options = {}) {
     const path = options.path ?? DEFAULT_LOCKFILE;
     let data;
     try {
@@ -71,8 +88,8 @@ export var parseLockfile = (function parseLockfile(text, options = {}) {
         plugins: Object.freeze(plugins),
         ...(Object.keys(publishers).length ? { publishers: Object.freeze(publishers) } : {}),
     });
-});
-var parsePublisher = (function parsePublisher(path, where, id, v) {
+}
+function parsePublisher(path, where, id, v) {
     if (!isObject(v))
         throw invalid(path, where, "an object", kind(v));
     onlyKeys(path, where, v, ["key", "name", "trusts", "retired"]);
@@ -107,8 +124,8 @@ var parsePublisher = (function parsePublisher(path, where, id, v) {
         trusts: Object.freeze([...v.trusts]),
         ...(retired ? { retired } : {}),
     });
-});
-export var formatLockfile = (function formatLockfile(lock) {
+}
+export function formatLockfile(lock) {
     const entries = Object.values(lock.plugins).sort(compareEntries);
     const plugins = {};
     for (const e of entries) {
@@ -148,11 +165,11 @@ export var formatLockfile = (function formatLockfile(lock) {
         plugins,
         ...(Object.keys(publishers).length ? { publishers } : {}),
     }, null, 2) + "\n";
-});
-export var writeLockfile = (function writeLockfile(path, lock) {
+}
+export function writeLockfile(path, lock) {
     writeFileAtomic(path, formatLockfile(lock));
-});
-var parseEntry = (function parseEntry(path, where, v) {
+}
+function parseEntry(path, where, v) {
     if (!isObject(v))
         throw invalid(path, where, "an object", kind(v));
     onlyKeys(path, where, v, ENTRY_KEYS);
@@ -206,13 +223,13 @@ var parseEntry = (function parseEntry(path, where, v) {
         sha256: str("sha256", HEX64, "64 hex digits"),
         path: str("path", /./, "a non-empty string"),
     });
-});
-var byFunctionName = (function byFunctionName(a, b) {
+}
+function byFunctionName(a, b) {
     const na = functionName(a);
     const nb = functionName(b);
     return na < nb ? -1 : na > nb ? 1 : 0;
-});
-var functionName = (function functionName(sig) {
+}
+function functionName(sig) {
     const paren = sig.indexOf("(");
     if (paren === -1)
         return sig;
@@ -223,18 +240,18 @@ var functionName = (function functionName(sig) {
     while (start > 0 && /[A-Za-z0-9_]/.test(sig[start - 1]))
         start--;
     return start < end && /[A-Za-z_]/.test(sig[start]) ? sig.slice(start, end) : sig;
-});
-var onlyKeys = (function onlyKeys(path, where, v, keys) {
+}
+function onlyKeys(path, where, v, keys) {
     for (const k of Object.keys(v)) {
         if (!keys.includes(k)) {
             throw invalid(path, `${where}.${k}`, `one of ${keys.join(", ")}`, "an unknown field");
         }
     }
-});
-var isObject = (function isObject(v) {
+}
+function isObject(v) {
     return typeof v === "object" && v !== null && !Array.isArray(v);
-});
-var kind = (function kind(v) {
+}
+function kind(v) {
     if (v === undefined)
         return "nothing";
     if (Array.isArray(v))
@@ -243,28 +260,11 @@ var kind = (function kind(v) {
         return "an object";
     const s = JSON.stringify(v);
     return s.length > 40 ? `${s.slice(0, 40)}…` : s;
-});
-var invalid = (function invalid(path, where, expected, found, cause) {
+}
+function invalid(path, where, expected, found, cause) {
     return new PluginError("LOCKFILE_INVALID", `Cannot read lockfile ${quote(path)}: ${where}: expected ${expected}, found ${found}`, {
         path,
         hint: "fix the entry by hand, or remove it and trust the plugin again: plugboard trust FILE",
         cause,
     });
-});
-export const LOCKFILE_VERSION = 2;
-export const MAX_LOCKFILE_BYTES = 64 << 20;
-export const DEFAULT_LOCKFILE = "plugboard.lock";
-const ENTRY_KEYS = [
-    "name",
-    "version",
-    "kind",
-    "abi",
-    "interfaces",
-    "compiler",
-    "buildId",
-    "sha256",
-    "path",
-];
-const INTERFACE_KEYS = ["version", "hash", "functions"];
-const HEX64 = /^[0-9a-f]{64}$/;
-const PAIR = /^\d{1,5}\.\d{1,5}$/;
+}

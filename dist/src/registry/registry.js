@@ -6,69 +6,6 @@ import { differences, interfaceDifferences, resolvePolicy, shortHashes, } from "
 import { compareEntries, compareSemVer, parseRange, parseSemVer, satisfies, } from "../abi/semver.js";
 import { DEFAULT_LOCKFILE, LOCKFILE_VERSION, lockKey, readLockfile, writeLockfile, } from "./lockfile.js";
 import { publicKeyOf, SIGNATURE_SUFFIX, signatureProblem, } from "./signature.js";
-var normalize = (function normalize(subject) {
-    let interfaces = byId.get(subject.interfaces);
-    if (!interfaces) {
-        const record = {};
-        for (const i of [...subject.interfaces].sort((a, b) => a.id < b.id ? -1 : 1)) {
-            record[i.id] = Object.freeze({
-                version: i.version,
-                hash: i.hash,
-                functions: Object.freeze([...i.functions]),
-            });
-        }
-        interfaces = Object.freeze(record);
-        if (Object.isFrozen(subject.interfaces))
-            byId.set(subject.interfaces, interfaces);
-    }
-    return {
-        path: subject.path,
-        fingerprint: {
-            name: subject.name,
-            version: subject.version,
-            abi: subject.abi,
-            interfaces,
-            compiler: subject.compiler,
-            buildId: subject.buildId,
-            sha256: subject.sha256,
-        },
-    };
-});
-var diffEntries = (function diffEntries(a, b) {
-    const out = [];
-    const add = (field, from, to) => {
-        if (from !== to)
-            out.push(Object.freeze({ field, from, to }));
-    };
-    add("kind", a.kind, b.kind);
-    add("abi", a.abi, b.abi);
-    for (const d of interfaceDifferences(a.interfaces, b.interfaces, "exact")) {
-        out.push(Object.freeze({ field: `interface ${d.id}`, from: d.expected, to: d.found }));
-    }
-    add("compiler", a.compiler, b.compiler);
-    add("build id", a.buildId || "(none)", b.buildId || "(none)");
-    if (a.sha256 !== b.sha256) {
-        const [from, to] = shortHashes(a.sha256, b.sha256);
-        out.push(Object.freeze({ field: "sha256", from, to }));
-    }
-    add("path", a.path, b.path);
-    return out;
-});
-var shellWord = (function shellWord(s) {
-    return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-});
-var parseTrustSpec = (function parseTrustSpec(spec) {
-    const at = spec.indexOf("@");
-    const name = at === -1 ? spec : spec.slice(0, at);
-    const range = parseRange(at === -1 ? "*" : spec.slice(at + 1));
-    if (!/^[a-z0-9._*-]+$/.test(name) || !range) {
-        throw new PluginError("USAGE", `Invalid trust spec ${quote(spec)}`, {
-            hint: 'write NAME@RANGE, e.g. "greeter@^0.2", "calc-*@>=1.0" or "greeter"',
-        });
-    }
-    const pattern = name.replace(/[.]/g, "\\.").replaceAll("*", "[a-z0-9._-]*");
-    return { name: new RegExp(`^${pattern}$`), range };
-});
 export class Registry {
     lockfile;
     #entries = new Map();
@@ -317,3 +254,66 @@ export class Registry {
     }
 }
 const byId = new WeakMap();
+function normalize(subject) {
+    let interfaces = byId.get(subject.interfaces);
+    if (!interfaces) {
+        const record = {};
+        for (const i of [...subject.interfaces].sort((a, b) => a.id < b.id ? -1 : 1)) {
+            record[i.id] = Object.freeze({
+                version: i.version,
+                hash: i.hash,
+                functions: Object.freeze([...i.functions]),
+            });
+        }
+        interfaces = Object.freeze(record);
+        if (Object.isFrozen(subject.interfaces))
+            byId.set(subject.interfaces, interfaces);
+    }
+    return {
+        path: subject.path,
+        fingerprint: {
+            name: subject.name,
+            version: subject.version,
+            abi: subject.abi,
+            interfaces,
+            compiler: subject.compiler,
+            buildId: subject.buildId,
+            sha256: subject.sha256,
+        },
+    };
+}
+function diffEntries(a, b) {
+    const out = [];
+    const add = (field, from, to) => {
+        if (from !== to)
+            out.push(Object.freeze({ field, from, to }));
+    };
+    add("kind", a.kind, b.kind);
+    add("abi", a.abi, b.abi);
+    for (const d of interfaceDifferences(a.interfaces, b.interfaces, "exact")) {
+        out.push(Object.freeze({ field: `interface ${d.id}`, from: d.expected, to: d.found }));
+    }
+    add("compiler", a.compiler, b.compiler);
+    add("build id", a.buildId || "(none)", b.buildId || "(none)");
+    if (a.sha256 !== b.sha256) {
+        const [from, to] = shortHashes(a.sha256, b.sha256);
+        out.push(Object.freeze({ field: "sha256", from, to }));
+    }
+    add("path", a.path, b.path);
+    return out;
+}
+function shellWord(s) {
+    return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+function parseTrustSpec(spec) {
+    const at = spec.indexOf("@");
+    const name = at === -1 ? spec : spec.slice(0, at);
+    const range = parseRange(at === -1 ? "*" : spec.slice(at + 1));
+    if (!/^[a-z0-9._*-]+$/.test(name) || !range) {
+        throw new PluginError("USAGE", `Invalid trust spec ${quote(spec)}`, {
+            hint: 'write NAME@RANGE, e.g. "greeter@^0.2", "calc-*@>=1.0" or "greeter"',
+        });
+    }
+    const pattern = name.replace(/[.]/g, "\\.").replaceAll("*", "[a-z0-9._-]*");
+    return { name: new RegExp(`^${pattern}$`), range };
+}

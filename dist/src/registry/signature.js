@@ -2,15 +2,17 @@
 import { nodeCrypto } from "../file/node_crypto.js";
 import { sha256Hex } from "../file/sha256.js";
 import { PluginError, quote } from "../errors/plugin_error.js";
-export var generateSigningKey = (function generateSigningKey() {
+export const SIGNATURE_SUFFIX = ".sig";
+const KEY_PREFIX = "plugboard-ed25519:";
+export function generateSigningKey() {
     const { publicKey, privateKey } = nodeCrypto().generateKeyPairSync("ed25519");
     const x = publicKey.export({ format: "jwk" }).x;
     return Object.freeze({
         privateKey: String(privateKey.export({ format: "pem", type: "pkcs8" })),
         ...publicKeyOf(`${KEY_PREFIX}${x}`),
     });
-});
-export var publicKeyOf = (function publicKeyOf(text) {
+}
+export function publicKeyOf(text) {
     const x = text.trim().startsWith(KEY_PREFIX) ? text.trim().slice(KEY_PREFIX.length) : "";
     const raw = /^[A-Za-z0-9_-]{43}$/.test(x) ? base64urlDecode(x) : undefined;
     if (!raw || raw.length !== 32) {
@@ -20,8 +22,8 @@ export var publicKeyOf = (function publicKeyOf(text) {
         key: `${KEY_PREFIX}${x}`,
         id: sha256Hex(raw).slice(0, 16),
     });
-});
-export var signedText = (function signedText(s) {
+}
+export function signedText(s) {
     return [
         "plugboard-signature/1",
         `sha256=${s.sha256}`,
@@ -32,8 +34,8 @@ export var signedText = (function signedText(s) {
         ...[...s.interfaces].sort().map((i) => `interface=${i}`),
         "",
     ].join("\n");
-});
-export var signedIdentity = (function signedIdentity(identity) {
+}
+export function signedIdentity(identity) {
     return Object.freeze({
         sha256: identity.sha256,
         name: identity.name,
@@ -42,8 +44,8 @@ export var signedIdentity = (function signedIdentity(identity) {
         abi: identity.abi,
         interfaces: Object.freeze(identity.interfaces.map((i) => `${i.id}/${i.version}@${i.hash}`).sort()),
     });
-});
-export var signPlugin = (function signPlugin(identity, privateKeyPem) {
+}
+export function signPlugin(identity, privateKeyPem) {
     let privateKey;
     try {
         privateKey = nodeCrypto().createPrivateKey(privateKeyPem);
@@ -65,8 +67,8 @@ export var signPlugin = (function signPlugin(identity, privateKeyPem) {
         signed,
         signature: signature.toString("base64"),
     });
-});
-export var formatSignature = (function formatSignature(s) {
+}
+export function formatSignature(s) {
     return JSON.stringify({
         "plugboard-signature": s.version,
         key: s.key,
@@ -74,8 +76,8 @@ export var formatSignature = (function formatSignature(s) {
         signed: s.signed,
         signature: s.signature,
     }, null, 2) + "\n";
-});
-export var parseSignatureFile = (function parseSignatureFile(text, path) {
+}
+export function parseSignatureFile(text, path) {
     const bad = (found) => new PluginError("BAD_SIGNATURE", `Invalid signature file ${quote(path)}: expected a plugboard-signature/1 JSON object, found ${found}`, { path, hint: "sign the plugin again with `plugboard sign FILE --key KEY`" });
     let d;
     try {
@@ -111,8 +113,8 @@ export var parseSignatureFile = (function parseSignatureFile(text, path) {
         }),
         signature: d.signature,
     });
-});
-export var signatureProblem = (function signatureProblem(s, identity) {
+}
+export function signatureProblem(s, identity) {
     const now = signedIdentity(identity);
     const text = signedText(s.signed);
     let valid = false;
@@ -136,21 +138,19 @@ export var signatureProblem = (function signatureProblem(s, identity) {
         return "it signed another identity (name, version, kind, ABI or interfaces)";
     }
     return undefined;
-});
-var base64urlDecode = (function base64urlDecode(s) {
+}
+function base64urlDecode(s) {
     try {
         return base64Decode(s.replaceAll("-", "+").replaceAll("_", "/") + "=");
     }
     catch {
         return undefined;
     }
-});
-var base64Decode = (function base64Decode(s) {
+}
+function base64Decode(s) {
     const bin = atob(s);
     const out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++)
         out[i] = bin.charCodeAt(i);
     return out;
-});
-export const SIGNATURE_SUFFIX = ".sig";
-const KEY_PREFIX = "plugboard-ed25519:";
+}

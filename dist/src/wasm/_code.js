@@ -1,10 +1,11 @@
 // Generated from src/wasm/_code.ts by tasks/dist.ts (deno task dist): do not edit.
 import { byte, hex, malformed, pastEnd, sleb, uleb } from "./_reader.js";
-var unsupported = (function unsupported(r, c, at, what) {
+const ONE_BYTE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x40]);
+function unsupported(r, c, at, what) {
     return malformed(r, `${c.where} at offset ${hex(at)}`, "an instruction of WebAssembly 2.0 or of the threads, exception handling, tail call, " +
         "multi-memory, memory64 or relaxed SIMD proposals", what);
-});
-var blockType = (function blockType(r, c, at) {
+}
+function blockType(r, c, at) {
     if (c.pos >= c.end)
         pastEnd(r, c, "a block type");
     const b = r.bytes[c.pos];
@@ -19,25 +20,25 @@ var blockType = (function blockType(r, c, at) {
     if (index !== undefined && index < 0) {
         unsupported(r, c, at, `block type ${hex(b)}`);
     }
-});
-var memarg = (function memarg(r, c) {
+}
+function memarg(r, c) {
     const align = uleb(r, c, "memory alignment");
     if (align & 0x40)
         uleb(r, c, "memory index");
     uleb(r, c, "memory offset", 64);
-});
-var skip = (function skip(r, c, n, what) {
+}
+function skip(r, c, n, what) {
     if (c.end - c.pos < n)
         pastEnd(r, c, what);
     c.pos += n;
-});
-var heapType = (function heapType(r, c, at) {
+}
+function heapType(r, c, at) {
     const b = byte(r, c, "a heap type");
     if (b === 0x70 || b === 0x6f)
         return;
     unsupported(r, c, at, `ref.null of heap type ${hex(b)}`);
-});
-export var walkCode = (function walkCode(r, c, site) {
+}
+export function walkCode(r, c, site) {
     while (c.pos < c.end) {
         const at = c.pos;
         const op = r.bytes[c.pos++];
@@ -150,8 +151,8 @@ export var walkCode = (function walkCode(r, c, site) {
                 unsupported(r, c, at, `opcode ${hex(op)}`);
         }
     }
-});
-var prefixFc = (function prefixFc(r, c, at) {
+}
+function prefixFc(r, c, at) {
     const sub = uleb(r, c, "0xfc sub-opcode");
     if (sub <= 7)
         return;
@@ -174,8 +175,8 @@ var prefixFc = (function prefixFc(r, c, at) {
         default:
             unsupported(r, c, at, `opcode 0xfc ${sub}`);
     }
-});
-var prefixSimd = (function prefixSimd(r, c, at) {
+}
+function prefixSimd(r, c, at) {
     const sub = uleb(r, c, "0xfd sub-opcode");
     if (sub <= 11 || sub === 92 || sub === 93) {
         memarg(r, c);
@@ -193,8 +194,8 @@ var prefixSimd = (function prefixSimd(r, c, at) {
     else if (sub > 275) {
         unsupported(r, c, at, `opcode 0xfd ${sub}`);
     }
-});
-var prefixAtomic = (function prefixAtomic(r, c, at) {
+}
+function prefixAtomic(r, c, at) {
     const sub = uleb(r, c, "0xfe sub-opcode");
     if (sub === 3) {
         skip(r, c, 1, "atomic.fence's reserved byte");
@@ -205,5 +206,4 @@ var prefixAtomic = (function prefixAtomic(r, c, at) {
     else {
         unsupported(r, c, at, `opcode 0xfe ${sub}`);
     }
-});
-const ONE_BYTE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x40]);
+}

@@ -1,6 +1,8 @@
 // Generated from src/wasm/_custom.ts by tasks/dist.ts (deno task dist): do not edit.
 import { hex, malformed } from "./_reader.js";
-export var readNotes = (function readNotes(r, start, end, notes) {
+const MAX_OWNER = 4096;
+const lenient = new TextDecoder("utf-8");
+export function readNotes(r, start, end, notes) {
     for (let p = start; p < end;) {
         const left = end - p;
         if (left < 12)
@@ -22,8 +24,8 @@ export var readNotes = (function readNotes(r, start, end, notes) {
         });
         p += size;
     }
-});
-var owner = (function owner(b, start, limit) {
+}
+function owner(b, start, limit) {
     let end = start;
     while (end < limit && b[end] !== 0)
         end++;
@@ -34,14 +36,14 @@ var owner = (function owner(b, start, limit) {
         s += String.fromCharCode(b[i]);
     }
     return s;
-});
-var badNote = (function badNote(r, start, end, p, found) {
+}
+function badNote(r, start, end, p, found) {
     return malformed(r, `note at offset ${hex(p)} in the plugboard section at offset ${hex(start)}`, `a note record inside the section's ${end - start} bytes`, found);
-});
-var alignUp = (function alignUp(n) {
+}
+function alignUp(n) {
     return Math.ceil(n / 4) * 4;
-});
-export var readNames = (function readNames(bytes, start, end) {
+}
+export function readNames(bytes, start, end) {
     const names = { module: undefined, dataSegments: new Map() };
     const at = { pos: start };
     while (at.pos < end) {
@@ -66,8 +68,8 @@ export var readNames = (function readNames(bytes, start, end) {
         at.pos = subEnd;
     }
     return names;
-});
-var leb = (function leb(bytes, at, end) {
+}
+function leb(bytes, at, end) {
     let value = 0;
     for (let i = 0; i < 5 && at.pos < end; i++) {
         const x = bytes[at.pos++];
@@ -76,14 +78,12 @@ var leb = (function leb(bytes, at, end) {
             return value <= 4294967295 ? value : undefined;
     }
     return undefined;
-});
-var text = (function text(bytes, at, end) {
+}
+function text(bytes, at, end) {
     const length = leb(bytes, at, end);
     if (length === undefined || length > end - at.pos)
         return undefined;
     const s = lenient.decode(bytes.subarray(at.pos, at.pos + length));
     at.pos += length;
     return s;
-});
-const MAX_OWNER = 4096;
-const lenient = new TextDecoder("utf-8");
+}

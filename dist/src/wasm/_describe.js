@@ -1,5 +1,7 @@
 // Generated from src/wasm/_describe.ts by tasks/dist.ts (deno task dist): do not edit.
-export var describeNonWasm = (function describeNonWasm(bytes) {
+const DEFAULT_HINT = "this is not a compiled WebAssembly module; build the plugin with " +
+    "`clang --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-table -o plugin.wasm plugin.c`";
+export function describeNonWasm(bytes) {
     if (bytes.length === 0)
         return { found: "an empty file", hint: DEFAULT_HINT };
     const head = bytes.subarray(0, 64);
@@ -28,8 +30,8 @@ export var describeNonWasm = (function describeNonWasm(bytes) {
         ? `only ${bytes.length} byte${bytes.length === 1 ? "" : "s"}: ${hex.join(" ")}`
         : `binary data beginning ${hex.join(" ")}`;
     return { found, hint: DEFAULT_HINT };
-});
-var startsWith = (function startsWith(bytes, prefix) {
+}
+function startsWith(bytes, prefix) {
     if (bytes.length < prefix.length)
         return false;
     for (let i = 0; i < prefix.length; i++) {
@@ -37,8 +39,8 @@ var startsWith = (function startsWith(bytes, prefix) {
             return false;
     }
     return true;
-});
-var asText = (function asText(head) {
+}
+function asText(head) {
     for (const b of head) {
         const printable = b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d ||
             (b >= 0x20 && b !== 0x7f);
@@ -51,6 +53,4 @@ var asText = (function asText(head) {
     catch {
         return undefined;
     }
-});
-const DEFAULT_HINT = "this is not a compiled WebAssembly module; build the plugin with " +
-    "`clang --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-table -o plugin.wasm plugin.c`";
+}

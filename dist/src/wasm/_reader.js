@@ -1,34 +1,38 @@
 // Generated from src/wasm/_reader.ts by tasks/dist.ts (deno task dist): do not edit.
 import { LoadError } from "../errors/plugin_error.js";
-export var createReader = (function createReader(bytes, path) {
+export const MALFORMED_HINT = "the file is corrupt or was not produced by a standard " +
+    "WebAssembly toolchain; rebuild the plugin with `clang --target=wasm32` and wasm-ld";
+export const TRUNCATED_HINT = "the file was cut short (an interrupted build, copy or download); " +
+    "rebuild it or copy it again";
+export function createReader(bytes, path) {
     return {
         path,
         bytes,
         view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         size: bytes.length,
     };
-});
-export var hex = (function hex(n) {
+}
+export function hex(n) {
     return `0x${n.toString(16)}`;
-});
-export var fail = (function fail(r, code, what, expected, found, hint = MALFORMED_HINT) {
+}
+export function fail(r, code, what, expected, found, hint = MALFORMED_HINT) {
     throw new LoadError(code, { path: r.path, what, expected, found, hint });
-});
-export var malformed = (function malformed(r, part, expected, found) {
+}
+export function malformed(r, part, expected, found) {
     return fail(r, "MALFORMED", `malformed WebAssembly module (${part})`, expected, found);
-});
-export var pastEnd = (function pastEnd(r, c, what) {
+}
+export function pastEnd(r, c, what) {
     if (c.isFile) {
         return fail(r, "TRUNCATED", `truncated WebAssembly module (${c.where})`, `${what} at offset ${hex(c.pos)}`, `the end of the file at offset ${hex(r.size)}`, TRUNCATED_HINT);
     }
     return malformed(r, c.where, `${what} inside it`, `its end at offset ${hex(c.end)}`);
-});
-export var byte = (function byte(r, c, what) {
+}
+export function byte(r, c, what) {
     if (c.pos >= c.end)
         pastEnd(r, c, what);
     return r.bytes[c.pos++];
-});
-export var uleb = (function uleb(r, c, what, bits = 32) {
+}
+export function uleb(r, c, what, bits = 32) {
     const start = c.pos;
     const maxBytes = Math.ceil(bits / 7);
     const b = r.bytes;
@@ -52,8 +56,8 @@ export var uleb = (function uleb(r, c, what, bits = 32) {
             return value;
         scale *= 128;
     }
-});
-export var sleb = (function sleb(r, c, what, bits) {
+}
+export function sleb(r, c, what, bits) {
     const start = c.pos;
     const maxBytes = Math.ceil(bits / 7);
     const b = r.bytes;
@@ -79,16 +83,17 @@ export var sleb = (function sleb(r, c, what, bits) {
             return i < 7 ? value : undefined;
         }
     }
-});
-export var count = (function count(r, c, what, minBytes) {
+}
+export function count(r, c, what, minBytes) {
     const n = uleb(r, c, `${what} count`);
     const left = c.end - c.pos;
     if (n * minBytes > left) {
         malformed(r, c.where, `at most ${Math.floor(left / minBytes)} ${what} in the ${left} byte${left === 1 ? "" : "s"} left`, `a count of ${n}`);
     }
     return n;
-});
-export var name = (function name(r, c, what) {
+}
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+export function name(r, c, what) {
     const start = c.pos;
     const length = uleb(r, c, `length of ${what}`);
     if (length > c.end - c.pos)
@@ -96,8 +101,8 @@ export var name = (function name(r, c, what) {
     const from = c.pos;
     c.pos += length;
     return decodeUtf8(r, from, c.pos, `${what} at offset ${hex(start)}`);
-});
-export var decodeUtf8 = (function decodeUtf8(r, start, end, part) {
+}
+export function decodeUtf8(r, start, end, part) {
     const b = r.bytes;
     if (end - start <= 64) {
         let s = "";
@@ -113,15 +118,10 @@ export var decodeUtf8 = (function decodeUtf8(r, start, end, part) {
     catch {
         return malformed(r, part, "UTF-8 text", "invalid UTF-8");
     }
-});
-export var expectEnd = (function expectEnd(r, c) {
+}
+export function expectEnd(r, c) {
     if (c.pos !== c.end) {
         const extra = c.end - c.pos;
         malformed(r, c.where, `its content to end at offset ${hex(c.end)}, as its size says`, `${extra} byte${extra === 1 ? "" : "s"} left over at offset ${hex(c.pos)}`);
     }
-});
-export const MALFORMED_HINT = "the file is corrupt or was not produced by a standard " +
-    "WebAssembly toolchain; rebuild the plugin with `clang --target=wasm32` and wasm-ld";
-export const TRUNCATED_HINT = "the file was cut short (an interrupted build, copy or download); " +
-    "rebuild it or copy it again";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+}

@@ -1,7 +1,7 @@
 // Generated from src/wasm/_sections.ts by tasks/dist.ts (deno task dist): do not edit.
 import { byte, count, hex, malformed, name, pastEnd, uleb, } from "./_reader.js";
 import { checkIndex, constExpr, functionType, globalType, memoryType, refType, tableType, } from "./_types.js";
-export var emptyModule = (function emptyModule() {
+export function emptyModule() {
     return {
         types: [],
         imports: [],
@@ -20,19 +20,34 @@ export var emptyModule = (function emptyModule() {
         codeBytes: 0,
         dataSegments: [],
     };
-});
-var readTypes = (function readTypes(r, c, m) {
+}
+export const SECTIONS = new Map([
+    [1, { name: "type", order: 1, read: readTypes }],
+    [2, { name: "import", order: 2, read: readImports }],
+    [3, { name: "function", order: 3, read: readFunctions }],
+    [4, { name: "table", order: 4, read: readTables }],
+    [5, { name: "memory", order: 5, read: readMemories }],
+    [13, { name: "tag", order: 6, read: readTags }],
+    [6, { name: "global", order: 7, read: readGlobals }],
+    [7, { name: "export", order: 8, read: readExports }],
+    [8, { name: "start", order: 9, read: readStart }],
+    [9, { name: "element", order: 10, read: readElements }],
+    [12, { name: "data count", order: 11, read: readDataCount }],
+    [10, { name: "code", order: 12, read: readCode }],
+    [11, { name: "data", order: 13, read: readData }],
+]);
+function readTypes(r, c, m) {
     const n = count(r, c, "types", 3);
     for (let i = 0; i < n; i++)
         m.types.push(functionType(r, c, i));
-});
-var typeIndex = (function typeIndex(r, c, m, what) {
+}
+function typeIndex(r, c, m, what) {
     const at = c.pos;
     const index = uleb(r, c, `type index of ${what}`);
     checkIndex(r, at, what, "type", index, m.types.length);
     return index;
-});
-var readImports = (function readImports(r, c, m) {
+}
+function readImports(r, c, m) {
     const n = count(r, c, "imports", 4);
     for (let i = 0; i < n; i++) {
         const module = name(r, c, `module name of import ${i}`);
@@ -75,22 +90,22 @@ var readImports = (function readImports(r, c, m) {
             malformed(r, `${what} at offset ${hex(at)}`, "an import kind from 0 to 4 (function, table, memory, global, tag)", `kind ${hex(kind)}`);
         }
     }
-});
-var readFunctions = (function readFunctions(r, c, m) {
+}
+function readFunctions(r, c, m) {
     const n = count(r, c, "functions", 1);
     m.declaredFunctions = n;
     for (let i = 0; i < n; i++) {
         m.functionTypes.push(typeIndex(r, c, m, `function ${m.functionTypes.length}`));
     }
-});
-var readTables = (function readTables(r, c, m) {
+}
+function readTables(r, c, m) {
     const n = count(r, c, "tables", 3);
     for (let i = 0; i < n; i++) {
         const index = m.tables.length;
         m.tables.push({ ...tableType(r, c, `table ${index}`), index, imported: false, exportedAs: [] });
     }
-});
-var readMemories = (function readMemories(r, c, m) {
+}
+function readMemories(r, c, m) {
     const n = count(r, c, "memories", 2);
     for (let i = 0; i < n; i++) {
         const index = m.memories.length;
@@ -101,8 +116,8 @@ var readMemories = (function readMemories(r, c, m) {
             exportedAs: [],
         });
     }
-});
-var tag = (function tag(r, c, m, what) {
+}
+function tag(r, c, m, what) {
     const at = c.pos;
     const attribute = byte(r, c, `the attribute of ${what}`);
     if (attribute !== 0) {
@@ -114,13 +129,13 @@ var tag = (function tag(r, c, m, what) {
     }
     m.tags++;
     return index;
-});
-var readTags = (function readTags(r, c, m) {
+}
+function readTags(r, c, m) {
     const n = count(r, c, "tags", 2);
     for (let i = 0; i < n; i++)
         tag(r, c, m, `tag ${m.tags}`);
-});
-var readGlobals = (function readGlobals(r, c, m) {
+}
+function readGlobals(r, c, m) {
     const n = count(r, c, "globals", 3);
     for (let i = 0; i < n; i++) {
         const index = m.globals.length;
@@ -132,8 +147,9 @@ var readGlobals = (function readGlobals(r, c, m) {
         });
         m.globals.push({ ...type, index, imported: false, exportedAs: [] });
     }
-});
-var readExports = (function readExports(r, c, m) {
+}
+const EXPORT_KINDS = ["function", "table", "memory", "global", "tag"];
+function readExports(r, c, m) {
     const n = count(r, c, "exports", 3);
     const seen = new Set();
     for (let i = 0; i < n; i++) {
@@ -175,8 +191,8 @@ var readExports = (function readExports(r, c, m) {
                 m.globals[index].exportedAs.push(field);
         }
     }
-});
-var readStart = (function readStart(r, c, m) {
+}
+function readStart(r, c, m) {
     const at = c.pos;
     const index = uleb(r, c, "start function index");
     checkIndex(r, at, "start function", "function", index, m.functionTypes.length);
@@ -185,8 +201,8 @@ var readStart = (function readStart(r, c, m) {
         malformed(r, c.where, "a start function with no parameters and no results", `function ${index} taking ${type.params.length} and returning ${type.results.length} values`);
     }
     m.start = index;
-});
-var readElements = (function readElements(r, c, m) {
+}
+function readElements(r, c, m) {
     const n = count(r, c, "element segments", 3);
     const scope = { globals: m.globals.length, functions: m.functionTypes.length };
     for (let i = 0; i < n; i++) {
@@ -230,11 +246,11 @@ var readElements = (function readElements(r, c, m) {
         }
         m.elementSegments++;
     }
-});
-var readDataCount = (function readDataCount(r, c, m) {
+}
+function readDataCount(r, c, m) {
     m.dataCount = uleb(r, c, "data count");
-});
-var readCode = (function readCode(r, c, m) {
+}
+function readCode(r, c, m) {
     const n = count(r, c, "function bodies", 1);
     for (let i = 0; i < n; i++) {
         const at = c.pos;
@@ -248,8 +264,8 @@ var readCode = (function readCode(r, c, m) {
         m.codeBytes += size;
     }
     m.bodies = n;
-});
-var readData = (function readData(r, c, m) {
+}
+function readData(r, c, m) {
     const n = count(r, c, "data segments", 2);
     const scope = { globals: m.globals.length, functions: m.functionTypes.length };
     for (let i = 0; i < n; i++) {
@@ -281,8 +297,8 @@ var readData = (function readData(r, c, m) {
         });
         c.pos += size;
     }
-});
-export var checkModule = (function checkModule(r, m) {
+}
+export function checkModule(r, m) {
     const declared = m.declaredFunctions ?? 0;
     const bodies = m.bodies ?? 0;
     if (declared !== bodies) {
@@ -292,20 +308,4 @@ export var checkModule = (function checkModule(r, m) {
     if (m.dataCount !== undefined && m.dataCount !== m.dataSegments.length) {
         malformed(r, "data section", `${m.dataCount} data segment${m.dataCount === 1 ? "" : "s"}, as the data count section says`, `${m.dataSegments.length}`);
     }
-});
-export const SECTIONS = new Map([
-    [1, { name: "type", order: 1, read: readTypes }],
-    [2, { name: "import", order: 2, read: readImports }],
-    [3, { name: "function", order: 3, read: readFunctions }],
-    [4, { name: "table", order: 4, read: readTables }],
-    [5, { name: "memory", order: 5, read: readMemories }],
-    [13, { name: "tag", order: 6, read: readTags }],
-    [6, { name: "global", order: 7, read: readGlobals }],
-    [7, { name: "export", order: 8, read: readExports }],
-    [8, { name: "start", order: 9, read: readStart }],
-    [9, { name: "element", order: 10, read: readElements }],
-    [12, { name: "data count", order: 11, read: readDataCount }],
-    [10, { name: "code", order: 12, read: readCode }],
-    [11, { name: "data", order: 13, read: readData }],
-]);
-const EXPORT_KINDS = ["function", "table", "memory", "global", "tag"];
+}

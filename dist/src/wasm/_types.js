@@ -1,13 +1,22 @@
 // Generated from src/wasm/_types.ts by tasks/dist.ts (deno task dist): do not edit.
 import { byte, hex, malformed, pastEnd, sleb, uleb } from "./_reader.js";
-var describeType = (function describeType(b) {
+const VALUE_TYPES = {
+    0x7f: "i32",
+    0x7e: "i64",
+    0x7d: "f32",
+    0x7c: "f64",
+    0x7b: "v128",
+    0x70: "funcref",
+    0x6f: "externref",
+};
+function describeType(b) {
     if (b === 0x63 || b === 0x64)
         return `${hex(b)} (a typed function reference)`;
     if (b >= 0x69 && b <= 0x74)
         return `${hex(b)} (a reference type of the GC proposals)`;
     return hex(b);
-});
-export var valueType = (function valueType(r, c, what) {
+}
+export function valueType(r, c, what) {
     const at = c.pos;
     const b = byte(r, c, `the value type of ${what}`);
     const type = VALUE_TYPES[b];
@@ -16,8 +25,8 @@ export var valueType = (function valueType(r, c, what) {
             "externref 0x6f)", describeType(b));
     }
     return type;
-});
-export var refType = (function refType(r, c, what) {
+}
+export function refType(r, c, what) {
     const at = c.pos;
     const b = byte(r, c, `the reference type of ${what}`);
     if (b === 0x70)
@@ -25,8 +34,8 @@ export var refType = (function refType(r, c, what) {
     if (b === 0x6f)
         return "externref";
     return malformed(r, `${what} at offset ${hex(at)}`, "a reference type (funcref 0x70 or externref 0x6f)", describeType(b));
-});
-var describeForm = (function describeForm(b) {
+}
+function describeForm(b) {
     if (b === 0x4e)
         return `${hex(b)} (a recursive type group of the GC proposal)`;
     if (b === 0x50 || b === 0x4f)
@@ -36,8 +45,8 @@ var describeForm = (function describeForm(b) {
     if (b === 0x5e)
         return `${hex(b)} (an array type of the GC proposal)`;
     return hex(b);
-});
-export var functionType = (function functionType(r, c, index) {
+}
+export function functionType(r, c, index) {
     const at = c.pos;
     const form = byte(r, c, `the form of type ${index}`);
     if (form !== 0x60) {
@@ -46,8 +55,8 @@ export var functionType = (function functionType(r, c, index) {
     const params = valueTypes(r, c, `type ${index}`, "parameter");
     const results = valueTypes(r, c, `type ${index}`, "result");
     return { params, results };
-});
-var valueTypes = (function valueTypes(r, c, owner, kind) {
+}
+function valueTypes(r, c, owner, kind) {
     const n = uleb(r, c, `${kind} count of ${owner}`);
     const left = c.end - c.pos;
     if (n > left) {
@@ -57,8 +66,9 @@ var valueTypes = (function valueTypes(r, c, owner, kind) {
     for (let i = 0; i < n; i++)
         types.push(valueType(r, c, `${kind} ${i} of ${owner}`));
     return types;
-});
-export var memoryType = (function memoryType(r, c, what) {
+}
+const MAX_PAGES_32 = 65536;
+export function memoryType(r, c, what) {
     const at = c.pos;
     const flags = byte(r, c, `the limits flags of ${what}`);
     if (flags > 7) {
@@ -80,13 +90,13 @@ export var memoryType = (function memoryType(r, c, what) {
         malformed(r, `${what} at offset ${hex(at)}`, "a maximum size for a shared memory", "none");
     }
     return { initial, maximum, shared, memory64 };
-});
-var checkLimits = (function checkLimits(r, at, what, initial, maximum) {
+}
+function checkLimits(r, at, what, initial, maximum) {
     if (maximum !== undefined && maximum < initial) {
         malformed(r, `${what} at offset ${hex(at)}`, "a maximum size at least the initial size", `initial ${initial}, maximum ${maximum}`);
     }
-});
-export var tableType = (function tableType(r, c, what) {
+}
+export function tableType(r, c, what) {
     const element = refType(r, c, what);
     const at = c.pos;
     const flags = byte(r, c, `the limits flags of ${what}`);
@@ -97,8 +107,8 @@ export var tableType = (function tableType(r, c, what) {
     const maximum = flags & 1 ? uleb(r, c, `maximum size of ${what}`) : undefined;
     checkLimits(r, at, what, initial, maximum);
     return { element, initial, maximum };
-});
-export var globalType = (function globalType(r, c, what) {
+}
+export function globalType(r, c, what) {
     const type = valueType(r, c, what);
     const at = c.pos;
     const mut = byte(r, c, `the mutability of ${what}`);
@@ -106,8 +116,8 @@ export var globalType = (function globalType(r, c, what) {
         malformed(r, `${what} at offset ${hex(at)}`, "mutability 0 or 1", `${mut}`);
     }
     return { type, mutable: mut === 1 };
-});
-export var constExpr = (function constExpr(r, c, what, scope) {
+}
+export function constExpr(r, c, what, scope) {
     let value;
     for (let n = 0;; n++) {
         const at = c.pos;
@@ -164,25 +174,15 @@ export var constExpr = (function constExpr(r, c, what, scope) {
         if (n > 0)
             value = undefined;
     }
-});
-var unsupported = (function unsupported(r, at, what, op) {
+}
+function unsupported(r, at, what, op) {
     return malformed(r, `${what} at offset ${hex(at)}`, "a constant instruction (i32/i64/f32/f64/v128.const, global.get, ref.null, ref.func, " +
         "i32/i64 add, sub or mul) or end (0x0b)", `opcode ${op}`);
-});
-export var checkIndex = (function checkIndex(r, at, what, space, index, size) {
+}
+export function checkIndex(r, at, what, space, index, size) {
     if (index >= size) {
         malformed(r, `${what} at offset ${hex(at)}`, size === 0
             ? `no ${space} index (the module has no ${space})`
             : `a ${space} index below ${size}`, `index ${index}`);
     }
-});
-const VALUE_TYPES = {
-    0x7f: "i32",
-    0x7e: "i64",
-    0x7d: "f32",
-    0x7c: "f64",
-    0x7b: "v128",
-    0x70: "funcref",
-    0x6f: "externref",
-};
-const MAX_PAGES_32 = 65536;
+}

@@ -3,7 +3,9 @@ import { LoadError } from "../errors/plugin_error.js";
 import { walkCode } from "./_code.js";
 import { byte, createReader, hex, malformed, uleb } from "./_reader.js";
 import { SECTIONS } from "./_sections.js";
-export var prepareWasm = (function prepareWasm(bytes, info, path, options = {}) {
+export const GROW_FAILED_EXPORT = "plugboard:grow_failed";
+export const INTERRUPT_EXPORT = "plugboard:interrupt";
+export function prepareWasm(bytes, info, path, options = {}) {
     const r = createReader(bytes, path);
     const importedMemories = info.memories.filter((m) => m.imported).length;
     const memoryCount = info.memories.length;
@@ -92,12 +94,15 @@ export var prepareWasm = (function prepareWasm(bytes, info, path, options = {}) 
     }
     addMissing(Infinity);
     return { bytes: out.join(), loops, grows };
-});
-var interruptCheck = (function interruptCheck(memory) {
+}
+const ORDER = { memory: 5, global: 7, export: 8 };
+const INTERRUPT_MEMORY = [0x03, 0x01, 0x01];
+const FLAG_GLOBAL = [0x7f, 0x01, 0x41, 0x00, 0x0b];
+function interruptCheck(memory) {
     const arg = memory === 0 ? [0x02, 0x00] : [0x42, ...leb(memory), 0x00];
     return [0x41, 0x00, 0xfe, 0x10, ...arg, 0x04, 0x40, 0x00, 0x0b];
-});
-var growFailureCheck = (function growFailureCheck(tmp, flag) {
+}
+function growFailureCheck(tmp, flag) {
     return [
         0x24,
         ...leb(tmp),
@@ -116,8 +121,8 @@ var growFailureCheck = (function growFailureCheck(tmp, flag) {
         0x23,
         ...leb(tmp),
     ];
-});
-var memories = (function memories(r, body, maxPages, imported) {
+}
+function memories(r, body, maxPages, imported) {
     const c = { pos: body.start, end: body.end, where: "memory section", isFile: false };
     const n = uleb(r, c, "memory count");
     const out = [];
@@ -138,18 +143,18 @@ var memories = (function memories(r, body, maxPages, imported) {
         out.push([flags | 1, ...leb(initial), ...leb(capped)]);
     }
     return out;
-});
-var appendToVec = (function appendToVec(r, body, more) {
+}
+function appendToVec(r, body, more) {
     const c = { pos: body.start, end: body.end, where: "section", isFile: false };
     const n = uleb(r, c, "entry count");
     if (more.length === 0)
         return [...r.bytes.subarray(body.start, body.end)];
     return [...leb(n + more.length), ...r.bytes.subarray(c.pos, body.end), ...more.flat()];
-});
-var vecOf = (function vecOf(entries, more) {
+}
+function vecOf(entries, more) {
     return [...leb(entries.length + more.length), ...entries.flat(), ...more.flat()];
-});
-var rewriteCode = (function rewriteCode(r, body, loopCheck, growCheck) {
+}
+function rewriteCode(r, body, loopCheck, growCheck) {
     const c = { pos: body.start, end: body.end, where: "code section", isFile: false };
     const n = uleb(r, c, "function body count");
     const out = new Chunks();
@@ -203,12 +208,12 @@ var rewriteCode = (function rewriteCode(r, body, loopCheck, growCheck) {
         c.pos = end;
     }
     return { bytes: out, loops, grows };
-});
-var nameBytes = (function nameBytes(s) {
+}
+function nameBytes(s) {
     const b = new TextEncoder().encode(s);
     return [...leb(b.length), ...b];
-});
-var leb = (function leb(n) {
+}
+function leb(n) {
     const out = [];
     let v = n;
     do {
@@ -219,12 +224,7 @@ var leb = (function leb(n) {
         out.push(b);
     } while (v > 0);
     return out;
-});
-export const GROW_FAILED_EXPORT = "plugboard:grow_failed";
-export const INTERRUPT_EXPORT = "plugboard:interrupt";
-const ORDER = { memory: 5, global: 7, export: 8 };
-const INTERRUPT_MEMORY = [0x03, 0x01, 0x01];
-const FLAG_GLOBAL = [0x7f, 0x01, 0x41, 0x00, 0x0b];
+}
 class Chunks {
     #parts = [];
     #length = 0;

@@ -4,7 +4,7 @@ import { readNames, readNotes } from "./_custom.js";
 import { describeNonWasm } from "./_describe.js";
 import { createReader, expectEnd, fail, hex, malformed, MALFORMED_HINT, name, TRUNCATED_HINT, uleb, } from "./_reader.js";
 import { checkModule, emptyModule, SECTIONS } from "./_sections.js";
-export var readWasm = (function readWasm(bytes, path) {
+export function readWasm(bytes, path) {
     const r = createReader(bytes, path);
     try {
         checkHeader(r);
@@ -22,8 +22,13 @@ export var readWasm = (function readWasm(bytes, path) {
             cause: err,
         });
     }
-});
-var checkHeader = (function checkHeader(r) {
+}
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const HEADER_SIZE = 8;
+const COMPONENT_HINT = "plugboard loads WebAssembly core modules: build the plugin as a " +
+    "module (`clang --target=wasm32`, or Rust's wasm32-unknown-unknown / wasm32-wasip1 targets), " +
+    "not as a component (wasm32-wasip2, `wasm-tools component new`)";
+function checkHeader(r) {
     const b = r.bytes;
     const prefix = Math.min(r.size, 4);
     let magic = prefix > 0;
@@ -45,8 +50,10 @@ var checkHeader = (function checkHeader(r) {
         fail(r, "MALFORMED", "unsupported WebAssembly version", "version 1", `version ${r.view.getUint32(4, true)} (bytes ${Array.from(b.subarray(4, 8), (x) => x.toString(16).padStart(2, "0")).join(" ")})`, "rebuild the plugin with a toolchain that writes WebAssembly 1.0 binaries " +
             "(every current one does)");
     }
-});
-var parse = (function parse(r) {
+}
+const SECTION_ORDER = [...SECTIONS.values()].sort((a, b) => a.order - b.order)
+    .map((s) => s.name).join(", ");
+function parse(r) {
     const m = emptyModule();
     const customSections = [];
     const notes = [];
@@ -127,11 +134,4 @@ var parse = (function parse(r) {
             customBytes: customSections.reduce((n, s) => n + s.size, 0),
         },
     };
-});
-const MAGIC = [0x00, 0x61, 0x73, 0x6d];
-const HEADER_SIZE = 8;
-const COMPONENT_HINT = "plugboard loads WebAssembly core modules: build the plugin as a " +
-    "module (`clang --target=wasm32`, or Rust's wasm32-unknown-unknown / wasm32-wasip1 targets), " +
-    "not as a component (wasm32-wasip2, `wasm-tools component new`)";
-const SECTION_ORDER = [...SECTIONS.values()].sort((a, b) => a.order - b.order)
-    .map((s) => s.name).join(", ");
+}
