@@ -11,7 +11,7 @@ import type { Signature, TypeName } from "../abi/signature.ts";
 import { PluginError } from "../errors/plugin_error.ts";
 import type { Plugin } from "../handle/plugin.ts";
 import { openLibrary } from "../open/open_library.ts";
-import { checkPlugin } from "../check/check_plugin.ts";
+import { checkPluginAsync } from "../check/check_plugin.ts";
 import { openCandidate } from "../open/open_plugin.ts";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.ts";
 import { parseArgs, positiveInteger } from "./_args.ts";
@@ -133,7 +133,9 @@ export async function callCommand(args: readonly string[], io: Io): Promise<numb
     throw e;
   }
   async function open(): Promise<Plugin<"sync"> | Plugin<"async">> {
-    const candidate = checkPlugin(file, { registry });
+    // Hashed by Web Crypto: the first hash of a process costs a fraction of
+    // the synchronous hasher's set-up (docs/performance.md).
+    const candidate = await checkPluginAsync(file, { registry });
     // An executable (a subprocess plugin) always runs as its own process.
     if (!a.flags.isolate && candidate.kind !== "executable") {
       return await openCandidate(candidate, {}, file);

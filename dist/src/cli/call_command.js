@@ -2,7 +2,7 @@
 import { parseDeclarations } from "../abi/define_interface.js";
 import { PluginError } from "../errors/plugin_error.js";
 import { openLibrary } from "../open/open_library.js";
-import { checkPlugin } from "../check/check_plugin.js";
+import { checkPluginAsync } from "../check/check_plugin.js";
 import { openCandidate } from "../open/open_plugin.js";
 import { DEFAULT_LOCKFILE } from "../registry/lockfile.js";
 import { parseArgs, positiveInteger } from "./_args.js";
@@ -62,7 +62,7 @@ export var callCommand = (async function callCommand(args, io) {
         throw e;
     }
     async function open() {
-        const candidate = checkPlugin(file, { registry });
+        const candidate = await checkPluginAsync(file, { registry });
         if (!a.flags.isolate && candidate.kind !== "executable") {
             return await openCandidate(candidate, {}, file);
         }
