@@ -1127,9 +1127,11 @@ function targetNotes(n: NoteInput): string[] {
       "to the TypeScript sources), because Deno loads a TypeScript module through its emit " +
       "cache with an inline source map about twice the code's size (the row above: importing " +
       "mod.ts from the sources against dist/mod.js); the generator writes each top-level " +
-      "function as a parenthesised function expression, which V8 compiles with its module and " +
-      "so keeps in Deno's code cache (a declaration is compiled on its first call in every " +
-      "process: the first open was about 5 ms slower without); the file and memfd calls go " +
+      "function of the modules a native open runs as a parenthesised function expression, " +
+      "which V8 compiles with its module and so keeps in Deno's code cache (a declaration is " +
+      "compiled on its first call in every process: the first open was about 5 ms slower " +
+      "without); `plugboard call` hashes with Web Crypto like openPlugin (the synchronous " +
+      "hasher's set-up cost its first call ~3 ms); the file and memfd calls go " +
       "through one bound `syscall`, so the first open binds 5 libc symbols instead of 14 (Deno " +
       "compiles a trampoline for each, ~0.1-0.2 ms cold); no initialiser at import does work " +
       "a call may never need (the 65,536 cached bigints for 64-bit arguments were made at " +
