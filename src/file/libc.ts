@@ -127,25 +127,54 @@ function fileCalls_(
     e: bigint | number = 0,
     f: bigint | number = 0,
   ) => Number(sys(BigInt(n), BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e), BigInt(f)));
+  // A buffer is passed by its address, so nothing in the call's arguments
+  // keeps it alive: a temporary one (an encoded path) could be collected,
+  // and its memory freed, by a GC the argument conversions trigger before
+  // the kernel reads it. Each is held in `pinned` until the call returns.
+  const pinned: (Uint8Array | undefined)[] = [undefined, undefined];
+  const release = (r: number) => {
+    pinned[0] = pinned[1] = undefined;
+    return r;
+  };
   return {
-    open: (path, flags) => call(nr.openat, AT_FDCWD, addressOf(path), flags, 0),
-    read: (fd, buf, count) => call(nr.read, fd, addressOf(buf), count),
-    write: (fd, buf, count) => call(nr.write, fd, addressOf(buf), count),
+    open: (path, flags) => {
+      pinned[0] = path;
+      return release(call(nr.openat, AT_FDCWD, addressOf(path), flags, 0));
+    },
+    read: (fd, buf, count) => {
+      pinned[0] = buf;
+      return release(call(nr.read, fd, addressOf(buf), count));
+    },
+    write: (fd, buf, count) => {
+      pinned[0] = buf;
+      return release(call(nr.write, fd, addressOf(buf), count));
+    },
     close: (fd) => call(nr.close, fd),
-    statx: (dirfd, path, flags, mask, out) =>
-      call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)),
+    statx: (dirfd, path, flags, mask, out) => {
+      pinned[0] = path;
+      pinned[1] = out;
+      return release(call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)));
+    },
     fcntl: (fd, cmd, arg) => call(nr.fcntl, fd, cmd, arg),
-    memfd_create: (name, flags) => call(nr.memfd_create, addressOf(name), flags),
-    process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) =>
-      call(
-        nr.process_vm_readv,
-        pid,
-        addressOf(local),
-        localCount,
-        addressOf(remote),
-        remoteCount,
-        flags,
-      ),
+    memfd_create: (name, flags) => {
+      pinned[0] = name;
+      return release(call(nr.memfd_create, addressOf(name), flags));
+    },
+    process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) => {
+      pinned[0] = local;
+      pinned[1] = remote;
+      return release(
+        call(
+          nr.process_vm_readv,
+          pid,
+          addressOf(local),
+          localCount,
+          addressOf(remote),
+          remoteCount,
+          flags,
+        ),
+      );
+    },
     kill: (pid, signal) => call(nr.kill, pid, signal),
     dlopen: (name, flags) => symbols.dlopen(name, flags),
     dlclose: (handle) => symbols.dlclose(handle),

@@ -5,15 +5,40 @@ var addressOf = (function addressOf(buf) {
 var fileCalls_ = (function fileCalls_(symbols, nr) {
     const sys = symbols.syscall;
     const call = (n, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0) => Number(sys(BigInt(n), BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e), BigInt(f)));
+    const pinned = [undefined, undefined];
+    const release = (r) => {
+        pinned[0] = pinned[1] = undefined;
+        return r;
+    };
     return {
-        open: (path, flags) => call(nr.openat, AT_FDCWD, addressOf(path), flags, 0),
-        read: (fd, buf, count) => call(nr.read, fd, addressOf(buf), count),
-        write: (fd, buf, count) => call(nr.write, fd, addressOf(buf), count),
+        open: (path, flags) => {
+            pinned[0] = path;
+            return release(call(nr.openat, AT_FDCWD, addressOf(path), flags, 0));
+        },
+        read: (fd, buf, count) => {
+            pinned[0] = buf;
+            return release(call(nr.read, fd, addressOf(buf), count));
+        },
+        write: (fd, buf, count) => {
+            pinned[0] = buf;
+            return release(call(nr.write, fd, addressOf(buf), count));
+        },
         close: (fd) => call(nr.close, fd),
-        statx: (dirfd, path, flags, mask, out) => call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)),
+        statx: (dirfd, path, flags, mask, out) => {
+            pinned[0] = path;
+            pinned[1] = out;
+            return release(call(nr.statx, dirfd, addressOf(path), flags, mask, addressOf(out)));
+        },
         fcntl: (fd, cmd, arg) => call(nr.fcntl, fd, cmd, arg),
-        memfd_create: (name, flags) => call(nr.memfd_create, addressOf(name), flags),
-        process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) => call(nr.process_vm_readv, pid, addressOf(local), localCount, addressOf(remote), remoteCount, flags),
+        memfd_create: (name, flags) => {
+            pinned[0] = name;
+            return release(call(nr.memfd_create, addressOf(name), flags));
+        },
+        process_vm_readv: (pid, local, localCount, remote, remoteCount, flags) => {
+            pinned[0] = local;
+            pinned[1] = remote;
+            return release(call(nr.process_vm_readv, pid, addressOf(local), localCount, addressOf(remote), remoteCount, flags));
+        },
         kill: (pid, signal) => call(nr.kill, pid, signal),
         dlopen: (name, flags) => symbols.dlopen(name, flags),
         dlclose: (handle) => symbols.dlclose(handle),
