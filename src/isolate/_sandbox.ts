@@ -437,15 +437,26 @@ function errno(): number {
   return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
 }
 
+/**
+ * Buffers whose address was taken for the next system call: held here (a GC
+ * root) until it returns, since an address keeps nothing alive and a
+ * temporary's memory could be collected and reused by a GC the argument
+ * conversions trigger before the kernel reads it.
+ */
+const pinned: ArrayBufferView[] = [];
+
 /** A system call: its result, or -errno. */
 function sys(nr: number, ...args: (number | bigint)[]): number {
   const a = [0n, 0n, 0n, 0n, 0n, 0n];
   for (let i = 0; i < args.length; i++) a[i] = BigInt(args[i]);
   const r = Number(lib().syscall(BigInt(nr), a[0], a[1], a[2], a[3], a[4], a[5]));
+  pinned.length = 0;
   return r === -1 ? -errno() : r;
 }
 
+/** A buffer's address for the next system call, which keeps it alive. */
 function addr(buf: ArrayBufferView): bigint {
+  pinned.push(buf);
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf as Uint8Array)));
 }
 

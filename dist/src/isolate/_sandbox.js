@@ -240,14 +240,17 @@ function errno() {
     const p = lib().__errno_location();
     return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
 }
+const pinned = [];
 function sys(nr, ...args) {
     const a = [0n, 0n, 0n, 0n, 0n, 0n];
     for (let i = 0; i < args.length; i++)
         a[i] = BigInt(args[i]);
     const r = Number(lib().syscall(BigInt(nr), a[0], a[1], a[2], a[3], a[4], a[5]));
+    pinned.length = 0;
     return r === -1 ? -errno() : r;
 }
 function addr(buf) {
+    pinned.push(buf);
     return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
 }
 function cstr(s) {
