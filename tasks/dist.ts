@@ -38,6 +38,7 @@
 // deno-lint-ignore no-import-prefix
 import ts from "npm:typescript@5.9.3";
 import { fileURLToPath } from "node:url";
+import { dirname, join } from "../src/file/paths.ts";
 import { entrySources } from "./_entry_points.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
@@ -78,16 +79,6 @@ function sources(): string[] {
 const isRelativeTs = (s: string) => /^\.\.?\//.test(s) && s.endsWith(".ts");
 const toJs = (s: string) => s.replace(/\.ts$/, ".js");
 
-/** Resolve a relative specifier of `from` to a root-relative path. */
-function resolve(from: string, spec: string): string {
-  const parts = from.split("/").slice(0, -1);
-  for (const p of spec.split("/")) {
-    if (p === "..") parts.pop();
-    else if (p !== ".") parts.push(p);
-  }
-  return parts.join("/");
-}
-
 /** The static imports and re-exports of a module (not `import type`). */
 function staticImports(file: string, text: string): string[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ESNext, false, ts.ScriptKind.TS);
@@ -95,17 +86,24 @@ function staticImports(file: string, text: string): string[] {
   for (const s of sf.statements) {
     if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly) {
       const spec = (s.moduleSpecifier as ts.StringLiteral).text;
-      if (isRelativeTs(spec)) out.push(resolve(file, spec));
+      if (isRelativeTs(spec)) out.push(join(dirname(file), spec));
     } else if (ts.isExportDeclaration(s) && s.moduleSpecifier && !s.isTypeOnly) {
       const spec = (s.moduleSpecifier as ts.StringLiteral).text;
-      if (isRelativeTs(spec)) out.push(resolve(file, spec));
+      if (isRelativeTs(spec)) out.push(join(dirname(file), spec));
     }
   }
   return out;
 }
 
-/** The modules that are part of an import cycle (Tarjan's algorithm). */
-function inCycles(graph: Map<string, string[]>): Set<string> {
+/**
+ * The modules that are part of an import cycle (Tarjan's algorithm): their
+ * functions stay declarations, since another module of the cycle may call
+ * them before their module has run.
+ *
+ * @param graph each module's static imports
+ * @returns the modules in a cycle, a module importing itself included
+ */
+export function inCycles(graph: Map<string, string[]>): Set<string> {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
@@ -141,9 +139,27 @@ function inCycles(graph: Map<string, string[]>): Set<string> {
 }
 
 /**
- * The module specifiers of a generated file, found in its syntax tree:
- * imports, re-exports, `import()` of a literal and
- * `new URL(literal, import.meta.url)`.
+ * Whether a string literal names a module: the specifier of an import or a
+ * re-export, the argument of `import()`, or the first argument of
+ * `new URL(literal, import.meta.url)`. The literal must come from a tree
+ * parsed with parent pointers.
+ */
+function isSpecifier(node: ts.StringLiteral): boolean {
+  const parent = node.parent;
+  if (ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent)) {
+    return parent.moduleSpecifier === node;
+  }
+  if (ts.isCallExpression(parent)) {
+    return parent.expression.kind === ts.SyntaxKind.ImportKeyword && parent.arguments[0] === node;
+  }
+  return ts.isNewExpression(parent) && ts.isIdentifier(parent.expression) &&
+    parent.expression.text === "URL" && parent.arguments?.length === 2 &&
+    parent.arguments[0] === node && parent.arguments[1].getText() === "import.meta.url";
+}
+
+/**
+ * The module specifiers of a generated file, found in its syntax tree
+ * (see {@linkcode isSpecifier}).
  *
  * @param path the file's path, for the parser
  * @param text its JavaScript
@@ -153,19 +169,7 @@ export function specifiersOf(path: string, text: string): string[] {
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS);
   const out: string[] = [];
   const visit = (node: ts.Node) => {
-    if (
-      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier)
-    ) out.push(node.moduleSpecifier.text);
-    else if (
-      ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-      ts.isStringLiteral(node.arguments[0])
-    ) out.push(node.arguments[0].text);
-    else if (
-      ts.isNewExpression(node) && ts.isIdentifier(node.expression) &&
-      node.expression.text === "URL" && node.arguments?.length === 2 &&
-      ts.isStringLiteral(node.arguments[0]) && node.arguments[1].getText() === "import.meta.url"
-    ) out.push(node.arguments[0].text);
+    if (ts.isStringLiteral(node) && isSpecifier(node)) out.push(node.text);
     ts.forEachChild(node, visit);
   };
   visit(sf);
@@ -176,52 +180,10 @@ export function specifiersOf(path: string, text: string): string[] {
 function transformer(eager: boolean): ts.TransformerFactory<ts.SourceFile> {
   return (context) => {
     const f = context.factory;
-    const rewrite = (node: ts.Node): ts.Node => {
-      if (
-        (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier &&
-        ts.isStringLiteral(node.moduleSpecifier) && isRelativeTs(node.moduleSpecifier.text)
-      ) {
-        const spec = f.createStringLiteral(toJs(node.moduleSpecifier.text));
-        return ts.isImportDeclaration(node)
-          ? f.updateImportDeclaration(
-            node,
-            node.modifiers,
-            node.importClause,
-            spec,
-            node.attributes,
-          )
-          : f.updateExportDeclaration(
-            node,
-            node.modifiers,
-            node.isTypeOnly,
-            node.exportClause,
-            spec,
-            node.attributes,
-          );
-      }
-      if (
-        ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-        node.arguments.length >= 1 && ts.isStringLiteral(node.arguments[0]) &&
-        isRelativeTs(node.arguments[0].text)
-      ) {
-        return f.updateCallExpression(node, node.expression, node.typeArguments, [
-          f.createStringLiteral(toJs(node.arguments[0].text)),
-          ...node.arguments.slice(1),
-        ]);
-      }
-      if (
-        ts.isNewExpression(node) && ts.isIdentifier(node.expression) &&
-        node.expression.text === "URL" && node.arguments?.length === 2 &&
-        ts.isStringLiteral(node.arguments[0]) && isRelativeTs(node.arguments[0].text) &&
-        node.arguments[1].getText() === "import.meta.url"
-      ) {
-        return f.updateNewExpression(node, node.expression, node.typeArguments, [
-          f.createStringLiteral(toJs(node.arguments[0].text)),
-          node.arguments[1],
-        ]);
-      }
-      return ts.visitEachChild(node, rewrite, context);
-    };
+    const rewrite = (node: ts.Node): ts.Node =>
+      ts.isStringLiteral(node) && isSpecifier(node) && isRelativeTs(node.text)
+        ? f.createStringLiteral(toJs(node.text))
+        : ts.visitEachChild(node, rewrite, context);
     return (sf) => {
       const visited = ts.visitEachChild(sf, rewrite, context);
       if (!eager) return visited;
@@ -267,16 +229,9 @@ function transformer(eager: boolean): ts.TransformerFactory<ts.SourceFile> {
 /**
  * Every file of `dist/`, generated from the sources.
  *
- * @param options `eager`: which modules get eager functions (default
- *   {@linkcode isEager}; `false` for none)
  * @returns path relative to the root → JavaScript text, sorted by path
  */
-export function distFiles(
-  options: { eager?: boolean | ((file: string) => boolean) } = {},
-): Map<string, string> {
-  const eagerOption = options.eager ?? isEager;
-  const eager = (file: string) =>
-    typeof eagerOption === "function" ? eagerOption(file) : eagerOption;
+export function distFiles(): Map<string, string> {
   const entries = new Set(Object.values(entrySources()).map((p) => p.slice(2)));
   const files = sources();
   const texts = new Map(files.map((f) => [f, Deno.readTextFileSync(`${ROOT}/${f}`)]));
@@ -295,7 +250,7 @@ export function distFiles(
       },
     }).outputText;
     const sf = ts.createSourceFile(file.replace(/\.ts$/, ".js"), js, ts.ScriptTarget.ESNext, true);
-    const result = ts.transform(sf, [transformer(eager(file) && !cyclic.has(file))]);
+    const result = ts.transform(sf, [transformer(isEager(file) && !cyclic.has(file))]);
     const printed = printer.printFile(result.transformed[0]);
     result.dispose();
     const target = `${DIST}/${toJs(file)}`;

@@ -1,12 +1,13 @@
 /**
- * The C library calls plugboard makes through Deno's FFI, in two groups
- * bound on first use: the calls of every open (reading a file through a
- * descriptor, making a sealed memfd, asking the dynamic linker about a
- * name) in one `Deno.dlopen` of `libc.so.6`, and the calls of rarer paths
- * (error texts, unload checks, safe copies, signals) in another; `strncmp`
- * (the pointer path of text results) alone, when first needed. Each
- * symbol bound costs start-up time (about 0.1 ms), each `Deno.dlopen` more;
- * see docs/performance.md. A group is never closed, so nothing bound here
+ * The C library calls plugboard makes through Deno's FFI, in groups bound
+ * on first use: the calls of every open (reading a file through a
+ * descriptor, making a sealed memfd, safe copies and signals, all through
+ * one `syscall`; the dynamic linker's `dlopen`, `dlclose` and `dladdr`;
+ * errno) in one `Deno.dlopen` of `libc.so.6`; error texts (`strerror`) in
+ * another; `strncmp` (the pointer path of text results) alone, when first
+ * needed. Each symbol bound costs start-up time (Deno compiles a trampoline
+ * for it, 0.1-0.2 ms cold), each `Deno.dlopen` more; see
+ * docs/performance.md. A group is never closed, so nothing bound here
  * can be used after a dlclose.
  *
  * Every group is bound only when Deno grants FFI without a prompt; callers
@@ -111,7 +112,7 @@ function addressOf(buf: Uint8Array): bigint | number {
 }
 
 /** The file calls over one bound `syscall` and the linker's own functions. */
-function fileCalls_(
+function syscallFileCalls(
   symbols: Deno.DynamicLibrary<typeof CORE_SYMBOLS>["symbols"],
   nr: Record<SyscallName, number>,
 ): FileCalls {
@@ -265,7 +266,7 @@ export function getFileCalls(): FileCalls | null {
   const nr = SYSCALLS[Deno.build.arch];
   if (nr === undefined) return fileCalls;
   try {
-    fileCalls = fileCalls_(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
+    fileCalls = syscallFileCalls(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
   } catch {
     fileCalls = null;
   }

@@ -9,7 +9,7 @@
 
 import { assertEquals } from "../_assert.ts";
 import { ROOT } from "../_paths.ts";
-import { DIST, distFiles, specifiersOf } from "../../tasks/dist.ts";
+import { DIST, distFiles, inCycles, specifiersOf } from "../../tasks/dist.ts";
 import { entrySources } from "../../tasks/_entry_points.ts";
 
 function committed(): Map<string, string> {
@@ -77,4 +77,15 @@ Deno.test("a native open's top-level functions are compiled with their module, h
     dist.defineInterface("g", "1.0", { greet: "cstring greet(cstring name)" }).hash,
     src.defineInterface("g", "1.0", { greet: "cstring greet(cstring name)" }).hash,
   );
+});
+
+Deno.test("modules in an import cycle are found (their functions stay declarations)", () => {
+  const graph = new Map([
+    ["a", ["b"]],
+    ["b", ["a", "c"]],
+    ["c", []],
+    ["d", ["d"]],
+    ["e", ["a", "outside"]],
+  ]);
+  assertEquals([...inCycles(graph)].sort(), ["a", "b", "d"]);
 });

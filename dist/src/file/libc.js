@@ -2,7 +2,7 @@
 var addressOf = (function addressOf(buf) {
     return Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf));
 });
-var fileCalls_ = (function fileCalls_(symbols, nr) {
+var syscallFileCalls = (function syscallFileCalls(symbols, nr) {
     const sys = symbols.syscall;
     const call = (n, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0) => Number(sys(BigInt(n), BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e), BigInt(f)));
     const pinned = [undefined, undefined];
@@ -84,7 +84,7 @@ export var getFileCalls = (function getFileCalls() {
     if (nr === undefined)
         return fileCalls;
     try {
-        fileCalls = fileCalls_(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
+        fileCalls = syscallFileCalls(Deno.dlopen("libc.so.6", CORE_SYMBOLS).symbols, nr);
     }
     catch {
         fileCalls = null;
